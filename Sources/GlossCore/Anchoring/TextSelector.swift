@@ -1,0 +1,41 @@
+/// Where an annotation sits in an article: a W3C TextQuoteSelector (`exact`, `prefix`, `suffix`)
+/// and a TextPositionSelector (`start`, `end`), counted in Unicode code points of the article text.
+public struct TextSelector: Sendable, Equatable {
+    public var exact: String
+    public var prefix: String
+    public var suffix: String
+    /// Code-point offset of the first code point of `exact`.
+    public var start: UInt32
+    /// Code-point offset just past the last code point of `exact`.
+    public var end: UInt32
+
+    public init(exact: String, prefix: String, suffix: String, start: UInt32, end: UInt32) {
+        self.exact = exact; self.prefix = prefix; self.suffix = suffix; self.start = start; self.end = end
+    }
+
+    func encode(into w: inout ByteWriter) throws(DecodeError) {
+        try check()
+        w.string(exact); w.string(prefix); w.string(suffix); w.u32(start); w.u32(end)
+    }
+
+    static func decode(_ r: inout ByteReader) throws(DecodeError) -> TextSelector {
+        let s = TextSelector(exact: try r.string("exact", max: EventLimits.maxQuote),
+                             prefix: try r.string("prefix", max: EventLimits.maxContext),
+                             suffix: try r.string("suffix", max: EventLimits.maxContext),
+                             start: try r.u32("start"), end: try r.u32("end"))
+        try s.check()
+        return s
+    }
+
+    private func check() throws(DecodeError) {
+        guard !exact.isEmpty, exact.utf8.count <= EventLimits.maxQuote else {
+            throw DecodeError(.invalidField, "exact must be 1–\(EventLimits.maxQuote) bytes")
+        }
+        guard prefix.utf8.count <= EventLimits.maxContext, suffix.utf8.count <= EventLimits.maxContext else {
+            throw DecodeError(.oversize, "prefix and suffix are at most \(EventLimits.maxContext) bytes each")
+        }
+        guard end > start, Int(end - start) == exact.unicodeScalars.count else {
+            throw DecodeError(.invalidField, "end − start must equal the number of code points in exact")
+        }
+    }
+}

@@ -1,0 +1,67 @@
+/// A signed event exactly as stored and sent: `header ‖ payload ‖ signature`.
+/// Holding an `Event` means its bytes are canonical and its id and payload hash match;
+/// the signature is checked separately (`hasValidSignature`) because it is the costly part.
+public struct Event: Sendable, Equatable {
+    public let header: EventHeader
+    public let id: EventID
+    /// The whole canonical encoding.
+    public let bytes: [UInt8]
+    /// Where the payload sits inside `bytes`.
+    public let payloadRange: Range<Int>
+
+    public var payloadBytes: ArraySlice<UInt8> { bytes[payloadRange] }
+    public var signature: ArraySlice<UInt8> { bytes[payloadRange.upperBound...] }
+    public var author: PublicKey { header.author }
+
+    /// The payload, decoded. Unknown kinds decode to `.unknown`; a known kind whose body is
+    /// not canonical throws.
+    public func payload() throws(DecodeError) -> Payload { try Payload.decode(payloadBytes) }
+
+    /// Decodes and checks an event: caps, canonical form, payload hash and id.
+    /// `expectedID`, when given (from a vector or a peer), must equal the computed id.
+    public static func decode(_ bytes: [UInt8], expectedID: EventID? = nil) throws(DecodeError) -> Event {
+        guard bytes.count <= EventLimits.maxEventBytes else {
+            throw DecodeError(.oversize, "event of \(bytes.count) bytes, the limit is \(EventLimits.maxEventBytes)")
+        }
+        var r = ByteReader(bytes)
+        let header = try EventHeader.decode(&r)
+        let headerEnd = r.offset
+        let payloadStart = r.offset
+        _ = try r.raw(Int(header.payloadLength), "payload")
+        let payloadEnd = r.offset
+        _ = try r.raw(64, "signature")
+        guard r.isAtEnd else { throw DecodeError(.trailingBytes, "\(r.remaining) bytes after the signature") }
+        let payload = bytes[payloadStart..<payloadEnd]
+        guard SHA256.hash(payload) == header.payloadHash else {
+            throw DecodeError(.badPayloadHash, "the payload does not hash to the header's payload hash")
+        }
+        let id = SHA256.hash(EventLimits.idDomainTag, Array(bytes[0..<headerEnd]))
+        if let expectedID, expectedID != id {
+            throw DecodeError(.badID, "the id given, \(expectedID.short()), is not the hash of the header, \(id.short())")
+        }
+        return Event(header: header, id: id, bytes: bytes, payloadRange: payloadStart..<payloadEnd)
+    }
+
+    /// Whether the signature is the author's Ed25519 signature of the id.
+    public var hasValidSignature: Bool {
+        header.author.verify(signature: signature, message: id.bytes)
+    }
+
+    /// Builds, hashes and signs a new event. The caller supplies the chain and causal position
+    /// (from the log); `payload` must be canonical (it is, when it came from `Payload.encoded`).
+    public static func make(key: SigningKey, seq: UInt64, prev: EventID?, lamport: UInt64, time: Int64,
+                            deps: [EventID], payload: [UInt8]) -> Event {
+        precondition((seq == 1) == (prev == nil), "prev is absent exactly at seq 1")
+        let deps = Array(Set(deps).subtracting(prev.map { [$0] } ?? [])).sorted()
+        let header = EventHeader(author: key.publicKey, seq: seq, prev: prev, lamport: lamport, time: time,
+                                 deps: deps, payloadLength: UInt32(payload.count), payloadHash: SHA256.hash(payload))
+        var w = ByteWriter(capacity: 200 + payload.count)
+        header.encode(into: &w)
+        let id = SHA256.hash(EventLimits.idDomainTag, w.bytes)
+        let payloadStart = w.bytes.count
+        w.raw(payload)
+        let payloadEnd = w.bytes.count
+        w.raw(key.sign(id.bytes))
+        return Event(header: header, id: id, bytes: w.bytes, payloadRange: payloadStart..<payloadEnd)
+    }
+}

@@ -1,0 +1,26 @@
+/// The payload kinds of Protocol/EVENTS.md §Payloads, by their u16 number on the wire.
+public enum PayloadKind: UInt16, Sendable, CaseIterable, CustomStringConvertible {
+    case articleAdded = 1
+    case annotationCreated = 2
+    case bodyEdited = 3
+    case tagsChanged = 4
+    case annotationDeleted = 5
+    case annotationRestored = 6
+    case motivationChanged = 7
+
+    /// The name `gloss log` and the vectors use.
+    public var description: String {
+        switch self {
+        case .articleAdded: "article.added"
+        case .annotationCreated: "annotation.created"
+        case .bodyEdited: "body.edited"
+        case .tagsChanged: "tags.changed"
+        case .annotationDeleted: "annotation.deleted"
+        case .annotationRestored: "annotation.restored"
+        case .motivationChanged: "motivation.changed"
+        }
+    }
+
+    /// `description` for a known kind, `kind.N` for one from a newer version.
+    public static func name(_ raw: UInt16) -> String { PayloadKind(rawValue: raw)?.description ?? "kind.\(raw)" }
+}

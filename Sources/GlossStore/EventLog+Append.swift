@@ -1,0 +1,177 @@
+import GlossCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What an append did.
+public struct AppendResult: Sendable, Equatable {
+    /// Events stored by this call, in the order given.
+    public var stored: [EventID] = []
+    /// Events skipped because the log already held them.
+    public var alreadyHad: Int = 0
+}
+
+extension EventLog {
+    /// Verifies and appends `events` in one transaction: all of them, or none.
+    /// Parents must come before children (within the batch or already in the log).
+    /// `signaturesChecked` says the caller has already verified every signature (on both cores,
+    /// say); otherwise they are checked here.
+    /// A fork is written as evidence (in its own transaction) and reported as `.fork`; nothing
+    /// of the batch is stored then.
+    @discardableResult
+    public func append(_ events: [Event], signaturesChecked: Bool = false) throws(StoreError) -> AppendResult {
+        if !signaturesChecked {
+            for e in events where !e.hasValidSignature {
+                throw StoreError(.badSignature, "event \(e.id.short()) by \(e.author.raw.short()) has a bad signature: it was not signed by its author's key", event: e.id)
+            }
+        }
+        do {
+            return try wrap { try db.transaction { try insertVerified(events) } }
+        } catch let e where e.code == .fork {
+            // Keep the evidence even though the batch is refused.
+            if let id = e.event, let forked = events.first(where: { $0.id == id }) {
+                try recordFork(forked)
+            }
+            throw e
+        }
+    }
+
+    /// Builds, signs and appends one event of `key`'s author, on top of the author's chain and
+    /// the ledger's current heads, all under the write lock so two processes cannot interleave.
+    public func appendOwn(key: SigningKey, payload: Payload, time: Int64) throws(StoreError) -> Event {
+        let bytes: [UInt8]
+        do { bytes = try payload.encoded() }
+        catch { throw StoreError(.invalidEvent, "cannot write this event: \(error.message)") }
+        return try wrap {
+            try db.transaction {
+                if try isForked(key.publicKey) {
+                    throw StoreError(.authorForked, "your key has forked its own chain in this ledger; appending is refused until a person decides (see `gloss verify`)")
+                }
+                let tip = try tip(of: key.publicKey)
+                let heads = try headTips(excluding: tip?.id, limit: EventLimits.maxDeps)
+                let lamport = 1 + max(tip?.lamport ?? 0, heads.map(\.lamport).max() ?? 0)
+                let event = Event.make(key: key, seq: (tip?.seq ?? 0) + 1, prev: tip?.id, lamport: lamport,
+                                       time: time, deps: heads.map(\.id), payload: bytes)
+                _ = try insertVerified([event])
+                return event
+            }
+        }
+    }
+
+    /// Heads other than `excluding`, newest lamport first, at most `limit`.
+    private func headTips(excluding: EventID?, limit: Int) throws -> [(id: EventID, lamport: UInt64)] {
+        let s = try db.statement("SELECT e.id, e.lamport FROM heads h JOIN events e ON e.id = h.id ORDER BY e.lamport DESC, e.id LIMIT ?")
+        s.bind(1, Int64(limit + 1))
+        var out: [(id: EventID, lamport: UInt64)] = []
+        while try s.step() {
+            let id = Hash32(s.blob(0))
+            if id != excluding && out.count < limit { out.append((id, UInt64(s.int(1)))) }
+        }
+        return out
+    }
+
+    func isForked(_ author: PublicKey) throws -> Bool {
+        let s = try db.statement("SELECT 1 FROM forks WHERE author = ? LIMIT 1")
+        s.bind(1, blob: author.raw.bytes)
+        return try s.step()
+    }
+
+    private func recordFork(_ e: Event) throws(StoreError) {
+        try wrap {
+            try db.transaction {
+                try db.statement("INSERT OR IGNORE INTO forks(id, author, seq, bytes, detected_at) VALUES (?, ?, ?, ?, ?)")
+                    .bind(1, blob: e.id.bytes).bind(2, blob: e.author.raw.bytes).bind(3, Int64(e.header.seq))
+                    .bind(4, blob: e.bytes).bind(5, Clock.nowMillis()).run()
+            }
+        }
+    }
+
+    /// Inserts events whose signatures are known good, checking everything else. Runs inside
+    /// the caller's transaction; throws on the first bad event.
+    private func insertVerified(_ events: [Event]) throws -> AppendResult {
+        var result = AppendResult()
+        let exists = try db.statement("SELECT 1 FROM events WHERE id = ?")
+        for e in events {
+            exists.reset()
+            exists.bind(1, blob: e.id.bytes)
+            if try exists.step() { result.alreadyHad += 1; continue }
+            try checkPlace(e)
+            try db.statement("INSERT INTO events(id, author, seq, lamport, time, kind, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                .bind(1, blob: e.id.bytes).bind(2, blob: e.author.raw.bytes).bind(3, Int64(e.header.seq))
+                .bind(4, Int64(e.header.lamport)).bind(5, e.header.time).bind(6, Int64(kindNumber(e)))
+                .bind(7, blob: e.bytes).run()
+            let drop = try db.statement("DELETE FROM heads WHERE id = ?")
+            for p in e.header.parents { drop.reset(); drop.bind(1, blob: p.bytes); try drop.run() }
+            try db.statement("INSERT INTO heads(id) VALUES (?)").bind(1, blob: e.id.bytes).run()
+            result.stored.append(e.id)
+        }
+        return result
+    }
+
+    private func kindNumber(_ e: Event) -> UInt16 {
+        let p = e.payloadBytes
+        guard p.count >= 2 else { return 0 }
+        return UInt16(p[p.startIndex]) << 8 | UInt16(p[p.startIndex + 1])
+    }
+
+    /// The chain and causal checks of Protocol/EVENTS.md §Verification, against the log.
+    private func checkPlace(_ e: Event) throws {
+        let h = e.header
+        let who = "event \(e.id.short()) (author \(h.author.raw.short()), seq \(h.seq))"
+        if case .failure(let err) = Result(catching: { try e.payload() }) {
+            throw StoreError(.invalidEvent, "\(who) has an invalid payload: \(err)", event: e.id)
+        }
+        if try isForked(h.author) {
+            throw StoreError(.authorForked, "\(who) is refused: its author has forked its chain (two events with one seq); nothing more of that author is accepted", event: e.id)
+        }
+        let same = try db.statement("SELECT id FROM events WHERE author = ? AND seq = ?")
+        same.bind(1, blob: h.author.raw.bytes).bind(2, Int64(h.seq))
+        if try same.step() {
+            throw StoreError(.fork, "\(who) is a fork: the ledger already holds another event \(Hash32(same.blob(0)).short()) with that author and seq. Both are kept as evidence and the author is refused from now on", event: e.id)
+        }
+        let parent = try db.statement("SELECT author, seq, lamport FROM events WHERE id = ?")
+        var maxLamport: UInt64 = 0
+        if let prev = h.prev {
+            parent.bind(1, blob: prev.bytes)
+            guard try parent.step() else {
+                throw StoreError(.missingParent, "\(who) names prev \(prev.short()), which this ledger does not hold: its author's earlier events must come first", event: e.id)
+            }
+            guard Hash32(parent.blob(0)) == h.author.raw, UInt64(parent.int(1)) == h.seq - 1 else {
+                throw StoreError(.brokenChain, "\(who) has a broken chain: prev \(prev.short()) is not its author's event at seq \(h.seq - 1)", event: e.id)
+            }
+            maxLamport = UInt64(parent.int(2))
+        } else {
+            // seq 1: the author must have nothing yet (else the `same` check or a gap fires).
+        }
+        if h.seq > 1 {
+            // The author's event at seq − 1 must be exactly prev.
+            let below = try db.statement("SELECT id FROM events WHERE author = ? AND seq = ?")
+            below.bind(1, blob: h.author.raw.bytes).bind(2, Int64(h.seq - 1))
+            if try below.step(), Hash32(below.blob(0)) != h.prev {
+                throw StoreError(.brokenChain, "\(who) has a broken chain: its prev is not the author's event at seq \(h.seq - 1)", event: e.id)
+            }
+        }
+        for d in h.deps {
+            parent.reset()
+            parent.bind(1, blob: d.bytes)
+            guard try parent.step() else {
+                throw StoreError(.missingParent, "\(who) depends on \(d.short()), which this ledger does not hold: send its dependencies first", event: e.id)
+            }
+            maxLamport = max(maxLamport, UInt64(parent.int(2)))
+        }
+        guard h.lamport == maxLamport + 1 else {
+            throw StoreError(.badLamport, "\(who) has lamport \(h.lamport), but 1 + the largest lamport of its parents is \(maxLamport + 1)", event: e.id)
+        }
+    }
+}
+
+/// Wall-clock time in the form events carry: milliseconds since the Unix epoch.
+public enum Clock {
+    public static func nowMillis() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}

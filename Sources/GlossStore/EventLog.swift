@@ -1,0 +1,131 @@
+import GlossCore
+
+/// The append-only log of signed events in one SQLite file. Every insert is verified
+/// (canonical form, id, signature, seq/prev chain, lamport rule, deps present) and idempotent
+/// by id; a commit returns only once SQLite has made it durable (WAL, synchronous=FULL).
+///
+/// Not Sendable: it owns one SQLite connection. Open one per task or process.
+public final class EventLog {
+    public let path: String
+    let db: SQLiteConnection
+
+    /// Opens (or, with `create`, creates) the log at `path`, applying any pending migrations.
+    public init(path: String, create: Bool = false) throws(StoreError) {
+        self.path = path
+        do {
+            db = try SQLiteConnection(path: path, create: create)
+            // WAL: readers never block the writer. synchronous=FULL: a COMMIT has been fsynced
+            // when it returns, so "appended" means "on disk" even across a power loss.
+            try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -32768")
+            try Schema.migrate(db)
+        } catch let e as SQLiteError {
+            throw StoreError.from(e, path: path)
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError(.sqlite, "\(path): \(error)")
+        }
+    }
+
+    func wrap<T>(_ body: () throws -> T) throws(StoreError) -> T {
+        do { return try body() }
+        catch let e as StoreError { throw e }
+        catch let e as SQLiteError { throw StoreError.from(e, path: path) }
+        catch { throw StoreError(.sqlite, "\(path): \(error)") }
+    }
+
+    // MARK: Reading
+
+    public func count() throws(StoreError) -> Int {
+        try wrap {
+            let s = try db.statement("SELECT count(*) FROM events")
+            _ = try s.step()
+            return Int(s.int(0))
+        }
+    }
+
+    /// The ids of the events no other event names as a parent, ascending.
+    public func heads() throws(StoreError) -> [EventID] {
+        try wrap {
+            let s = try db.statement("SELECT id FROM heads ORDER BY id")
+            var out: [EventID] = []
+            while try s.step() { out.append(Hash32(s.blob(0))) }
+            return out
+        }
+    }
+
+    /// Position in the chain of the newest event of `author`.
+    public struct ChainTip: Sendable, Equatable {
+        public let seq: UInt64
+        public let id: EventID
+        public let lamport: UInt64
+    }
+
+    public func tip(of author: PublicKey) throws(StoreError) -> ChainTip? {
+        try wrap {
+            let s = try db.statement("SELECT seq, id, lamport FROM events WHERE author = ? ORDER BY seq DESC LIMIT 1")
+            s.bind(1, blob: author.raw.bytes)
+            guard try s.step() else { return nil }
+            return ChainTip(seq: UInt64(s.int(0)), id: Hash32(s.blob(1)), lamport: UInt64(s.int(2)))
+        }
+    }
+
+    public func event(_ id: EventID) throws(StoreError) -> Event? {
+        try wrap {
+            let s = try db.statement("SELECT bytes FROM events WHERE id = ?")
+            s.bind(1, blob: id.bytes)
+            guard try s.step() else { return nil }
+            return try Event.decode(s.blob(0), expectedID: id)
+        }
+    }
+
+    public func contains(_ id: EventID) throws(StoreError) -> Bool {
+        try wrap {
+            let s = try db.statement("SELECT 1 FROM events WHERE id = ?")
+            s.bind(1, blob: id.bytes)
+            return try s.step()
+        }
+    }
+
+    /// Every event, in the order it was stored (which is always parents first).
+    public func allEvents() throws(StoreError) -> [Event] {
+        try wrap {
+            let s = try db.statement("SELECT id, bytes FROM events ORDER BY rowid")
+            var out: [Event] = []
+            while try s.step() { out.append(try Event.decode(s.blob(1), expectedID: Hash32(s.blob(0)))) }
+            return out
+        }
+    }
+
+    /// Ids of stored events whose hex form starts with `prefix` (at most `limit`).
+    public func ids(withPrefix prefix: String, limit: Int = 10) throws(StoreError) -> [EventID] {
+        try wrap { try IDPrefix.lookup(db, table: "events", prefix: prefix, limit: limit) }
+    }
+
+    /// Authors refused because they forked, with the (author, seq) of each piece of evidence.
+    public func forkedAuthors() throws(StoreError) -> [PublicKey: [UInt64]] {
+        try wrap {
+            let s = try db.statement("SELECT author, seq FROM forks ORDER BY author, seq")
+            var out: [PublicKey: [UInt64]] = [:]
+            while try s.step() { out[PublicKey(Hash32(s.blob(0))), default: []].append(UInt64(s.int(1))) }
+            return out
+        }
+    }
+
+    public func setting(_ key: String) throws(StoreError) -> String? {
+        try wrap {
+            let s = try db.statement("SELECT value FROM settings WHERE key = ?")
+            s.bind(1, key)
+            return try s.step() ? s.text(0) : nil
+        }
+    }
+
+    public func setSetting(_ key: String, _ value: String) throws(StoreError) {
+        try wrap {
+            try db.transaction {
+                try db.statement("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+                    .bind(1, key).bind(2, value).run()
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import GlossCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The few file operations the store needs, through POSIX, with errors a person can act on.
+public enum FileSystem {
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    static func errno_() -> String { String(cString: strerror(errno)) }
+
+    /// Creates `path` and any missing parents, mode 0700.
+    public static func makeFolder(_ path: String) throws(StoreError) {
+        var partial = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            partial += "/" + part
+            if mkdir(partial, 0o700) != 0 && errno != EEXIST {
+                throw StoreError(.io, "cannot create the folder \(partial): \(errno_())")
+            }
+        }
+    }
+
+    /// Writes a file that must not exist yet, with `mode`, and fsyncs it.
+    public static func writeNew(_ path: String, _ bytes: [UInt8], mode: mode_t) throws(StoreError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode)
+        guard fd >= 0 else { throw StoreError(.io, "cannot create \(path): \(errno_())") }
+        defer { close(fd) }
+        var off = 0
+        while off < bytes.count {
+            let n = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { throw StoreError(.io, "cannot write \(path): \(errno_())") }
+            off += n
+        }
+        guard fsync(fd) == 0 else { throw StoreError(.io, "cannot sync \(path) to disk: \(errno_())") }
+    }
+
+    /// Reads a whole file.
+    public static func read(_ path: String) throws(StoreError) -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw StoreError(.io, "cannot read \(path): \(errno_())") }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 { throw StoreError(.io, "cannot read \(path): \(errno_())") }
+            if n == 0 { break }
+            out.append(contentsOf: buf[0..<n])
+        }
+        return out
+    }
+}

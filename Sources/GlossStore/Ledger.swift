@@ -1,0 +1,82 @@
+import GlossCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A ledger folder: the SQLite event log (`ledger.sqlite`) and the author's private key
+/// (`key`, mode 0600), opened together. The facade the CLI talks to.
+public final class Ledger {
+    public static let databaseName = "ledger.sqlite"
+    public static let keyName = "key"
+
+    public let folder: String
+    public let key: SigningKey
+    public let log: EventLog
+
+    private init(folder: String, key: SigningKey, log: EventLog) {
+        self.folder = folder; self.key = key; self.log = log
+    }
+
+    public var databasePath: String { Self.databasePath(folder) }
+    static func databasePath(_ folder: String) -> String { folder + "/" + databaseName }
+    static func keyPath(_ folder: String) -> String { folder + "/" + keyName }
+
+    /// Creates a new ledger with a fresh key. Refuses to touch a folder that already holds one.
+    public static func create(at folder: String, key: SigningKey = SigningKey()) throws(StoreError) -> Ledger {
+        if FileSystem.exists(databasePath(folder)) || FileSystem.exists(keyPath(folder)) {
+            throw StoreError(.alreadyExists, "\(folder) already holds a ledger; use it as it is, or choose another folder with --ledger")
+        }
+        try FileSystem.makeFolder(folder)
+        try KeyFile.write(key, to: keyPath(folder))
+        let log = try EventLog(path: databasePath(folder), create: true)
+        return Ledger(folder: folder, key: key, log: log)
+    }
+
+    /// Opens an existing ledger, checking its key file and database.
+    public static func open(at folder: String) throws(StoreError) -> Ledger {
+        guard FileSystem.exists(databasePath(folder)) else {
+            throw StoreError(.noLedger, "no ledger at \(folder): create one with `gloss init`, or point --ledger (or GLOSS_LEDGER) at an existing one")
+        }
+        let key = try KeyFile.read(keyPath(folder))
+        let log = try EventLog(path: databasePath(folder), create: false)
+        return Ledger(folder: folder, key: key, log: log)
+    }
+}
+
+/// The private key file: one line, `gloss-ed25519-seed-v1 ` and the 32-byte seed in hex.
+/// Written with mode 0600; a file that others may read is refused.
+public enum KeyFile {
+    static let tag = "gloss-ed25519-seed-v1 "
+
+    public static func write(_ key: SigningKey, to path: String) throws(StoreError) {
+        let text = tag + Hex.encode(key.seedBytes()) + "\n"
+        try FileSystem.writeNew(path, Array(text.utf8), mode: 0o600)
+    }
+
+    public static func read(_ path: String) throws(StoreError) -> SigningKey {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            throw StoreError(.keyFile, "the key file \(path) is missing: the ledger cannot sign without it; restore it from a backup")
+        }
+        if st.st_mode & 0o077 != 0 {
+            throw StoreError(.keyPermissions, "the key file \(path) can be read by other users (mode \(String(st.st_mode & 0o777, radix: 8))): run `chmod 600 \(path)`")
+        }
+        let bytes = try FileSystem.read(path)
+        let text = String(decoding: bytes, as: UTF8.self).trimmingTrailingNewlines()
+        guard text.hasPrefix(tag), let seed = Hex.decode(String(text.dropFirst(tag.count))), seed.count == 32,
+              let key = try? SigningKey(seed: seed) else {
+            throw StoreError(.keyFile, "the key file \(path) is damaged (expected one line: \(tag.trimmingTrailingNewlines())<64 hex digits>); restore it from a backup")
+        }
+        return key
+    }
+}
+
+extension String {
+    func trimmingTrailingNewlines() -> String {
+        var s = Substring(self)
+        while let l = s.last, l.isNewline || l == " " { s.removeLast() }
+        return String(s)
+    }
+}

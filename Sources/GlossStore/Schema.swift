@@ -1,0 +1,55 @@
+/// The ledger's SQL schema as numbered migrations. A migration is never edited once shipped:
+/// a change is a new migration at the end. `PRAGMA user_version` holds how many have run.
+enum Schema {
+    static let migrations: [String] = [
+        // 1: the append-only event log, its heads, fork evidence, settings.
+        """
+        CREATE TABLE events(
+            rowid   INTEGER PRIMARY KEY,
+            id      BLOB NOT NULL UNIQUE CHECK (length(id) = 32),
+            author  BLOB NOT NULL CHECK (length(author) = 32),
+            seq     INTEGER NOT NULL CHECK (seq >= 1),
+            lamport INTEGER NOT NULL CHECK (lamport >= 1),
+            time    INTEGER NOT NULL,
+            kind    INTEGER NOT NULL,
+            bytes   BLOB NOT NULL,
+            UNIQUE (author, seq)
+        );
+        CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+            BEGIN SELECT RAISE(ABORT, 'gloss: the event log is append-only; events cannot be changed'); END;
+        CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+            BEGIN SELECT RAISE(ABORT, 'gloss: the event log is append-only; events cannot be deleted'); END;
+        CREATE TABLE heads(id BLOB PRIMARY KEY) WITHOUT ROWID;
+        CREATE TABLE forks(
+            id          BLOB PRIMARY KEY,
+            author      BLOB NOT NULL,
+            seq         INTEGER NOT NULL,
+            bytes       BLOB NOT NULL,
+            detected_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TRIGGER forks_append_only_update BEFORE UPDATE ON forks
+            BEGIN SELECT RAISE(ABORT, 'gloss: fork evidence cannot be changed'); END;
+        CREATE TRIGGER forks_append_only_delete BEFORE DELETE ON forks
+            BEGIN SELECT RAISE(ABORT, 'gloss: fork evidence cannot be deleted'); END;
+        CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+        """,
+    ]
+
+    /// Brings the file up to the newest schema, in one transaction.
+    static func migrate(_ db: SQLiteConnection) throws {
+        let s = try db.statement("PRAGMA user_version")
+        _ = try s.step()
+        let current = Int(s.int(0))
+        s.reset()
+        guard current <= migrations.count else {
+            throw StoreError(.newerSchema, "this ledger has schema version \(current), newer than this gloss understands (\(migrations.count)): upgrade gloss")
+        }
+        guard current < migrations.count else { return }
+        try db.transaction {
+            for v in current..<migrations.count {
+                try db.execute(migrations[v])
+            }
+            try db.execute("PRAGMA user_version = \(migrations.count)")
+        }
+    }
+}

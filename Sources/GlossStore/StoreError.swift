@@ -1,0 +1,35 @@
+import GlossCore
+
+/// Why the ledger refused an operation. `code` is stable (tests and the CLI match on it);
+/// `message` says what was wrong and what to do. Never carries key material or event bodies.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    /// The closed set of reasons.
+    public enum Code: String, Sendable {
+        case noLedger = "no-ledger", alreadyExists = "already-exists", notALedger = "not-a-ledger"
+        case newerSchema = "newer-schema", keyFile = "key-file", keyPermissions = "key-permissions"
+        case invalidEvent = "invalid-event", badSignature = "bad-signature"
+        case missingParent = "missing-parent", brokenChain = "broken-chain", badLamport = "bad-lamport"
+        case fork, authorForked = "author-forked", appendOnly = "append-only"
+        case io, sqlite
+    }
+    public let code: Code
+    public let message: String
+    /// The event the error is about, when there is one.
+    public let event: EventID?
+
+    public init(_ code: Code, _ message: String, event: EventID? = nil) {
+        self.code = code; self.message = message; self.event = event
+    }
+    public var description: String { message }
+
+    /// Maps a SQLite failure to what a person can act on.
+    static func from(_ e: SQLiteError, path: String) -> StoreError {
+        if e.isCorrupt {
+            return StoreError(.notALedger, "\(path) is not a Gloss ledger database (SQLite says: \(e.message)); check --ledger, or restore the file from a backup")
+        }
+        if e.isBusy {
+            return StoreError(.sqlite, "the ledger at \(path) stayed locked by another process for 10 s; try again when it is done")
+        }
+        return StoreError(.sqlite, "\(path): \(e.message)")
+    }
+}
