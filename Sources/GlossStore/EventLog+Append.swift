@@ -38,26 +38,39 @@ extension EventLog {
         }
     }
 
-    /// Builds, signs and appends one event of `key`'s author, on top of the author's chain and
-    /// the ledger's current heads, all under the write lock so two processes cannot interleave.
-    public func appendOwn(key: SigningKey, payload: Payload, time: Int64) throws(StoreError) -> Event {
-        let bytes: [UInt8]
-        do { bytes = try payload.encoded() }
-        catch { throw StoreError(.invalidEvent, "cannot write this event: \(error.message)") }
+    /// Builds, signs and appends events of `key`'s author, each on top of the author's chain and
+    /// the ledger's current heads, in one transaction under the write lock, so that two processes
+    /// appending at once cannot interleave. Returns the events in the order appended.
+    public func appendOwn(key: SigningKey, payloads: [Payload], time: Int64) throws(StoreError) -> [Event] {
+        var encoded: [[UInt8]] = []
+        for p in payloads {
+            do { encoded.append(try p.encoded()) }
+            catch { throw StoreError(.invalidEvent, "cannot write this event: \(error.message)") }
+        }
         return try wrap {
             try db.transaction {
                 if try isForked(key.publicKey) {
                     throw StoreError(.authorForked, "your key has forked its own chain in this ledger; appending is refused until a person decides (see `gloss verify`)")
                 }
-                let tip = try tip(of: key.publicKey)
-                let heads = try headTips(excluding: tip?.id, limit: EventLimits.maxDeps)
-                let lamport = 1 + max(tip?.lamport ?? 0, heads.map(\.lamport).max() ?? 0)
-                let event = Event.make(key: key, seq: (tip?.seq ?? 0) + 1, prev: tip?.id, lamport: lamport,
-                                       time: time, deps: heads.map(\.id), payload: bytes)
-                _ = try insertVerified([event])
-                return event
+                var out: [Event] = []
+                for bytes in encoded {
+                    let tip = try tip(of: key.publicKey)
+                    let heads = try headTips(excluding: tip?.id, limit: EventLimits.maxDeps)
+                    let lamport = 1 + max(tip?.lamport ?? 0, heads.map(\.lamport).max() ?? 0)
+                    let event = Event.make(key: key, seq: (tip?.seq ?? 0) + 1, prev: tip?.id, lamport: lamport,
+                                           time: time, deps: heads.map(\.id), payload: bytes)
+                    _ = try insertVerified([event])
+                    out.append(event)
+                }
+                return out
             }
         }
+    }
+
+    /// Appends one event of `key`'s author; see `appendOwn(key:payloads:time:)`.
+    public func appendOwn(key: SigningKey, payload: Payload, time: Int64) throws(StoreError) -> Event {
+        let events = try appendOwn(key: key, payloads: [payload], time: time)
+        return events[0]
     }
 
     /// Heads other than `excluding`, newest lamport first, at most `limit`.
@@ -100,7 +113,7 @@ extension EventLog {
             try checkPlace(e)
             try db.statement("INSERT INTO events(id, author, seq, lamport, time, kind, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)")
                 .bind(1, blob: e.id.bytes).bind(2, blob: e.author.raw.bytes).bind(3, Int64(e.header.seq))
-                .bind(4, Int64(e.header.lamport)).bind(5, e.header.time).bind(6, Int64(kindNumber(e)))
+                .bind(4, Int64(e.header.lamport)).bind(5, e.header.time).bind(6, Int64(e.payloadKind))
                 .bind(7, blob: e.bytes).run()
             let drop = try db.statement("DELETE FROM heads WHERE id = ?")
             for p in e.header.parents { drop.reset(); drop.bind(1, blob: p.bytes); try drop.run() }
@@ -108,12 +121,6 @@ extension EventLog {
             result.stored.append(e.id)
         }
         return result
-    }
-
-    private func kindNumber(_ e: Event) -> UInt16 {
-        let p = e.payloadBytes
-        guard p.count >= 2 else { return 0 }
-        return UInt16(p[p.startIndex]) << 8 | UInt16(p[p.startIndex + 1])
     }
 
     /// The chain and causal checks of Protocol/EVENTS.md §Verification, against the log.

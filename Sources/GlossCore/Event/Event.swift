@@ -12,6 +12,12 @@ public struct Event: Sendable, Equatable {
     public var payloadBytes: ArraySlice<UInt8> { bytes[payloadRange] }
     public var signature: ArraySlice<UInt8> { bytes[payloadRange.upperBound...] }
     public var author: PublicKey { header.author }
+    /// The payload's kind number (its first two bytes); 0 when the payload is too short to say.
+    public var payloadKind: UInt16 {
+        let p = payloadBytes
+        guard p.count >= 2 else { return 0 }
+        return UInt16(p[p.startIndex]) << 8 | UInt16(p[p.startIndex + 1])
+    }
 
     /// The payload, decoded. Unknown kinds decode to `.unknown`; a known kind whose body is
     /// not canonical throws.

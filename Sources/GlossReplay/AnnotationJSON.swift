@@ -1,0 +1,35 @@
+import GlossCore
+
+extension AnnotationState {
+    /// The annotation as a JSON object, as `gloss list --json` prints it.
+    public var json: JSON {
+        var o: [String: JSON] = [
+            "id": .string(id.hex),
+            "article": .string(article.hex),
+            "author": .string(author.hex),
+            "created": .int(created.time),
+            "modified": .int(modified.time),
+            "lamport": .int(Int64(created.lamport)),
+            "motivation": .string(motivation.value),
+            "body": .string(body.value),
+            "tags": .array(tags.tags.map { .string($0) }),
+            "deleted": .bool(isDeleted),
+            "replies": .array(replies.map { .string($0.hex) }),
+            "editors": .array(editors.map { .string($0.hex) }),
+        ]
+        switch target {
+        case .text(let s):
+            o["selector"] = .object([
+                "exact": .string(s.exact), "prefix": .string(s.prefix), "suffix": .string(s.suffix),
+                "start": .int(Int64(s.start)), "end": .int(Int64(s.end)),
+            ])
+        case .reply(let parent):
+            o["replyTo"] = .string(parent.hex)
+        }
+        let c = body.conflicts
+        if !c.isEmpty {
+            o["bodyConflicts"] = .array(c.map { .object(["body": .string($0.value), "author": .string($0.stamp.author.hex), "event": .string($0.stamp.id.hex)]) })
+        }
+        return .object(o)
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import GlossCore
+import GlossReplay
+import GlossStore
+
+struct ArticleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "article", abstract: "Add, list and print articles.",
+        subcommands: [Add.self, List.self, Show.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add an article (a UTF-8 text file) to the ledger.",
+            discussion: "The article's id is the SHA-256 of its text, so the same text always has the same id. The title defaults to the first line of the text.")
+
+        @OptionGroup var options: LedgerOptions
+        @Argument(help: "The article's text: a UTF-8 file.") var file: String
+        @Option(help: "The title (default: the first non-empty line).") var title: String?
+        @Option(help: "Where it came from, a URL say (default: the file name).") var source: String?
+
+        func run() throws {
+            let ctx = try Context(options)
+            let bytes = try reporting { try FileSystem.read(file) }
+            guard !bytes.isEmpty else { throw CLIError("\(file) is empty: an article needs some text") }
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw CLIError("\(file) is not UTF-8 text: convert it first (for example `iconv -t UTF-8 \(file)`)")
+            }
+            let added = ArticleAdded(title: title ?? Self.defaultTitle(text), source: source ?? Self.baseName(file), text: text)
+            if let existing = ctx.state.articles[added.articleID] {
+                print("Already in the ledger: \(existing.id.short()) \(existing.title)")
+                return
+            }
+            try ctx.append([.articleAdded(added)])
+            print("Added article \(added.articleID.short())  \(added.title)")
+            print("  \(ArticleText(text).count) characters; annotate it with: gloss annotate \(added.articleID.short()) --quote …")
+        }
+
+        static func defaultTitle(_ text: String) -> String {
+            let line = text.split(whereSeparator: \.isNewline).first { !$0.allSatisfy(\.isWhitespace) } ?? ""
+            return Format.quote(String(line), max: 200)
+        }
+        static func baseName(_ path: String) -> String { "file:" + (path.split(separator: "/").last.map(String.init) ?? path) }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the articles in the ledger.")
+        @OptionGroup var options: LedgerOptions
+
+        func run() throws {
+            let ctx = try Context(options)
+            let articles = ctx.state.articles.values.sorted { $0.added < $1.added }
+            if articles.isEmpty { print("No articles yet: add one with `gloss article add FILE`."); return }
+            for a in articles {
+                let n = ctx.state.annotations(of: a.id).count
+                print("\(a.id.short())  \(a.title)  (\(n) annotation\(n == 1 ? "" : "s"))")
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print an article's text exactly as stored.")
+        @OptionGroup var options: LedgerOptions
+        @Argument(help: "The article id (a unique prefix is enough).") var article: String
+
+        func run() throws {
+            print(try Context(options).article(article).text, terminator: "")
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import GlossCore
+import GlossReplay
+
+struct ReplyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reply", abstract: "Reply to an annotation (anyone may).")
+    @OptionGroup var options: LedgerOptions
+    @Argument(help: "The annotation to reply to (a unique id prefix).") var annotation: String
+    @Option(help: "Your reply.") var comment: String
+    @Option(name: .customLong("tag"), help: "A tag (repeatable).") var tags: [String] = []
+
+    func run() throws {
+        let ctx = try Context(options)
+        let parent = try ctx.annotation(annotation)
+        guard !comment.isEmpty else { throw CLIError("the reply is empty: say something with --comment") }
+        let reply = AnnotationCreated(article: parent.article, target: .reply(to: parent.id),
+                                      motivation: "replying", body: comment, tags: tags)
+        let e = try ctx.append([.annotationCreated(reply)])[0]
+        print("Replied \(e.id.short()) to \(parent.id.short())")
+    }
+}
+
+struct EditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edit", abstract: "Change an annotation's comment or motivation.",
+        discussion: "Editing resolves a conflict: the new comment replaces every concurrent version shown by `gloss show`.")
+    @OptionGroup var options: LedgerOptions
+    @Argument(help: "The annotation (a unique id prefix).") var annotation: String
+    @Option(help: "The new comment.") var comment: String?
+    @Option(help: "The new W3C motivation.") var motivation: String?
+
+    func validate() throws {
+        if comment == nil && motivation == nil { throw ValidationError("say what to change: --comment TEXT and/or --motivation NAME") }
+    }
+
+    func run() throws {
+        let ctx = try Context(options)
+        let a = try ctx.annotation(annotation)
+        try ctx.requireMayChange(a)
+        var payloads: [Payload] = []
+        if let comment, comment != a.body.value || !a.body.conflicts.isEmpty {
+            payloads.append(.bodyEdited(BodyEdited(annotation: a.id, pred: a.body.heads, body: comment)))
+        }
+        if let motivation, motivation != a.motivation.value || !a.motivation.conflicts.isEmpty {
+            payloads.append(.motivationChanged(MotivationChanged(annotation: a.id, pred: a.motivation.heads, motivation: try Motivation.check(motivation))))
+        }
+        guard !payloads.isEmpty else { print("Nothing to change: \(a.id.short()) already says that."); return }
+        try ctx.append(payloads)
+        print("Edited \(a.id.short())")
+    }
+}
+
+struct TagCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tag", abstract: "Add or remove tags on an annotation.")
+    @OptionGroup var options: LedgerOptions
+    @Argument(help: "The annotation (a unique id prefix).") var annotation: String
+    @Option(help: "A tag to add (repeatable).") var add: [String] = []
+    @Option(help: "A tag to remove (repeatable).") var remove: [String] = []
+
+    func validate() throws {
+        if add.isEmpty && remove.isEmpty { throw ValidationError("say what to do: --add TAG and/or --remove TAG") }
+        if !Set(add).isDisjoint(with: remove) { throw ValidationError("a tag cannot be added and removed at once") }
+    }
+
+    func run() throws {
+        let ctx = try Context(options)
+        let a = try ctx.annotation(annotation)
+        try ctx.requireMayChange(a)
+        let present = Set(a.tags.tags)
+        if let missing = remove.first(where: { !present.contains($0) }) {
+            throw CLIError("\(a.id.short()) is not tagged \"\(missing)\"; its tags: \(present.isEmpty ? "none" : Format.tags(a.tags.tags))")
+        }
+        let newTags = add.filter { !present.contains($0) }
+        guard !newTags.isEmpty || !remove.isEmpty else { print("Nothing to change: \(a.id.short()) already has those tags."); return }
+        let pred = remove.flatMap { a.tags.additions(of: $0) }
+        try ctx.append([.tagsChanged(TagsChanged(annotation: a.id, add: newTags, remove: remove, pred: pred))])
+        print("Tagged \(a.id.short())")
+    }
+}
+
+struct DeleteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete", abstract: "Delete an annotation (it stays in history; `gloss restore` brings it back).")
+    @OptionGroup var options: LedgerOptions
+    @Argument(help: "The annotation (a unique id prefix).") var annotation: String
+
+    func run() throws {
+        let ctx = try Context(options)
+        let a = try ctx.annotation(annotation)
+        try ctx.requireMayChange(a)
+        guard !a.isDeleted else { throw CLIError("\(a.id.short()) is already deleted; `gloss restore \(a.id.short())` brings it back") }
+        try ctx.append([.annotationDeleted(StateChange(annotation: a.id, pred: a.deleted.heads))])
+        print("Deleted \(a.id.short())")
+    }
+}
+
+struct RestoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore", abstract: "Restore a deleted annotation.")
+    @OptionGroup var options: LedgerOptions
+    @Argument(help: "The annotation (a unique id prefix).") var annotation: String
+
+    func run() throws {
+        let ctx = try Context(options)
+        let a = try ctx.annotation(annotation)
+        try ctx.requireMayChange(a)
+        guard a.isDeleted else { throw CLIError("\(a.id.short()) is not deleted; nothing to restore") }
+        try ctx.append([.annotationRestored(StateChange(annotation: a.id, pred: a.deleted.heads))])
+        print("Restored \(a.id.short())")
+    }
+}

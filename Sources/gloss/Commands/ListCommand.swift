@@ -1,0 +1,78 @@
+import ArgumentParser
+import GlossCore
+import GlossReplay
+
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List annotations, oldest first.")
+    @OptionGroup var options: LedgerOptions
+    @Argument(help: "Only this article (a unique id prefix).") var article: String?
+    @Option(help: "Only annotations with this tag.") var tag: String?
+    @Flag(help: "Include deleted annotations.") var all = false
+    @Flag(help: "Print a JSON array instead of text.") var json = false
+
+    func run() throws {
+        let ctx = try Context(options)
+        let articleID = try article.map { try ctx.article($0).id }
+        let list = ctx.state.annotations(of: articleID, includeDeleted: all)
+            .filter { tag == nil || $0.tags.tags.contains(tag!) }  // tag != nil checked first
+        if json {
+            print(JSON.array(list.map(\.json)).serialized(pretty: true))
+            return
+        }
+        if list.isEmpty { print("No annotations\(tag.map { " tagged \"\($0)\"" } ?? "")."); return }
+        for a in list { print(Self.line(a, me: ctx.me)) }
+    }
+
+    static func line(_ a: AnnotationState, me: PublicKey) -> String {
+        var s = "\(a.id.short())  \(a.motivation.value)"
+        if let sel = a.selector { s += "  \"\(Format.quote(sel.exact, max: 40))\"" }
+        if let p = a.parent { s += "  ↳ reply to \(p.short())" }
+        if !a.body.value.isEmpty { s += "  — \(Format.quote(a.body.value, max: 50))" }
+        if !a.tags.tags.isEmpty { s += "  " + Format.tags(a.tags.tags) }
+        s += "  by \(Format.author(a.author, me: me))"
+        if a.isDeleted { s += "  [deleted]" }
+        if !a.body.conflicts.isEmpty { s += "  [conflict]" }
+        return s
+    }
+}
+
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show one annotation: passage, comment, tags, replies, conflicts.")
+    @OptionGroup var options: LedgerOptions
+    @Argument(help: "The annotation (a unique id prefix).") var annotation: String
+
+    func run() throws {
+        let ctx = try Context(options)
+        let a = try ctx.annotation(annotation)
+        let article = ctx.state.articles[a.article]
+        print("annotation \(a.id.hex)\(a.isDeleted ? "  [deleted]" : "")")
+        print("article    \(a.article.short())  \(article?.title ?? "")")
+        print("author     \(Format.author(a.author, me: ctx.me))")
+        print("created    \(Format.time(a.created.time))   modified \(Format.time(a.modified.time))")
+        print("motivation \(a.motivation.value)")
+        if let s = a.selector {
+            print("passage    [\(s.start)–\(s.end)] \(Format.tail(s.prefix))[\(s.exact)]\(Format.quote(s.suffix, max: 30))")
+        }
+        if let p = a.parent { print("reply to   \(p.short())") }
+        if !a.tags.tags.isEmpty { print("tags       \(Format.tags(a.tags.tags))") }
+        if !a.editors.isEmpty { print("editors    \(a.editors.map { $0.raw.short(8) }.joined(separator: ", "))") }
+        print("comment    \(a.body.value)")
+        let versions = a.body.live
+        if versions.count > 1 {
+            print("")
+            print("\(versions.count) concurrent versions of the comment (the first is shown; `gloss edit` resolves them):")
+            for v in versions {
+                print("  - \"\(Format.quote(v.value, max: 70))\"  by \(Format.author(v.stamp.author, me: ctx.me)) at \(Format.time(v.stamp.time))")
+            }
+        }
+        if !a.replies.isEmpty {
+            print("")
+            print("replies:")
+            for r in a.replies.compactMap({ ctx.state.annotations[$0] }) where !r.isDeleted {
+                print("  \(r.id.short())  \(Format.author(r.author, me: ctx.me)): \(r.body.value)")
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import GlossCore
+import GlossReplay
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How the CLI shows ids, keys, times and quotes.
+enum Format {
+    static func author(_ key: PublicKey, me: PublicKey) -> String {
+        key == me ? "you (\(key.raw.short(8)))" : key.raw.short(8)
+    }
+
+    /// `2026-11-25 12:03:04Z` from milliseconds since the epoch.
+    static func time(_ millis: Int64) -> String {
+        var t = time_t(millis / 1000)
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(tm.tm_year + 1900)-\(two(tm.tm_mon + 1))-\(two(tm.tm_mday)) \(two(tm.tm_hour)):\(two(tm.tm_min)):\(two(tm.tm_sec))Z"
+    }
+
+    /// A quote on one line, shortened to `max` characters.
+    static func quote(_ s: String, max: Int = 60) -> String {
+        let flat = String(s.map { $0.isNewline ? " " : $0 })
+        return flat.count <= max ? flat : String(flat.prefix(max - 1)) + "…"
+    }
+
+    /// The end of `s` on one line, at most `max` characters: context shown before a passage.
+    static func tail(_ s: String, max: Int = 30) -> String {
+        let flat = String(s.map { $0.isNewline ? " " : $0 })
+        return flat.count <= max ? flat : "…" + String(flat.suffix(max - 1))
+    }
+
+    static func tags(_ t: [String]) -> String { t.map { "#" + $0 }.joined(separator: " ") }
+}

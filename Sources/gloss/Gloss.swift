@@ -1,0 +1,26 @@
+import ArgumentParser
+
+/// The `gloss` command: annotate articles offline in a signed, append-only ledger.
+@main
+struct Gloss: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gloss",
+        abstract: "Annotate articles offline in a signed, append-only ledger.",
+        discussion: """
+            Every change is an event signed with your Ed25519 key and appended to a SQLite log
+            that is never rewritten. Start with `gloss init`, add an article with
+            `gloss article add FILE`, then `gloss annotate`.
+
+            Ids (of articles and annotations) can be shortened to any unique prefix, as with git.
+
+            Where the ledger lives: --ledger PATH, else the GLOSS_LEDGER environment variable,
+            else $XDG_DATA_HOME/gloss, else ~/.local/share/gloss.
+            """,
+        subcommands: [
+            InitCommand.self, WhoamiCommand.self, ArticleCommand.self,
+            AnnotateCommand.self, ReplyCommand.self, EditCommand.self, TagCommand.self,
+            DeleteCommand.self, RestoreCommand.self,
+            ListCommand.self, ShowCommand.self, LogCommand.self, VerifyCommand.self,
+        ]
+    )
+}
