@@ -1,0 +1,31 @@
+# Gloss: the two commands a new user runs are `make demo` and `make test`.
+# Both install what a fresh Debian machine lacks (as root, with apt-get), build, and run.
+SWIFT ?= swift
+ARGS ?=
+
+.PHONY: all deps build demo test vectors clean
+
+all: build
+
+deps:
+	@bash .ci/install-deps
+
+build: deps
+	$(SWIFT) build
+
+demo: build
+	@bash .ci/demo "$$($(SWIFT) build --show-bin-path)/gloss"
+
+# Unit, vector and integration tests (real gloss processes on temporary ledgers), then the
+# independent Python check of the event vectors against Protocol/EVENTS.md.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	python3 Protocol/vectors/check_events.py
+
+# Rewrites Protocol/vectors/events.json after a deliberate change of the event format.
+vectors:
+	GLOSS_WRITE_VECTORS=1 $(SWIFT) test --filter VectorTests
+
+clean:
+	rm -rf .build
