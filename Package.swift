@@ -26,11 +26,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "GlossCoreTests", dependencies: ["GlossCore"],
-                    resources: []),
+        .testTarget(name: "GlossCoreTests", dependencies: ["GlossCore"]),
         .testTarget(name: "GlossStoreTests", dependencies: ["GlossStore", "GlossCore"]),
         .testTarget(name: "GlossReplayTests", dependencies: ["GlossReplay", "GlossCore"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["GlossCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["gloss"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -55,6 +55,7 @@ struct AnnotateCommand: ParsableCommand {
     }
 
     func run() throws {
+        let m = try Motivation.check(motivation ?? (comment == nil ? "highlighting" : "commenting"))
         let ctx = try Context(options)
         let art = try ctx.article(article)
         let matcher = QuoteMatcher(text: ArticleText(art.text))
@@ -68,7 +69,6 @@ struct AnnotateCommand: ParsableCommand {
             guard let k = PublicKey(hex: hex) else { throw CLIError("--editor \(hex) is not a public key (64 hex digits, as `gloss whoami` prints)") }
             return k
         }
-        let m = try Motivation.check(motivation ?? (comment == nil ? "highlighting" : "commenting"))
         let created = AnnotationCreated(article: art.id, target: .text(selector), motivation: m,
                                         body: comment ?? "", tags: tags, editors: keys.filter { $0 != ctx.me })
         let event = try ctx.append([.annotationCreated(created)])[0]

@@ -1,0 +1,486 @@
+#!/usr/bin/env python3
+"""Independent checker for Protocol/vectors/events.json.
+
+Written from Protocol/EVENTS.md alone (it does not call or read the Swift code): a decoder, an
+encoder, a verifier and a small in-memory ledger that applies the storing checks. For every
+valid vector it decodes the event, compares every field, recomputes the id, verifies and
+re-creates the signature, derives the public key from the seed and re-encodes the bytes; for
+every invalid vector it runs the checks in the order of EVENTS.md and expects exactly the
+vector's error code.
+
+Usage: python3 Protocol/vectors/check_events.py [path/to/events.json]
+Needs only the `cryptography` package. Exits 1 when any vector fails.
+"""
+
+import hashlib
+import json
+import os
+import sys
+import unicodedata
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+# --- EVENTS.md §Limits -----------------------------------------------------------------------
+VERSION = 1
+MAX_PAYLOAD = 1 << 20
+MAX_DEPS = 64
+MAX_COUNTER = (1 << 63) - 1
+MAX_EVENT = 1 + 32 + 8 + 32 + 8 + 8 + 1 + 32 * MAX_DEPS + 4 + 32 + MAX_PAYLOAD + 64  # 1 050 814
+DOMAIN_TAG = b"gloss/event/v1\x00"
+MAX_TITLE, MAX_SOURCE, MAX_TEXT = 1024, 4096, MAX_PAYLOAD - 64
+MAX_BODY, MAX_QUOTE, MAX_CONTEXT = 65536, 65536, 1024
+MAX_MOTIVATION, MAX_TAG, MAX_TAGS, MAX_EDITORS, MAX_PRED = 64, 128, 64, 16, 64
+
+KIND_NAMES = {
+    1: "article.added", 2: "annotation.created", 3: "body.edited", 4: "tags.changed",
+    5: "annotation.deleted", 6: "annotation.restored", 7: "motivation.changed",
+}
+KIND_NUMBERS = {v: k for k, v in KIND_NAMES.items()}
+
+# EVENTS.md §Tags: Unicode White_Space, and general category Cc.
+WHITE_SPACE = set([0x20, 0x85, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000]
+                  + list(range(0x09, 0x0E)) + list(range(0x2000, 0x200B)))
+
+
+def is_control(cp):
+    return cp <= 0x1F or 0x7F <= cp <= 0x9F
+
+
+class Refused(Exception):
+    """An event refused, with the error code of EVENTS.md."""
+
+    def __init__(self, code, message):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+# --- Reading -----------------------------------------------------------------------------------
+class Reader:
+    def __init__(self, data):
+        self.data = data
+        self.pos = 0
+
+    def remaining(self):
+        return len(self.data) - self.pos
+
+    def take(self, n, what):
+        if self.remaining() < n:
+            raise Refused("truncated", f"{what}: needs {n} bytes at offset {self.pos}, {self.remaining()} left")
+        b = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return b
+
+    def u8(self, what):
+        return self.take(1, what)[0]
+
+    def u16(self, what):
+        return int.from_bytes(self.take(2, what), "big")
+
+    def u32(self, what):
+        return int.from_bytes(self.take(4, what), "big")
+
+    def u64(self, what):
+        return int.from_bytes(self.take(8, what), "big")
+
+    def i64(self, what):
+        return int.from_bytes(self.take(8, what), "big", signed=True)
+
+    def id(self, what):
+        return self.take(32, what)
+
+    def string(self, what, cap):
+        n = self.u32(what + " length")
+        if n > cap:
+            raise Refused("oversize", f"{what} is {n} bytes, the limit is {cap}")
+        raw = self.take(n, what)
+        try:
+            return raw.decode("utf-8", errors="strict")
+        except UnicodeDecodeError:
+            raise Refused("invalid-utf8", f"{what} is not valid UTF-8")
+
+
+def decode_header(r):
+    version = r.u8("version")
+    if version != VERSION:
+        raise Refused("unsupported-version", f"version {version}")
+    h = {"author": r.id("author")}
+    seq = r.u64("seq")
+    if not 1 <= seq <= MAX_COUNTER:
+        raise Refused("invalid-field", f"seq {seq} out of range")
+    h["seq"] = seq
+    h["prev"] = r.id("prev") if seq > 1 else None
+    lamport = r.u64("lamport")
+    if not seq <= lamport <= MAX_COUNTER:
+        raise Refused("invalid-field", f"lamport {lamport} out of range {seq}..2^63-1")
+    h["lamport"] = lamport
+    h["time"] = r.i64("time")
+    count = r.u8("deps count")
+    if count > MAX_DEPS:
+        raise Refused("oversize", f"{count} deps")
+    deps = []
+    for i in range(count):
+        d = r.id(f"deps[{i}]")
+        if deps and not deps[-1] < d:
+            raise Refused("non-canonical", "deps not strictly ascending")
+        if d == h["prev"]:
+            raise Refused("non-canonical", "deps repeats prev")
+        deps.append(d)
+    h["deps"] = deps
+    length = r.u32("payload length")
+    if length > MAX_PAYLOAD:
+        raise Refused("oversize", f"payload of {length} bytes")
+    h["payloadLength"] = length
+    h["payloadHash"] = r.id("payload hash")
+    return h
+
+
+def decode_event(data, claimed_id=None):
+    """EVENTS.md §Verification, steps D1–D6. Returns a dict with header, slices and id."""
+    if len(data) > MAX_EVENT:
+        raise Refused("oversize", f"event of {len(data)} bytes")
+    r = Reader(data)
+    header = decode_header(r)
+    header_end = r.pos
+    payload = r.take(header["payloadLength"], "payload")
+    signature = r.take(64, "signature")
+    if r.remaining():
+        raise Refused("trailing-bytes", f"{r.remaining()} bytes after the signature")
+    if hashlib.sha256(payload).digest() != header["payloadHash"]:
+        raise Refused("bad-payload-hash", "payload hash mismatch")
+    event_id = hashlib.sha256(DOMAIN_TAG + data[:header_end]).digest()
+    if claimed_id is not None and claimed_id != event_id:
+        raise Refused("bad-id", "claimed id is not the hash of the header")
+    return {"header": header, "headerBytes": data[:header_end], "payloadBytes": payload,
+            "signature": signature, "id": event_id, "bytes": data}
+
+
+def check_tag(t):
+    if len(t.encode("utf-8")) == 0 or len(t.encode("utf-8")) > MAX_TAG:
+        raise Refused("invalid-field", "a tag is 1-128 bytes")
+    if any(is_control(ord(c)) for c in t):
+        raise Refused("invalid-field", "control character in a tag")
+    if ord(t[0]) in WHITE_SPACE or ord(t[-1]) in WHITE_SPACE:
+        raise Refused("invalid-field", "tag starts or ends with white space")
+
+
+def read_tags(r, what):
+    n = r.u8(what + " count")
+    if n > MAX_TAGS:
+        raise Refused("oversize", f"{n} {what}")
+    out = []
+    for i in range(n):
+        t = r.string(f"{what}[{i}]", MAX_TAG)
+        check_tag(t)
+        if out and not out[-1].encode("utf-8") < t.encode("utf-8"):
+            raise Refused("non-canonical", f"{what} not strictly ascending by UTF-8 bytes")
+        out.append(t)
+    return out
+
+
+def read_ids(r, what, cap):
+    n = r.u8(what + " count")
+    if n > cap:
+        raise Refused("oversize", f"{n} {what}")
+    out = []
+    for i in range(n):
+        x = r.id(f"{what}[{i}]")
+        if out and not out[-1] < x:
+            raise Refused("non-canonical", f"{what} not strictly ascending")
+        out.append(x)
+    return out
+
+
+def check_motivation(m):
+    b = m.encode("utf-8")
+    if not (1 <= len(b) <= MAX_MOTIVATION and all(0x61 <= c <= 0x7A for c in b)):
+        raise Refused("invalid-field", f"bad motivation {m!r}")
+
+
+def read_motivation(r):
+    m = r.string("motivation", MAX_MOTIVATION)
+    check_motivation(m)
+    return m
+
+
+def canonically_equal(a, b):
+    return unicodedata.normalize("NFD", a) == unicodedata.normalize("NFD", b)
+
+
+def decode_payload(data):
+    """EVENTS.md §Payloads: returns the payload in the JSON form of the vectors (ids in hex)."""
+    r = Reader(data)
+    kind = r.u16("payload kind")
+    if kind not in KIND_NAMES:
+        return {"kind": f"kind.{kind}", "bodyHex": data[2:].hex()}
+    p = {"kind": KIND_NAMES[kind]}
+    if kind == 1:
+        p["title"] = r.string("title", MAX_TITLE)
+        p["source"] = r.string("source", MAX_SOURCE)
+        p["text"] = r.string("text", MAX_TEXT)
+        if p["text"] == "":
+            raise Refused("invalid-field", "empty article text")
+    elif kind == 2:
+        p["article"] = r.id("article").hex()
+        target = r.u8("target kind")
+        if target == 0:
+            p["target"] = "text"
+            exact = r.string("exact", MAX_QUOTE)
+            prefix = r.string("prefix", MAX_CONTEXT)
+            suffix = r.string("suffix", MAX_CONTEXT)
+            start, end = r.u32("start"), r.u32("end")
+            if exact == "":
+                raise Refused("invalid-field", "empty exact")
+            if not (end > start and end - start == len(exact)):  # len(str) counts code points
+                raise Refused("invalid-field", "end - start is not the code-point length of exact")
+            p.update(exact=exact, prefix=prefix, suffix=suffix, start=start, end=end)
+        elif target == 1:
+            p["target"] = "reply"
+            p["replyTo"] = r.id("reply target").hex()
+        else:
+            raise Refused("invalid-field", f"target kind {target}")
+        p["motivation"] = read_motivation(r)
+        p["body"] = r.string("body", MAX_BODY)
+        p["tags"] = read_tags(r, "tags")
+        p["editors"] = [e.hex() for e in read_ids(r, "editors", MAX_EDITORS)]
+    elif kind == 4:
+        p["annotation"] = r.id("annotation").hex()
+        p["add"] = read_tags(r, "add")
+        p["remove"] = read_tags(r, "remove")
+        p["pred"] = [x.hex() for x in read_ids(r, "pred", MAX_PRED)]
+        if not p["add"] and not p["remove"]:
+            raise Refused("invalid-field", "tags change adds and removes nothing")
+        if any(canonically_equal(a, b) for a in p["add"] for b in p["remove"]):
+            raise Refused("invalid-field", "a tag both added and removed")
+        if not p["remove"] and p["pred"]:
+            raise Refused("invalid-field", "pred without removals")
+    else:  # 3, 5, 6, 7
+        p["annotation"] = r.id("annotation").hex()
+        p["pred"] = [x.hex() for x in read_ids(r, "pred", MAX_PRED)]
+        if kind == 3:
+            p["body"] = r.string("body", MAX_BODY)
+        elif kind == 7:
+            p["motivation"] = read_motivation(r)
+    if r.remaining():
+        raise Refused("trailing-bytes", f"{r.remaining()} bytes after the payload")
+    return p
+
+
+# --- Writing -----------------------------------------------------------------------------------
+def w_u8(v): return v.to_bytes(1, "big")
+def w_u16(v): return v.to_bytes(2, "big")
+def w_u32(v): return v.to_bytes(4, "big")
+def w_u64(v): return v.to_bytes(8, "big")
+def w_i64(v): return v.to_bytes(8, "big", signed=True)
+
+
+def w_str(s):
+    b = s.encode("utf-8")
+    return w_u32(len(b)) + b
+
+
+def w_tags(tags):
+    return w_u8(len(tags)) + b"".join(w_str(t) for t in tags)
+
+
+def w_ids(ids_hex):
+    return w_u8(len(ids_hex)) + b"".join(bytes.fromhex(x) for x in ids_hex)
+
+
+def encode_payload(p):
+    kind = p["kind"]
+    if kind.startswith("kind."):
+        return w_u16(int(kind[5:])) + bytes.fromhex(p["bodyHex"])
+    k = KIND_NUMBERS[kind]
+    out = w_u16(k)
+    if k == 1:
+        out += w_str(p["title"]) + w_str(p["source"]) + w_str(p["text"])
+    elif k == 2:
+        out += bytes.fromhex(p["article"])
+        if p["target"] == "text":
+            out += w_u8(0) + w_str(p["exact"]) + w_str(p["prefix"]) + w_str(p["suffix"])
+            out += w_u32(p["start"]) + w_u32(p["end"])
+        else:
+            out += w_u8(1) + bytes.fromhex(p["replyTo"])
+        out += w_str(p["motivation"]) + w_str(p["body"]) + w_tags(p["tags"]) + w_ids(p["editors"])
+    elif k == 4:
+        out += bytes.fromhex(p["annotation"]) + w_tags(p["add"]) + w_tags(p["remove"]) + w_ids(p["pred"])
+    else:
+        out += bytes.fromhex(p["annotation"]) + w_ids(p["pred"])
+        if k == 3:
+            out += w_str(p["body"])
+        elif k == 7:
+            out += w_str(p["motivation"])
+    return out
+
+
+def encode_header(author, seq, prev, lamport, time, deps, payload):
+    out = w_u8(VERSION) + author + w_u64(seq)
+    if prev is not None:
+        out += prev
+    out += w_u64(lamport) + w_i64(time) + w_u8(len(deps)) + b"".join(deps)
+    out += w_u32(len(payload)) + hashlib.sha256(payload).digest()
+    return out
+
+
+# --- Signatures --------------------------------------------------------------------------------
+def signature_ok(author, signature, message):
+    try:
+        Ed25519PublicKey.from_public_bytes(author).verify(signature, message)
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+def key_from_seed(seed):
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def public_bytes(private):
+    return private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+# --- Storing: EVENTS.md §Verification, steps S1–S9 ---------------------------------------------
+class Ledger:
+    def __init__(self):
+        self.events = {}      # id -> header
+        self.by_seq = {}      # (author, seq) -> id
+        self.forks = {}       # id -> (author, seq, bytes): fork evidence
+        self.forked = set()   # authors with fork evidence
+
+    def append(self, ev):
+        """Stores one decoded event or raises Refused with the StoreError code."""
+        h = ev["header"]
+        if not signature_ok(h["author"], ev["signature"], ev["id"]):
+            raise Refused("bad-signature", "signature does not verify")
+        if ev["id"] in self.events:
+            return "already-had"
+        try:
+            decode_payload(ev["payloadBytes"])
+        except Refused as e:
+            raise Refused("invalid-event", str(e))
+        if h["author"] in self.forked:
+            raise Refused("author-forked", "author has forked")
+        if (h["author"], h["seq"]) in self.by_seq:
+            self.forks[ev["id"]] = (h["author"], h["seq"], ev["bytes"])
+            self.forked.add(h["author"])
+            raise Refused("fork", "another event with this author and seq is stored")
+        max_lamport = 0
+        if h["prev"] is not None:
+            parent = self.events.get(h["prev"])
+            if parent is None:
+                raise Refused("missing-parent", "prev not stored")
+            if parent["author"] != h["author"] or parent["seq"] != h["seq"] - 1:
+                raise Refused("broken-chain", "prev is not the author's event at seq - 1")
+            max_lamport = parent["lamport"]
+        for d in h["deps"]:
+            parent = self.events.get(d)
+            if parent is None:
+                raise Refused("missing-parent", "a dep is not stored")
+            max_lamport = max(max_lamport, parent["lamport"])
+        if h["lamport"] != max_lamport + 1:
+            raise Refused("bad-lamport", f"lamport {h['lamport']}, expected {max_lamport + 1}")
+        self.events[ev["id"]] = h
+        self.by_seq[(h["author"], h["seq"])] = ev["id"]
+        return "stored"
+
+
+def first_error(v):
+    """The code of the first check the invalid vector's event fails (EVENTS.md §Test vectors)."""
+    data = bytes.fromhex(v["eventHex"])
+    claimed = bytes.fromhex(v["claimedID"]) if v.get("claimedID") else None
+    try:
+        ev = decode_event(data, claimed)
+        decode_payload(ev["payloadBytes"])
+    except Refused as e:
+        return e.code
+    if not signature_ok(ev["header"]["author"], ev["signature"], ev["id"]):
+        return "bad-signature"
+    ledger = Ledger()
+    for i, s in enumerate(v.get("stored", [])):
+        try:
+            ledger.append(decode_event(bytes.fromhex(s)))
+        except Refused as e:
+            return f"(stored[{i}] refused: {e})"
+    try:
+        ledger.append(ev)
+    except Refused as e:
+        return e.code
+    return "accepted"
+
+
+# --- The checks --------------------------------------------------------------------------------
+def check_valid(v, ledger):
+    problems = []
+
+    def expect(cond, what):
+        if not cond:
+            problems.append(what)
+
+    data = bytes.fromhex(v["eventHex"])
+    try:
+        ev = decode_event(data, bytes.fromhex(v["id"]))
+        payload = decode_payload(ev["payloadBytes"])
+    except Refused as e:
+        return [f"refused: {e}"]
+    h = ev["header"]
+    expect(h["author"].hex() == v["publicKey"], "author is not publicKey")
+    fields = {"seq": h["seq"], "lamport": h["lamport"], "time": h["time"], "deps": [d.hex() for d in h["deps"]]}
+    if h["prev"] is not None:
+        fields["prev"] = h["prev"].hex()
+    expect(fields == v["header"], f"header fields {fields} != {v['header']}")
+    expect(payload == v["payload"], f"payload fields {payload} != {v['payload']}")
+    expect(ev["headerBytes"].hex() == v["headerHex"], "headerHex is not the header slice")
+    expect(ev["payloadBytes"].hex() == v["payloadHex"], "payloadHex is not the payload slice")
+    expect(ev["signature"].hex() == v["signature"], "signature is not the last 64 bytes")
+    expect(hashlib.sha256(DOMAIN_TAG + bytes.fromhex(v["headerHex"])).hexdigest() == v["id"],
+           "id is not SHA-256(domain tag ‖ header)")
+    expect(signature_ok(h["author"], ev["signature"], ev["id"]), "signature does not verify")
+    key = key_from_seed(bytes.fromhex(v["seed"]))
+    expect(public_bytes(key).hex() == v["publicKey"], "public key does not derive from the seed")
+    # Re-encode from the decoded fields; Ed25519 is deterministic, so the signature must match too.
+    p_bytes = encode_payload(payload)
+    expect(p_bytes == ev["payloadBytes"], "re-encoded payload differs")
+    hdr = encode_header(h["author"], h["seq"], h["prev"], h["lamport"], h["time"], h["deps"], p_bytes)
+    expect(hdr == ev["headerBytes"], "re-encoded header differs")
+    sig = key.sign(hashlib.sha256(DOMAIN_TAG + hdr).digest())
+    expect(sig == ev["signature"], "re-signing gives another signature")
+    expect(hdr + p_bytes + sig == data, "re-encoded event differs")
+    # The valid vectors form one ledger, in file order.
+    try:
+        expect(ledger.append(ev) == "stored", "already stored")
+    except Refused as e:
+        problems.append(f"refused by the ledger after the earlier vectors: {e}")
+    return problems
+
+
+def main():
+    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "events.json")
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    passed = failed = 0
+
+    def report(ok, label, detail=""):
+        nonlocal passed, failed
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+        print(f"{'ok  ' if ok else 'FAIL'} {label}" + (f": {detail}" if detail else ""))
+
+    report(doc.get("format") == "gloss-event-vectors-v1" and bytes.fromhex(doc.get("domainTag", "")) == DOMAIN_TAG,
+           "file: format and domain tag", "" if doc.get("domainTag") == DOMAIN_TAG.hex() else f"domainTag {doc.get('domainTag')}")
+    ledger = Ledger()
+    for v in doc["valid"]:
+        problems = check_valid(v, ledger)
+        report(not problems, f"valid   {v['name']}", "; ".join(problems))
+    for v in doc["invalid"]:
+        got = first_error(v)
+        report(got == v["error"], f"invalid {v['name']} -> {got}", "" if got == v["error"] else f"expected {v['error']}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

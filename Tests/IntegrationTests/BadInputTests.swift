@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+
+/// Every bad input gets a clear message, a non-zero exit, and a ledger left exactly as it was.
+@Suite struct BadInputTests {
+    /// A ledger holding the seed article and one annotation.
+    func seeded() throws -> (GlossRunner, article: String, annotation: String) {
+        let g = try GlossRunner()
+        try g.ok("init")
+        try g.ok("article", "add", GlossRunner.seedPath)
+        let article = try g.firstID("article", "list")
+        try g.ok("annotate", article, "--quote", "Kazakhstan overnight", "--comment", "mine")
+        return (g, article, try g.firstID("list"))
+    }
+
+    @Test func noLedgerYetSaysInit() throws {
+        let g = try GlossRunner()
+        let r = try g.fails("list")
+        #expect(r.err.contains("gloss init"))
+        #expect(!FileManager.default.fileExists(atPath: g.ledger))
+    }
+
+    @Test func initTwiceIsRefused() throws {
+        let (g, _, _) = try seeded()
+        #expect(try g.fails("init").err.contains("already holds a ledger"))
+    }
+
+    @Test func unknownAndMalformedIDs() throws {
+        let (g, article, ann) = try seeded()
+        let unknown = ann.hasPrefix("f") ? "0000" : "ffff"
+        #expect(try g.fails("show", unknown).err.contains("no annotation has an id starting with"))
+        #expect(try g.fails("show", "xyz").err.contains("not a annotation id") || (try g.fails("show", "xyz")).err.contains("hex digits"))
+        #expect(try g.fails("annotate", ann, "--quote", "Putin").err.contains("no article has an id"))
+        _ = article
+    }
+
+    @Test func ambiguousPrefixListsTheCandidates() throws {
+        let g = try GlossRunner()
+        try g.ok("init")
+        let text = try g.write("a.txt", Array("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho".utf8))
+        try g.ok("article", "add", text)
+        let article = try g.firstID("article", "list")
+        for i in 0..<17 { try g.ok("annotate", article, "--start", "\(i)", "--end", "\(i + 1)") }
+        // 17 ids, 16 possible first digits: at least two share one.
+        let ids = try g.run(["list"]).out.split(separator: "\n").map { String($0.prefix(1)) }
+        let shared = try #require(Dictionary(grouping: ids, by: { $0 }).first { $0.value.count > 1 }?.key)
+        let r = try g.fails("show", shared)
+        #expect(r.err.contains("is ambiguous"))
+        #expect(r.err.contains("type more digits"))
+    }
+
+    @Test func quoteProblems() throws {
+        let (g, article, _) = try seeded()
+        #expect(try g.fails("annotate", article, "--quote", "Obama").err.contains("does not occur"))
+        let many = try g.fails("annotate", article, "--quote", "Putin")
+        #expect(many.err.contains("occurs 20 times"))
+        #expect(many.err.contains("--occurrence"))
+        #expect(try g.fails("annotate", article, "--quote", "Putin", "--occurrence", "99").err.contains("out of range"))
+        #expect(try g.fails("annotate", article, "--start", "10", "--end", "999999").err.contains("not a passage"))
+        #expect(try g.fails("annotate", article, "--start", "10", "--end", "5").err.contains("not a passage"))
+        #expect(try g.fails("annotate", article).err.contains("--quote"))
+        #expect(try g.fails("annotate", article, "--quote", "Putin", "--start", "1", "--end", "2").err.contains("not both"))
+        #expect(try g.fails("annotate", article, "--quote", "Kazakhstan", "--motivation", "shouting").err.contains("W3C motivation"))
+    }
+
+    @Test func offsetsSplittingACharacter() throws {
+        let g = try GlossRunner()
+        try g.ok("init")
+        try g.ok("article", "add", try g.write("cafe.txt", Array("Cafe\u{0301} and 🇺🇦.".utf8)))
+        let article = try g.firstID("article", "list")
+        #expect(try g.fails("annotate", article, "--start", "0", "--end", "4").err.contains("inside a character"))
+        #expect(try g.ok("annotate", article, "--start", "0", "--end", "5").contains("Café"))
+    }
+
+    @Test func badArticleFiles() throws {
+        let g = try GlossRunner()
+        try g.ok("init")
+        #expect(try g.fails("article", "add", try g.write("empty.txt", [])).err.contains("is empty"))
+        #expect(try g.fails("article", "add", try g.write("latin1.txt", [0x63, 0x61, 0x66, 0xE9])).err.contains("not UTF-8"))
+        #expect(try g.fails("article", "add", g.home + "/missing.txt").err.contains("cannot read"))
+    }
+
+    @Test func editingSomeoneElsesAnnotation() throws {
+        let (alice, _, ann) = try seeded()
+        // Bob holds a copy of Alice's log, with his own key.
+        let bob = try GlossRunner()
+        try bob.ok("init")
+        let fm = FileManager.default
+        try fm.removeItem(atPath: bob.ledger + "/ledger.sqlite")
+        try fm.copyItem(atPath: alice.ledger + "/ledger.sqlite", toPath: bob.ledger + "/ledger.sqlite")
+        #expect(try bob.fails("edit", ann, "--comment", "bob's").err.contains("only its author"))
+        #expect(try bob.fails("tag", ann, "--add", "x").err.contains("only its author"))
+        #expect(try bob.fails("delete", ann).err.contains("reply"))
+        #expect(try bob.ok("reply", ann, "--comment", "bob replies").contains("Replied"))
+        #expect(try bob.ok("verify").contains("ok:"))
+    }
+
+    @Test func stateErrors() throws {
+        let (g, _, ann) = try seeded()
+        #expect(try g.fails("restore", ann).err.contains("is not deleted"))
+        #expect(try g.fails("tag", ann, "--remove", "nope").err.contains("not tagged"))
+        try g.ok("delete", ann)
+        #expect(try g.fails("delete", ann).err.contains("already deleted"))
+        #expect(try g.fails("reply", ann, "--comment", "").err.contains("empty"))
+    }
+
+    @Test func corruptLedgerFile() throws {
+        let (g, _, _) = try seeded()
+        let db = g.ledger + "/ledger.sqlite"
+        try? FileManager.default.removeItem(atPath: db + "-wal")
+        try? FileManager.default.removeItem(atPath: db + "-shm")
+        try Data(repeating: 0x2A, count: 8192).write(to: URL(fileURLWithPath: db))
+        let r = try g.run(["list"])
+        #expect(r.status != 0)
+        #expect(r.err.contains("is not a Gloss ledger database"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: db)) == Data(repeating: 0x2A, count: 8192), "the file is left as it was")
+    }
+
+    @Test func keyReadableByOthersIsRefused() throws {
+        let (g, _, _) = try seeded()
+        chmod(g.ledger + "/key", 0o644)
+        let r = try g.run(["whoami"])
+        #expect(r.status != 0)
+        #expect(r.err.contains("chmod 600"))
+        #expect(!r.err.contains("gloss-ed25519-seed"), "never print the key")
+    }
+
+    @Test func verifyCatchesAHandEditedRow() throws {
+        let (g, article, _) = try seeded()
+        try g.ok("annotate", article, "--quote", "Putin", "--occurrence", "2")
+        #expect(try g.ok("verify").contains("ok: 3 events"))
+        let db = g.ledger + "/ledger.sqlite"
+        // The triggers refuse the edit as long as they are there.
+        #expect(try sqlite(db, "UPDATE events SET time = time + 1 WHERE rowid = 2").status != 0)
+        #expect(try sqlite(db, """
+            DROP TRIGGER events_append_only_update;
+            UPDATE events SET time = time + 1 WHERE rowid = 2;
+            UPDATE events SET bytes = substr(bytes, 1, 150) || x'00' || substr(bytes, 152) WHERE rowid = 3;
+            """).status == 0)
+        let r = try g.run(["verify"])
+        #expect(r.status == 1)
+        #expect(r.out.contains("append-only triggers"))
+        #expect(r.out.contains("row 2"))
+        #expect(r.out.contains("row 3"))
+    }
+
+    func sqlite(_ db: String, _ sql: String) throws -> (status: Int32, err: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        p.arguments = [db, sql]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+}
