@@ -13,9 +13,20 @@ public struct AnnotationState: Sendable {
     public var deleted: Register<Bool>
     public var tags: TagSet
     /// Replies, in the total order.
-    public var replies: [EventID] = []
+    public private(set) var replyStamps: [Stamp] = []
     /// Every effective event that touched it, in the total order (creation first).
-    public var history: [Stamp]
+    public private(set) var history: [Stamp]
+
+    public var replies: [EventID] { replyStamps.map(\.id) }
+
+    /// Keeps a list in the total order whatever order events arrive in.
+    static func insertSorted(_ s: Stamp, into list: inout [Stamp]) {
+        var i = list.count
+        while i > 0 && s < list[i - 1] { i -= 1 }
+        list.insert(s, at: i)
+    }
+    mutating func addReply(_ s: Stamp) { Self.insertSorted(s, into: &replyStamps) }
+    mutating func addHistory(_ s: Stamp) { Self.insertSorted(s, into: &history) }
 
     public var author: PublicKey { created.author }
     public var isDeleted: Bool { deleted.value }

@@ -1,91 +1,122 @@
 import GlossCore
 
-/// The state of a whole ledger: articles and annotations, built by applying events in the total
-/// order of `Stamp`. Rules of Protocol/MERGE.md: an event that breaks one is kept in the log but
-/// has no effect, and `ineffective` says why; events of unknown kinds are skipped.
+/// The state of a whole ledger: articles and annotations, built from a set of events by the
+/// rules of Protocol/MERGE.md. Applying events is commutative: any order of the same set gives
+/// the same state, so a checkpoint can take a tail of events that arrived late.
+///
+/// An event that breaks a rule is kept in the log but has no effect, and `ineffective` says
+/// why; an event whose target (article, annotation) is not in the set waits for it; events of
+/// unknown kinds are skipped.
 public struct LedgerState: Sendable {
-    public private(set) var articles: [Hash32: ArticleState] = [:]
-    public private(set) var annotations: [EventID: AnnotationState] = [:]
-    /// Events that had no effect, with the reason.
-    public private(set) var ineffective: [EventID: String] = [:]
+    public internal(set) var articles: [Hash32: ArticleState] = [:]
+    public internal(set) var annotations: [EventID: AnnotationState] = [:]
+    /// Events that break a rule, with the reason. Final: no later event changes it.
+    public internal(set) var rejected: [EventID: String] = [:]
+    /// Events waiting for their target (an article or annotation id) to arrive.
+    var waiting: [Hash32: [Waiting]] = [:]
     /// Events of kinds this version does not know, skipped.
-    public private(set) var unknownKinds: Int = 0
+    public internal(set) var unknownKinds: Int = 0
     /// How many events have been applied.
-    public private(set) var applied: Int = 0
-    public private(set) var last: Stamp?
+    public internal(set) var applied: Int = 0
+
+    struct Waiting: Sendable {
+        let stamp: Stamp
+        let payload: Payload
+    }
 
     public init() {}
 
-    /// Replays `events` (any order) from nothing.
+    /// Replays `events` (in any order) from nothing.
     public static func replay(_ events: [Event]) -> LedgerState {
         var s = LedgerState()
-        for e in events.sorted(by: { Stamp($0) < Stamp($1) }) { s.apply(e) }
+        for e in events { s.apply(e) }
         return s
     }
 
-    /// Applies one event. Events must come in increasing `Stamp` order.
+    /// Events with no effect, and why: those that broke a rule, and those whose target is not
+    /// in the ledger.
+    public var ineffective: [EventID: String] {
+        var out = rejected
+        for (target, list) in waiting {
+            for w in list { out[w.stamp.id] = "its target \(target.short()) is not in the ledger" }
+        }
+        return out
+    }
+
+    /// Applies one event, in any order relative to the others.
     public mutating func apply(_ e: Event) {
-        let stamp = Stamp(e)
-        precondition(last.map { $0 < stamp } ?? true, "events must be applied in total order")
-        last = stamp
         applied += 1
         let payload: Payload
         do { payload = try e.payload() } catch {
-            ineffective[e.id] = "payload does not decode: \(error)"
+            rejected[e.id] = "payload does not decode: \(error)"
             return
         }
-        if let reason = apply(payload, stamp: stamp) { ineffective[e.id] = reason }
+        apply(payload, stamp: Stamp(e))
     }
 
-    /// Returns why the event has no effect, or nil when it took effect.
-    private mutating func apply(_ payload: Payload, stamp: Stamp) -> String? {
+    mutating func apply(_ payload: Payload, stamp: Stamp) {
         switch payload {
         case .articleAdded(let a):
             let id = a.articleID
-            if articles[id] != nil { return "the article \(id.short()) was already added; the first addition names it" }
-            articles[id] = ArticleState(id: id, title: a.title, source: a.source, text: a.text, added: stamp)
-            return nil
-        case .annotationCreated(let a):
-            guard articles[a.article] != nil else { return "it annotates article \(a.article.short()), which is not in its causal past" }
-            if case .reply(let parent) = a.target {
-                guard let p = annotations[parent] else { return "it replies to \(parent.short()), which is not in its causal past" }
-                guard p.article == a.article else { return "it replies to \(parent.short()) but names another article" }
-                annotations[parent]?.replies.append(stamp.id)
+            let new = ArticleState(id: id, title: a.title, source: a.source, text: a.text, added: stamp)
+            if let old = articles[id] {
+                // The first addition in the total order names the article; later ones change nothing.
+                if stamp < old.added { articles[id] = new }
+                return
             }
-            if a.editors.contains(stamp.author) { return "it lists its own author as an editor" }
+            articles[id] = new
+            wake(id)
+        case .annotationCreated(let a):
+            guard articles[a.article] != nil else { return wait(for: a.article, stamp, payload) }
+            if case .reply(let parent) = a.target {
+                guard let p = annotations[parent] else { return wait(for: parent, stamp, payload) }
+                guard p.article == a.article else { return reject(stamp, "it replies to \(parent.short()) but names another article") }
+            }
+            if a.editors.contains(stamp.author) { return reject(stamp, "it lists its own author as an editor") }
+            if case .reply(let parent) = a.target { annotations[parent]?.addReply(stamp) }
             annotations[stamp.id] = AnnotationState(a, stamp: stamp)
-            return nil
+            wake(stamp.id)
         case .bodyEdited(let p):
-            return change(p.annotation, stamp) { $0.body.write(p.body, stamp: stamp, pred: p.pred) }
+            change(p.annotation, stamp, payload) { $0.body.write(p.body, stamp: stamp, pred: p.pred) }
         case .motivationChanged(let p):
-            return change(p.annotation, stamp) { $0.motivation.write(p.motivation, stamp: stamp, pred: p.pred) }
+            change(p.annotation, stamp, payload) { $0.motivation.write(p.motivation, stamp: stamp, pred: p.pred) }
         case .tagsChanged(let p):
-            return change(p.annotation, stamp) {
+            change(p.annotation, stamp, payload) {
                 $0.tags.remove(p.remove, seen: p.pred)
                 $0.tags.add(p.add, by: stamp.id)
             }
         case .annotationDeleted(let p):
-            return change(p.annotation, stamp) { $0.deleted.write(true, stamp: stamp, pred: p.pred) }
+            change(p.annotation, stamp, payload) { $0.deleted.write(true, stamp: stamp, pred: p.pred) }
         case .annotationRestored(let p):
-            return change(p.annotation, stamp) { $0.deleted.write(false, stamp: stamp, pred: p.pred) }
+            change(p.annotation, stamp, payload) { $0.deleted.write(false, stamp: stamp, pred: p.pred) }
         case .unknown:
             unknownKinds += 1
-            return nil
         }
     }
 
-    private mutating func change(_ id: EventID, _ stamp: Stamp, _ body: (inout AnnotationState) -> Void) -> String? {
-        guard var a = annotations[id] else { return "it changes annotation \(id.short()), which is not in its causal past" }
+    private mutating func change(_ id: EventID, _ stamp: Stamp, _ payload: Payload, _ body: (inout AnnotationState) -> Void) {
+        guard var a = annotations[id] else { return wait(for: id, stamp, payload) }
         guard a.mayChange(stamp.author) else {
-            return "its author \(stamp.author.raw.short()) may not change annotation \(id.short()) (only its author \(a.author.raw.short()) and the editors it names may)"
+            return reject(stamp, "its author \(stamp.author.raw.short()) may not change annotation \(id.short()) (only its author \(a.author.raw.short()) and the editors it names may)")
         }
         body(&a)
-        a.history.append(stamp)
+        a.addHistory(stamp)
         annotations[id] = a
-        return nil
     }
 
-    /// Annotations of `article` (all articles when nil), in creation order.
+    private mutating func reject(_ stamp: Stamp, _ reason: String) { rejected[stamp.id] = reason }
+
+    private mutating func wait(for target: Hash32, _ stamp: Stamp, _ payload: Payload) {
+        waiting[target, default: []].append(Waiting(stamp: stamp, payload: payload))
+    }
+
+    /// `target` has arrived: apply what was waiting for it.
+    private mutating func wake(_ target: Hash32) {
+        guard let list = waiting.removeValue(forKey: target) else { return }
+        for w in list { apply(w.payload, stamp: w.stamp) }
+    }
+
+    /// Annotations of `article` (all articles when nil), in the total order of their creation.
     public func annotations(of article: Hash32? = nil, includeDeleted: Bool = false) -> [AnnotationState] {
         annotations.values
             .filter { (article == nil || $0.article == article) && (includeDeleted || !$0.isDeleted) }
