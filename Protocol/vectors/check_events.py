@@ -205,7 +205,8 @@ def read_motivation(r):
 
 
 def canonically_equal(a, b):
-    return unicodedata.normalize("NFD", a) == unicodedata.normalize("NFD", b)
+    """Tags are the same only when their UTF-8 bytes are (EVENTS.md §7.6)."""
+    return a.encode("utf-8") == b.encode("utf-8")
 
 
 def decode_payload(data):

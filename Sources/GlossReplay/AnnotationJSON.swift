@@ -1,7 +1,8 @@
 import GlossCore
 
 extension AnnotationState {
-    /// The annotation as a JSON object, as `gloss list --json` prints it.
+    /// The annotation as a JSON object, as snapshots and `gloss list --json` carry it.
+    /// Every field is a function of the set of events (Protocol/MERGE.md §Snapshot).
     public var json: JSON {
         var o: [String: JSON] = [
             "id": .string(id.hex),
@@ -29,6 +30,10 @@ extension AnnotationState {
         let c = body.conflicts
         if !c.isEmpty {
             o["bodyConflicts"] = .array(c.map { .object(["body": .string($0.value), "author": .string($0.stamp.author.hex), "event": .string($0.stamp.id.hex)]) })
+        }
+        let m = motivation.conflicts
+        if !m.isEmpty {
+            o["motivationConflicts"] = .array(m.map { .object(["motivation": .string($0.value), "author": .string($0.stamp.author.hex), "event": .string($0.stamp.id.hex)]) })
         }
         return .object(o)
     }

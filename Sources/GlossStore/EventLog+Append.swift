@@ -30,9 +30,11 @@ extension EventLog {
         do {
             return try wrap { try db.transaction { try insertVerified(events) } }
         } catch let e where e.code == .fork {
-            // Keep the evidence even though the batch is refused.
+            // Keep the evidence even though the batch is refused: the event, and its twin when
+            // the twin came in the same batch (and so was rolled back with it).
             if let id = e.event, let forked = events.first(where: { $0.id == id }) {
-                try recordFork(forked)
+                let twins = events.filter { $0.author == forked.author && $0.header.seq == forked.header.seq }
+                for t in twins where try !contains(t.id) { try recordFork(t) }
             }
             throw e
         }
@@ -149,16 +151,6 @@ extension EventLog {
                 throw StoreError(.brokenChain, "\(who) has a broken chain: prev \(prev.short()) is not its author's event at seq \(h.seq - 1)", event: e.id)
             }
             maxLamport = UInt64(parent.int(2))
-        } else {
-            // seq 1: the author must have nothing yet (else the `same` check or a gap fires).
-        }
-        if h.seq > 1 {
-            // The author's event at seq − 1 must be exactly prev.
-            let below = try db.statement("SELECT id FROM events WHERE author = ? AND seq = ?")
-            below.bind(1, blob: h.author.raw.bytes).bind(2, Int64(h.seq - 1))
-            if try below.step(), Hash32(below.blob(0)) != h.prev {
-                throw StoreError(.brokenChain, "\(who) has a broken chain: its prev is not the author's event at seq \(h.seq - 1)", event: e.id)
-            }
         }
         for d in h.deps {
             parent.reset()

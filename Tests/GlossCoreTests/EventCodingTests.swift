@@ -69,5 +69,11 @@ import Testing
     @Test func tagsAreSortedByBytes() throws {
         let t = TagsChanged(annotation: SHA256.hash([1]), add: ["b", "a", "É", "a"], remove: [], pred: [])
         #expect(t.add == ["a", "b", "É"])
+        // Canonically equivalent spellings are two tags: tags compare by bytes, like the wire.
+        let nfc = "caf\u{E9}", nfd = "cafe\u{301}"
+        #expect(TagsChanged(annotation: SHA256.hash([1]), add: [nfc, nfd], remove: [], pred: []).add.count == 2)
+        #expect(throws: Never.self) {
+            try Payload.tagsChanged(TagsChanged(annotation: SHA256.hash([1]), add: [nfc], remove: [nfd], pred: [SHA256.hash([2])])).encoded()
+        }
     }
 }

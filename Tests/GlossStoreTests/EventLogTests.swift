@@ -69,6 +69,19 @@ import Testing
         #expect(try a.verifyAll().contains { $0.message.contains("forked") })
     }
 
+    @Test func aForkInsideOneBatchKeepsBothAsEvidence() throws {
+        let one = try TempDir(), two = try TempDir(), three = try TempDir()
+        let a = try freshLog(one), b = try freshLog(two)
+        let e1 = try a.appendOwn(key: alice, payload: article, time: 1)
+        try b.append([e1])
+        let left = try a.appendOwn(key: alice, payload: .unknown(kind: 900, body: [1]), time: 2)
+        let right = try b.appendOwn(key: alice, payload: .unknown(kind: 900, body: [2]), time: 2)
+        let c = try freshLog(three)
+        #expect { try c.append([e1, left, right]) } throws: { ($0 as? StoreError)?.code == .fork }
+        #expect(try c.count() == 0, "the batch is refused whole")
+        #expect(try c.forkedAuthors()[alice.publicKey] == [2, 2], "both twins are kept as evidence")
+    }
+
     @Test func twoWritersAtOnceKeepEveryChain() async throws {
         let dir = try TempDir()
         _ = try freshLog(dir)

@@ -4,7 +4,7 @@ public struct DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable, Equatable {
         case truncated, trailingBytes = "trailing-bytes", oversize, invalidUTF8 = "invalid-utf8"
         case unsupportedVersion = "unsupported-version", nonCanonical = "non-canonical"
-        case badPayloadHash = "bad-payload-hash", badSignature = "bad-signature", badID = "bad-id"
+        case badPayloadHash = "bad-payload-hash", badID = "bad-id"
         case invalidField = "invalid-field"
     }
     public let code: Code

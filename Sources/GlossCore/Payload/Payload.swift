@@ -216,7 +216,7 @@ public struct TagsChanged: Sendable, Equatable {
     }
     private func check() throws(DecodeError) {
         guard !(add.isEmpty && remove.isEmpty) else { throw DecodeError(.invalidField, "a tags change must add or remove at least one tag") }
-        guard Set(add).isDisjoint(with: remove) else { throw DecodeError(.invalidField, "a tag cannot be both added and removed in one event") }
+        guard Set(add.map { Array($0.utf8) }).isDisjoint(with: remove.map { Array($0.utf8) }) else { throw DecodeError(.invalidField, "a tag cannot be both added and removed in one event") }
         guard !remove.isEmpty || pred.isEmpty else { throw DecodeError(.invalidField, "pred must be empty when no tag is removed") }
     }
     static func decode(_ r: inout ByteReader) throws(DecodeError) -> TagsChanged {

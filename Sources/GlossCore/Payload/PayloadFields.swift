@@ -1,8 +1,11 @@
 /// Encodings shared by several payload kinds: tag sets, id sets, motivations.
 enum PayloadFields {
     /// Tags in canonical order: by UTF-8 bytes, without duplicates.
+    /// Byte-wise: two tags are the same only when their UTF-8 bytes are (no Unicode
+    /// normalisation, so "é" precomposed and "e" + U+0301 are two tags).
     static func sortedTags(_ tags: [String]) -> [String] {
-        Array(Set(tags)).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        Dictionary(tags.map { (Array($0.utf8), $0) }, uniquingKeysWith: { a, _ in a })
+            .sorted { $0.key.lexicographicallyPrecedes($1.key) }.map(\.value)
     }
 
     static func writeTags(_ tags: [String], _ w: inout ByteWriter) throws(DecodeError) {

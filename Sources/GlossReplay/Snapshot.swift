@@ -1,0 +1,49 @@
+import GlossCore
+
+/// The canonical JSON form of a ledger's state (Protocol/MERGE.md §Snapshot) and its hash.
+/// Two ledgers holding the same events produce the same bytes, whatever order they came in.
+public struct Snapshot: Sendable {
+    public static let format = "gloss-snapshot-v1"
+
+    public let json: JSON
+    /// The canonical (compact) serialisation.
+    public let bytes: [UInt8]
+    /// SHA-256 of `bytes`: the snapshot hash.
+    public let hash: Hash32
+
+    /// The snapshot of `events` (a causally closed set), optionally of one article only.
+    public init(events: [Event], article: Hash32? = nil) {
+        self.init(state: LedgerState.replay(events), heads: EventSelection.heads(events), eventCount: events.count, article: article)
+    }
+
+    public init(state: LedgerState, heads: [EventID], eventCount: Int, article: Hash32? = nil) {
+        let articles = state.articles.values
+            .filter { article == nil || $0.id == article }
+            .sorted { $0.id < $1.id }
+        let annotations = state.annotations(of: article, includeDeleted: true)
+        json = .object([
+            "format": .string(Self.format),
+            "events": .int(Int64(eventCount)),
+            "heads": .array(heads.sorted().map { .string($0.hex) }),
+            "articles": .array(articles.map(\.json)),
+            "annotations": .array(annotations.map(\.json)),
+        ])
+        let text = json.serialized()
+        bytes = Array(text.utf8)
+        hash = SHA256.hash(bytes)
+    }
+}
+
+extension ArticleState {
+    /// The article without its text (which its id already fixes), as snapshots carry it.
+    public var json: JSON {
+        .object([
+            "id": .string(id.hex),
+            "title": .string(title),
+            "source": .string(source),
+            "length": .int(Int64(text.unicodeScalars.count)),
+            "addedBy": .string(added.author.hex),
+            "added": .int(added.time),
+        ])
+    }
+}
