@@ -3,7 +3,7 @@
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: all deps build demo test vectors clean
+.PHONY: all deps build demo test vectors bench clean
 
 all: build
 
@@ -29,3 +29,8 @@ vectors:
 
 clean:
 	rm -rf .build
+
+# Speed as ratios against this machine's own limits (release build). ARGS=--quick for a smoke run.
+bench: deps
+	$(SWIFT) build -c release --product Benchmarks
+	"$$($(SWIFT) build -c release --show-bin-path)/Benchmarks" $(ARGS)

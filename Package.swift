@@ -26,6 +26,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        .executableTarget(name: "Benchmarks", dependencies: ["GlossCore", "GlossStore", "GlossReplay"], path: "Benchmarks"),
+
         .testTarget(name: "GlossCoreTests", dependencies: ["GlossCore"]),
         .testTarget(name: "GlossStoreTests", dependencies: ["GlossStore", "GlossCore"]),
         .testTarget(name: "GlossReplayTests", dependencies: ["GlossReplay", "GlossCore"]),

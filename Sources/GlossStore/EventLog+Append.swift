@@ -77,14 +77,16 @@ extension EventLog {
 
     /// Heads other than `excluding`, newest lamport first, at most `limit`.
     private func headTips(excluding: EventID?, limit: Int) throws -> [(id: EventID, lamport: UInt64)] {
-        let s = try db.statement("SELECT e.id, e.lamport FROM heads h JOIN events e ON e.id = h.id ORDER BY e.lamport DESC, e.id LIMIT ?")
-        s.bind(1, Int64(limit + 1))
-        var out: [(id: EventID, lamport: UInt64)] = []
+        // CROSS JOIN keeps heads (a handful of rows) as the outer loop; a plain JOIN let SQLite
+        // scan every event to honour the ORDER BY, which made each append O(log size).
+        let s = try db.statement("SELECT e.id, e.lamport FROM heads h CROSS JOIN events e ON e.id = h.id")
+        var all: [(id: EventID, lamport: UInt64)] = []
         while try s.step() {
             let id = Hash32(s.blob(0))
-            if id != excluding && out.count < limit { out.append((id, UInt64(s.int(1)))) }
+            if id != excluding { all.append((id, UInt64(s.int(1)))) }
         }
-        return out
+        all.sort { $0.lamport != $1.lamport ? $0.lamport > $1.lamport : $0.id < $1.id }
+        return Array(all.prefix(limit))
     }
 
     func isForked(_ author: PublicKey) throws -> Bool {
