@@ -33,12 +33,16 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 }
 
 struct Row { let name: String; let value: Double; let unit: String; let note: String }
-@MainActor var rows: [Row] = []
-@MainActor func report(_ name: String, _ value: Double, _ unit: String, _ note: String = "") {
-    rows.append(Row(name: name, value: value, unit: unit, note: note))
-    func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
-    print(pad(name, 44) + String(format: "%14.2f ", value) + pad(unit, 10) + note)
+/// The table being printed, kept for --json.
+final class Table {
+    var rows: [Row] = []
+    func add(_ name: String, _ value: Double, _ unit: String, _ note: String = "") {
+        rows.append(Row(name: name, value: value, unit: unit, note: note))
+        func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
+        print(pad(name, 44) + String(format: "%14.2f ", value) + pad(unit, 10) + note)
+    }
 }
+let table = Table()
 
 let opts = Options(Array(CommandLine.arguments.dropFirst()))
 let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("gloss-bench-\(UUID().uuidString)").path
@@ -53,7 +57,7 @@ let msg = SHA256.hash([1, 2, 3]).bytes
 let signN = opts.quick ? 2_000 : 50_000
 let signT = seconds { for _ in 0..<signN { _ = key.sign(msg) } }
 let rawSign = Double(signN) / signT
-report("raw Ed25519 sign, 1 core", rawSign, "ops/s")
+table.add("raw Ed25519 sign, 1 core", rawSign, "ops/s")
 
 // Bulk append through the real path: build, sign, verify chain, insert; 1,000 per transaction.
 let log = try EventLog(path: tmp + "/bulk.sqlite", create: true)
@@ -74,9 +78,9 @@ let appendT = try seconds {
     }
 }
 let appendRate = Double(opts.n) / appendT
-report("bulk append (signed events/s)", appendRate, "events/s", String(format: "÷ raw sign = %.2f", appendRate / rawSign))
+table.add("bulk append (signed events/s)", appendRate, "events/s", String(format: "÷ raw sign = %.2f", appendRate / rawSign))
 
 if let path = opts.json {
-    let obj = Dictionary(uniqueKeysWithValues: rows.map { ($0.name, $0.value) })
+    let obj = Dictionary(uniqueKeysWithValues: table.rows.map { ($0.name, $0.value) })
     try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .prettyPrinted]).write(to: URL(fileURLWithPath: path))
 }
