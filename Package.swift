@@ -21,16 +21,18 @@ let package = Package(
         .target(name: "GlossCore", dependencies: ["COpenSSL"]),
         .target(name: "GlossStore", dependencies: ["GlossCore", "CSQLite"]),
         .target(name: "GlossReplay", dependencies: ["GlossCore"]),
+        .target(name: "GlossLedger", dependencies: ["GlossCore", "GlossStore", "GlossReplay"]),
         .executableTarget(name: "gloss", dependencies: [
-            "GlossCore", "GlossStore", "GlossReplay",
+            "GlossCore", "GlossStore", "GlossReplay", "GlossLedger",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .executableTarget(name: "Benchmarks", dependencies: ["GlossCore", "GlossStore", "GlossReplay"], path: "Benchmarks"),
+        .executableTarget(name: "Benchmarks", dependencies: ["GlossCore", "GlossStore", "GlossReplay", "GlossLedger"], path: "Benchmarks"),
 
         .testTarget(name: "GlossCoreTests", dependencies: ["GlossCore"]),
         .testTarget(name: "GlossStoreTests", dependencies: ["GlossStore", "GlossCore"]),
         .testTarget(name: "GlossReplayTests", dependencies: ["GlossReplay", "GlossCore"]),
+        .testTarget(name: "GlossLedgerTests", dependencies: ["GlossLedger", "GlossStore", "GlossReplay", "GlossCore"]),
         .testTarget(name: "IntegrationTests", dependencies: ["gloss"]),
     ],
     swiftLanguageModes: [.v6]

@@ -13,9 +13,9 @@ public struct AnnotationState: Sendable {
     public var deleted: Register<Bool>
     public var tags: TagSet
     /// Replies, in the total order.
-    public private(set) var replyStamps: [Stamp] = []
+    public internal(set) var replyStamps: [Stamp] = []
     /// Every effective event that touched it, in the total order (creation first).
-    public private(set) var history: [Stamp]
+    public internal(set) var history: [Stamp]
 
     public var replies: [EventID] { replyStamps.map(\.id) }
 
@@ -36,6 +36,14 @@ public struct AnnotationState: Sendable {
 
     /// The latest stamp among its effective events: when it was last modified.
     public var modified: Stamp { history.last ?? created }
+
+    init(id: EventID, article: Hash32, target: AnnotationTarget, created: Stamp, editors: [PublicKey],
+         body: Register<String>, motivation: Register<String>, deleted: Register<Bool>, tags: TagSet,
+         replyStamps: [Stamp], history: [Stamp]) {
+        self.id = id; self.article = article; self.target = target; self.created = created; self.editors = editors
+        self.body = body; self.motivation = motivation; self.deleted = deleted; self.tags = tags
+        self.replyStamps = replyStamps; self.history = history
+    }
 
     init(_ p: AnnotationCreated, stamp: Stamp) {
         id = stamp.id; article = p.article; target = p.target; created = stamp; editors = p.editors

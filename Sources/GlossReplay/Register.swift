@@ -10,11 +10,12 @@ public struct Register<Value: Sendable & Equatable>: Sendable {
         public let stamp: Stamp
     }
     /// Every write ever applied, by event id.
-    public private(set) var writes: [EventID: Version] = [:]
+    public internal(set) var writes: [EventID: Version] = [:]
     /// Ids some write has replaced.
-    private var replaced: Set<EventID> = []
+    var replaced: Set<EventID> = []
 
     public init(initial: Value, stamp: Stamp) { writes[stamp.id] = Version(value: initial, stamp: stamp) }
+    init(writes: [EventID: Version], replaced: Set<EventID>) { self.writes = writes; self.replaced = replaced }
 
     public mutating func write(_ value: Value, stamp: Stamp, pred: [EventID]) {
         writes[stamp.id] = Version(value: value, stamp: stamp)

@@ -13,8 +13,8 @@ public struct TagSet: Sendable {
         func hash(into h: inout Hasher) { h.combine(bytes) }
     }
     /// Additions not removed, by tag.
-    private var additions: [Tag: Set<EventID>] = [:]
-    private var removed: Set<TagInstance> = []
+    var additions: [Tag: Set<EventID>] = [:]
+    var removed: Set<TagInstance> = []
 
     struct TagInstance: Hashable, Sendable { let tag: Tag; let event: EventID }
 

@@ -44,25 +44,32 @@ extension EventLog {
     /// the ledger's current heads, in one transaction under the write lock, so that two processes
     /// appending at once cannot interleave. Returns the events in the order appended.
     public func appendOwn(key: SigningKey, payloads: [Payload], time: Int64) throws(StoreError) -> [Event] {
-        var encoded: [[UInt8]] = []
-        for p in payloads {
-            do { encoded.append(try p.encoded()) }
-            catch { throw StoreError(.invalidEvent, "cannot write this event: \(error.message)") }
-        }
-        return try wrap {
+        try appendOwn(key: key, count: payloads.count, time: time) { i, _ in payloads[i] }
+    }
+
+    /// Like `appendOwn(key:payloads:time:)`, for events that name earlier ones of the same call
+    /// (a reply to an annotation imported a moment before): `build(i, appended)` makes the i-th
+    /// payload knowing the events appended so far. All or nothing.
+    public func appendOwn(key: SigningKey, count: Int, time: Int64,
+                          build: (Int, [Event]) throws -> Payload) throws(StoreError) -> [Event] {
+        try wrap {
             try db.transaction {
                 if try isForked(key.publicKey) {
                     throw StoreError(.authorForked, "your key has forked its own chain in this ledger; appending is refused until a person decides (see `gloss verify`)")
                 }
                 var out: [Event] = []
-                for bytes in encoded {
-                    let tip = try tip(of: key.publicKey)
+                var tip = try tip(of: key.publicKey)
+                for i in 0..<count {
+                    let bytes: [UInt8]
+                    do { bytes = try build(i, out).encoded() }
+                    catch let e as DecodeError { throw StoreError(.invalidEvent, "cannot write this event: \(e.message)") }
                     let heads = try headTips(excluding: tip?.id, limit: EventLimits.maxDeps)
                     let lamport = 1 + max(tip?.lamport ?? 0, heads.map(\.lamport).max() ?? 0)
                     let event = Event.make(key: key, seq: (tip?.seq ?? 0) + 1, prev: tip?.id, lamport: lamport,
                                            time: time, deps: heads.map(\.id), payload: bytes)
                     _ = try insertVerified([event])
                     out.append(event)
+                    tip = ChainTip(seq: event.header.seq, id: event.id, lamport: lamport)
                 }
                 return out
             }

@@ -89,11 +89,39 @@ public final class EventLog {
 
     /// Every event, in the order it was stored (which is always parents first).
     public func allEvents() throws(StoreError) -> [Event] {
+        try events(afterRow: 0).events
+    }
+
+    /// Events stored after row `row`, in stored order, with the last row read. Decoded as
+    /// trusted (verified when stored); `verifyAll` is the check that trusts nothing.
+    public func events(afterRow row: Int64) throws(StoreError) -> (events: [Event], lastRow: Int64) {
         try wrap {
-            let s = try db.statement("SELECT id, bytes FROM events ORDER BY rowid")
+            let s = try db.statement("SELECT rowid, id, bytes FROM events WHERE rowid > ? ORDER BY rowid")
+            s.bind(1, row)
             var out: [Event] = []
-            while try s.step() { out.append(try Event.decode(s.blob(1), expectedID: Hash32(s.blob(0)))) }
-            return out
+            var last = row
+            while try s.step() {
+                last = s.int(0)
+                out.append(try Event.decode(stored: s.blob(2), id: Hash32(s.blob(1))))
+            }
+            return (out, last)
+        }
+    }
+
+    /// Events a ledger at `frontier` lacks, in stored order (parents first).
+    public func events(notCoveredBy frontier: Frontier) throws(StoreError) -> [Event] {
+        try allEvents().filter { !frontier.covers($0.author, seq: $0.header.seq) }
+    }
+
+    /// This ledger's frontier: each author's newest seq and id.
+    public func frontier() throws(StoreError) -> Frontier {
+        try wrap {
+            let s = try db.statement("SELECT author, max(seq), id FROM events GROUP BY author")
+            var tips: [PublicKey: Frontier.Tip] = [:]
+            while try s.step() {
+                tips[PublicKey(Hash32(s.blob(0)))] = Frontier.Tip(seq: UInt64(s.int(1)), id: Hash32(s.blob(2)))
+            }
+            return Frontier(tips)
         }
     }
 

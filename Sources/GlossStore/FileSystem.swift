@@ -52,3 +52,18 @@ public enum FileSystem {
         return out
     }
 }
+
+extension FileSystem {
+    /// Writes `bytes` to `path` whole or not at all: into a temporary file beside it, fsynced,
+    /// then renamed over it.
+    public static func replace(_ path: String, _ bytes: [UInt8]) throws(StoreError) {
+        let tmp = path + ".tmp-\(getpid())"
+        unlink(tmp)
+        try writeNew(tmp, bytes, mode: 0o644)
+        guard rename(tmp, path) == 0 else {
+            let why = errno_()
+            unlink(tmp)
+            throw StoreError(.io, "cannot write \(path): \(why)")
+        }
+    }
+}

@@ -33,6 +33,19 @@ enum Schema {
             BEGIN SELECT RAISE(ABORT, 'gloss: fork evidence cannot be deleted'); END;
         CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
         """,
+        // 2: checkpoints, stored states of replay at a prefix of the log (a cache, never trusted
+        // without checking: see EventLog+Checkpoint.swift).
+        """
+        CREATE TABLE checkpoints(
+            upto        INTEGER PRIMARY KEY,
+            event_count INTEGER NOT NULL,
+            last_id     BLOB NOT NULL,
+            format      INTEGER NOT NULL,
+            state       BLOB NOT NULL,
+            state_hash  BLOB NOT NULL,
+            created     INTEGER NOT NULL
+        );
+        """,
     ]
 
     /// Brings the file up to the newest schema, in one transaction.

@@ -1,4 +1,5 @@
 import GlossCore
+import GlossLedger
 import GlossReplay
 import GlossStore
 
@@ -10,7 +11,7 @@ struct Context {
     init(_ options: LedgerOptions) throws {
         let ledger = try options.open()
         self.ledger = ledger
-        state = LedgerState.replay(try reporting { try ledger.log.allEvents() })
+        state = try reporting { try StateLoader.load(ledger.log) }.state
     }
 
     var me: PublicKey { ledger.key.publicKey }

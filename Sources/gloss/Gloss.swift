@@ -20,7 +20,9 @@ struct Gloss: ParsableCommand {
             InitCommand.self, WhoamiCommand.self, ArticleCommand.self,
             AnnotateCommand.self, ReplyCommand.self, EditCommand.self, TagCommand.self,
             DeleteCommand.self, RestoreCommand.self,
-            ListCommand.self, ShowCommand.self, LogCommand.self, VerifyCommand.self,
+            ListCommand.self, ShowCommand.self, HistoryCommand.self,
+            SnapshotCommand.self, ImportCommand.self, BundleCommand.self, FrontierCommand.self,
+            LogCommand.self, VerifyCommand.self, ConfigCommand.self,
         ]
     )
 }

@@ -48,6 +48,20 @@ public struct Event: Sendable, Equatable {
         return Event(header: header, id: id, bytes: bytes, payloadRange: payloadStart..<payloadEnd)
     }
 
+    /// Decodes an event the caller already verified when it was stored (its own SQLite log),
+    /// skipping the two SHA-256 computations. Structure is still checked; `gloss verify`
+    /// re-checks hashes and signatures from the file.
+    public static func decode(stored bytes: [UInt8], id: EventID) throws(DecodeError) -> Event {
+        var r = ByteReader(bytes)
+        let header = try EventHeader.decode(&r)
+        let payloadStart = r.offset
+        let payloadEnd = payloadStart + Int(header.payloadLength)
+        guard bytes.count == payloadEnd + 64 else {
+            throw DecodeError(.truncated, "stored event \(id.short()) has \(bytes.count) bytes, its header says \(payloadEnd + 64)")
+        }
+        return Event(header: header, id: id, bytes: bytes, payloadRange: payloadStart..<payloadEnd)
+    }
+
     /// Whether the signature is the author's Ed25519 signature of the id.
     public var hasValidSignature: Bool {
         header.author.verify(signature: signature, message: id.bytes)

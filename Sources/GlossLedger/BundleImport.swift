@@ -1,0 +1,73 @@
+import Dispatch
+import GlossCore
+import GlossReplay
+import GlossStore
+
+/// Offline sync by file: writing what a peer lacks, and taking in what a peer wrote.
+public enum BundleExchange {
+    /// The events a ledger at `since` lacks (all events when nil), parents first.
+    public static func export(_ log: EventLog, since: Frontier? = nil) throws(StoreError) -> [UInt8] {
+        if let since { return Bundle.encode(try log.events(notCoveredBy: since)) }
+        return Bundle.encode(try log.allEvents())
+    }
+
+    /// What an import did.
+    public struct Imported: Sendable {
+        public let new: Int
+        public let alreadyHad: Int
+    }
+
+    /// Verifies every event of `bytes` and appends them all in one transaction, parents first,
+    /// skipping those already held. Nothing is stored unless everything is good.
+    public static func `import`(_ bytes: [UInt8], into log: EventLog) throws -> Imported {
+        let events = try Bundle.decode(bytes)
+        let position = Dictionary(events.enumerated().map { ($1.id, $0 + 1) }, uniquingKeysWith: { a, _ in a })
+        let bad = SignatureCheck.firstInvalid(events)
+        if let bad {
+            throw BundleError(index: position[bad.id], "event \(position[bad.id] ?? 0) (\(bad.id.short()), by \(bad.author.raw.short())) has a bad signature: nothing was imported")
+        }
+        // A parent always has a smaller lamport (checked as each event is stored), so the total
+        // order puts parents first.
+        let ordered = events.sorted { Stamp($0) < Stamp($1) }
+        do {
+            let r = try log.append(ordered, signaturesChecked: true)
+            return Imported(new: r.stored.count, alreadyHad: r.alreadyHad)
+        } catch let e {
+            let where_ = e.event.flatMap { position[$0] }.map { "event \($0) of the bundle: " } ?? ""
+            throw BundleError(index: e.event.flatMap { position[$0] }, "\(where_)\(e.message); nothing was imported")
+        }
+    }
+}
+
+/// Ed25519 verification of many events, spread over the machine's cores.
+public enum SignatureCheck {
+    /// The first event (in the given order) whose signature does not verify, or nil.
+    public static func firstInvalid(_ events: [Event]) -> Event? {
+        let n = events.count
+        guard n > 0 else { return nil }
+        let workers = min(ProcessorCount.value, max(1, n / 64))
+        if workers == 1 { return events.first { !$0.hasValidSignature } }
+        // Each worker writes only its own slots of `ok`: no two threads touch the same element.
+        let ok = UnsafeMutableBufferPointer<Bool>.allocate(capacity: n)
+        defer { ok.deallocate() }
+        ok.initialize(repeating: true)
+        let slots = SendableBuffer(ok)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            var i = w
+            while i < n {
+                slots.buffer[i] = events[i].hasValidSignature
+                i += workers
+            }
+        }
+        return ok.firstIndex(of: false).map { events[$0] }
+    }
+}
+
+/// A buffer handed to worker threads that each write disjoint indices.
+/// `@unchecked Sendable` is safe here only because `SignatureCheck.firstInvalid` gives each
+/// worker a disjoint set of indices (i ≡ w mod workers), and reads the buffer only after
+/// `concurrentPerform` has returned (which joins every worker).
+struct SendableBuffer<T>: @unchecked Sendable {
+    let buffer: UnsafeMutableBufferPointer<T>
+    init(_ b: UnsafeMutableBufferPointer<T>) { buffer = b }
+}

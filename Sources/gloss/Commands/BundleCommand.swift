@@ -1,0 +1,86 @@
+import ArgumentParser
+import GlossCore
+import GlossLedger
+import GlossStore
+
+struct BundleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bundle", abstract: "Sync offline by file: export signed events, import a peer's.",
+        discussion: """
+            On one machine: gloss frontier > mine.txt, and send mine.txt to the peer.
+            The peer: gloss bundle export --since @mine.txt for-you.bundle, and sends it back.
+            Then: gloss bundle import for-you.bundle.
+            """,
+        subcommands: [Export.self, Import.self])
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write signed events to a bundle file.")
+        @OptionGroup var options: LedgerOptions
+        @Option(help: "Only what a ledger with this frontier lacks (as `gloss frontier` prints it, or @FILE).") var since: String?
+        @Argument(help: "The bundle file to write.") var file: String
+
+        func run() throws {
+            let ledger = try options.open()
+            var frontier: Frontier?
+            if let since {
+                let text = since.hasPrefix("@")
+                    ? String(decoding: try reporting { try FileSystem.read(String(since.dropFirst())) }, as: UTF8.self) : since
+                switch Frontier.parse(text) {
+                case .success(let f): frontier = f
+                case .failure(let e): throw CLIError("--since: \(e)")
+                }
+            }
+            let bytes = try reporting { try BundleExchange.export(ledger.log, since: frontier) }
+            try reporting { try FileSystem.replace(file, bytes) }
+            let n = try reporting { try Bundle.decode(bytes).count }
+            print("Wrote \(n) event\(n == 1 ? "" : "s") (\(bytes.count) bytes) to \(file)")
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify a bundle and append its events, all or nothing, skipping those already here.")
+        @OptionGroup var options: LedgerOptions
+        @Argument(help: "The bundle file to read.") var file: String
+
+        func run() throws {
+            let ledger = try options.open()
+            let bytes = try reporting { try FileSystem.read(file) }
+            let r = try reporting { try BundleExchange.import(bytes, into: ledger.log) }
+            print("Imported \(r.new) new event\(r.new == 1 ? "" : "s") from \(file) (\(r.alreadyHad) already here)")
+        }
+    }
+}
+
+struct FrontierCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "frontier", abstract: "Print what this ledger holds (KEY:SEQ:ID per author), for `bundle export --since`.")
+    @OptionGroup var options: LedgerOptions
+
+    func run() throws {
+        print(try reporting { try options.open().log.frontier() }.description)
+    }
+}
+
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Read or change a ledger setting.",
+        discussion: "Settings: checkpoint.every (events replayed before a new checkpoint is stored; default 1000).")
+    @OptionGroup var options: LedgerOptions
+    @Argument(help: "The setting.") var key: String
+    @Argument(help: "The new value (omit to print the current one).") var value: String?
+
+    static let known = [StateLoader.everySetting]
+
+    func run() throws {
+        guard Self.known.contains(key) else { throw CLIError("unknown setting \(key); settings: \(Self.known.joined(separator: ", "))") }
+        let ledger = try options.open()
+        if let value {
+            guard let n = Int(value), n >= 1 else { throw CLIError("\(key) must be a whole number ≥ 1") }
+            try reporting { try ledger.log.setSetting(key, String(n)) }
+            print("\(key) = \(n)")
+        } else {
+            print("\(key) = \(try reporting { try StateLoader.every(ledger.log) })")
+        }
+    }
+}

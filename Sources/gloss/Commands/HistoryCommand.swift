@@ -1,0 +1,47 @@
+import ArgumentParser
+import GlossCore
+import GlossReplay
+import GlossStore
+
+struct HistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history", abstract: "Every version of an annotation: who changed what, and when, oldest first.")
+    @OptionGroup var options: LedgerOptions
+    @Argument(help: "The annotation (a unique id prefix).") var annotation: String
+
+    func run() throws {
+        let ctx = try Context(options)
+        let a = try ctx.annotation(annotation)
+        for stamp in a.history {
+            guard let e = try reporting({ try ctx.ledger.log.event(stamp.id) }), let p = try? e.payload() else { continue }
+            let who = Format.author(stamp.author, me: ctx.me)
+            print("\(Format.time(stamp.time))  \(stamp.id.short())  \(who)")
+            print("    " + Self.describe(p))
+        }
+        let others = ctx.state.ineffective.filter { id, _ in
+            (try? ctx.ledger.log.event(id)?.payload().targetAnnotation) == a.id
+        }
+        for (id, why) in others.sorted(by: { $0.key < $1.key }) {
+            print("ineffective \(id.short()): \(why)")
+        }
+    }
+
+    static func describe(_ p: Payload) -> String {
+        switch p {
+        case .annotationCreated(let c):
+            var s = "created (\(c.motivation))"
+            if case .text(let sel) = c.target { s += " on \"\(Format.quote(sel.exact, max: 50))\"" }
+            if case .reply(let parent) = c.target { s += " replying to \(parent.short())" }
+            if !c.body.isEmpty { s += ": \"\(Format.quote(c.body, max: 70))\"" }
+            if !c.tags.isEmpty { s += " " + Format.tags(c.tags) }
+            return s
+        case .bodyEdited(let b): return "comment → \"\(Format.quote(b.body, max: 70))\"" + (b.pred.count > 1 ? " (resolving \(b.pred.count) versions)" : "")
+        case .motivationChanged(let m): return "motivation → \(m.motivation)"
+        case .tagsChanged(let t):
+            return (t.add.map { "+" + $0 } + t.remove.map { "−" + $0 }).joined(separator: " ")
+        case .annotationDeleted: return "deleted"
+        case .annotationRestored: return "restored"
+        case .articleAdded, .unknown: return PayloadKind.name(p.kindNumber)
+        }
+    }
+}
