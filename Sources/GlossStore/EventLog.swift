@@ -28,6 +28,11 @@ public final class EventLog {
     }
 
     func wrap<T>(_ body: () throws -> T) throws(StoreError) -> T {
+        db.callDepth += 1
+        defer {
+            db.callDepth -= 1
+            if db.callDepth == 0 { db.resetStatements() }
+        }
         do { return try body() }
         catch let e as StoreError { throw e }
         catch let e as SQLiteError { throw StoreError.from(e, path: path) }

@@ -74,6 +74,17 @@ public final class SQLiteConnection {
     }
 
     public var changes: Int { Int(sqlite3_changes(db)) }
+
+    /// Resets every cached statement. A statement left mid-way (a query whose caller stopped at
+    /// the first row) keeps a read transaction open, which pins an old snapshot of the file and
+    /// makes this connection's next write fail as busy; so every store call ends with this.
+    public func resetStatements() {
+        for s in statements.values { sqlite3_reset(s.stmt) }
+    }
+
+    /// How deep the current store call is nested: statements are reset only when the
+    /// outermost call ends, never under a caller still reading rows.
+    var callDepth = 0
 }
 
 /// A prepared statement with 1-based parameter binding and 0-based column reading.
