@@ -49,7 +49,8 @@ enum IDResolver {
     static func resolve(_ prefix: String, among ids: [Hash32], what: String, hint: String) throws -> Hash32 {
         let p = prefix.lowercased()
         guard !p.isEmpty, p.count <= 64, p.allSatisfy(\.isHexDigit) else {
-            throw CLIError("\"\(prefix)\" is not a \(what) id: ids are hex digits (a unique prefix is enough); \(hint)")
+            let article = what.first.map { "aeiou".contains($0) } == true ? "an" : "a"
+            throw CLIError("\"\(prefix)\" is not \(article) \(what) id: ids are hex digits (a unique prefix is enough); \(hint)")
         }
         let matches = ids.filter { $0.hex.hasPrefix(p) }.sorted()
         switch matches.count {
