@@ -20,7 +20,10 @@ import Testing
     /// Runs the random history; returns every event and the peers' logs.
     static func history(seed: UInt64, steps: Int, dir: TempDir) throws -> (events: [Event], peers: [Peer]) {
         var rng = SeededRandom(seed: seed)
-        let peers = try (0..<3).map { i in Peer(key: SigningKey(), log: try EventLog(path: "\(dir.path)/p\(i).sqlite", create: true)) }
+        let peers = try (0..<3).map { i in
+            let keySeed = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            return Peer(key: try SigningKey(seed: keySeed), log: try EventLog(path: "\(dir.path)/p\(i).sqlite", create: true))
+        }
         let keys = peers.map(\.key.publicKey)
         let article = ArticleAdded(title: "t", source: "s", text: text)
         let first = try peers[0].log.appendOwn(key: peers[0].key, payload: .articleAdded(article), time: 0)

@@ -1,0 +1,85 @@
+import Foundation
+import GlossCore
+import GlossLedger
+import GlossReplay
+import GlossStore
+import Testing
+
+/// Protocol/vectors/merge.json: sets of events with the canonical snapshot and hash each must
+/// replay to (Protocol/MERGE.md). GLOSS_WRITE_VECTORS=1 rewrites the file from fixed seeds.
+struct MergeVectorFile: Codable {
+    struct Case: Codable {
+        var name: String
+        /// Events, hex, in an order where parents come first.
+        var events: [String]
+        /// "all", "at:<id>", "lamport:<n>" or "before:<ms>".
+        var selection: String
+        var article: String?
+        var snapshot: String
+        var hash: String
+    }
+    var format: String
+    var cases: [Case]
+}
+
+@Suite struct MergeVectorTests {
+    static var url: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Protocol/vectors/merge.json")
+    }
+
+    static func selection(_ s: String) -> EventSelection? {
+        let parts = s.split(separator: ":", maxSplits: 1).map(String.init)
+        switch parts.first {
+        case "all": return .all
+        case "at": return Hash32(hex: parts.last ?? "").map { .causalPast(of: $0) }
+        case "lamport": return UInt64(parts.last ?? "").map { .lamport(atMost: $0) }
+        case "before": return Int64(parts.last ?? "").map { .before(time: $0) }
+        default: return nil
+        }
+    }
+
+    static func generate() throws -> MergeVectorFile {
+        let dir = try TempDir()
+        var cases: [MergeVectorFile.Case] = []
+        func add(_ name: String, _ events: [Event], _ selection: String, article: Hash32? = nil) throws {
+            let chosen = try #require(Self.selection(selection)?.select(events))
+            let snap = Snapshot(events: chosen, article: article)
+            let ordered = events.sorted { Stamp($0) < Stamp($1) }
+            cases.append(.init(name: name, events: ordered.map { Hex.encode($0.bytes) }, selection: selection,
+                               article: article?.hex, snapshot: String(decoding: snap.bytes, as: UTF8.self), hash: snap.hash.hex))
+        }
+        let small = try MergePropertyTests.history(seed: 1, steps: 40, dir: dir).events
+        try add("small history, everything", small, "all")
+        let big = try MergePropertyTests.history(seed: 42, steps: 160, dir: try TempDir()).events
+        let ordered = big.sorted { Stamp($0) < Stamp($1) }
+        try add("three authors, everything", big, "all")
+        try add("three authors, one article", big, "all", article: ArticleAdded(title: "t", source: "s", text: MergePropertyTests.text).articleID)
+        try add("three authors, at an event", big, "at:" + ordered[ordered.count * 2 / 3].id.hex)
+        try add("three authors, lamport ≤ 60", big, "lamport:60")
+        try add("three authors, before a time", big, "before:\(ordered[ordered.count / 2].header.time)")
+        return MergeVectorFile(format: "gloss-merge-vectors-v1", cases: cases)
+    }
+
+    static func load() throws -> MergeVectorFile {
+        if ProcessInfo.processInfo.environment["GLOSS_WRITE_VECTORS"] == "1" {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            try enc.encode(try generate()).write(to: url)
+        }
+        return try JSONDecoder().decode(MergeVectorFile.self, from: Data(contentsOf: url))
+    }
+
+    @Test func everyCaseReplaysToItsSnapshot() throws {
+        let file = try Self.load()
+        #expect(file.cases.count >= 5)
+        for c in file.cases {
+            let events = try c.events.map { try Event.decode(Hex.decode($0)!) }
+            let chosen = try #require(Self.selection(c.selection)?.select(events), "\(c.name)")
+            let snap = Snapshot(events: chosen.shuffled(), article: c.article.flatMap { Hash32(hex: $0) })
+            #expect(String(decoding: snap.bytes, as: UTF8.self) == c.snapshot, "\(c.name): snapshot bytes")
+            #expect(snap.hash.hex == c.hash, "\(c.name): hash")
+            #expect(SHA256.hash(Array(c.snapshot.utf8)).hex == c.hash, "\(c.name): the hash is SHA-256 of the snapshot")
+        }
+    }
+}
