@@ -10,6 +10,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // System libraries: the distribution's libcrypto and libsqlite3, never vendored copies.
@@ -22,8 +24,15 @@ let package = Package(
         .target(name: "GlossStore", dependencies: ["GlossCore", "CSQLite"]),
         .target(name: "GlossReplay", dependencies: ["GlossCore"]),
         .target(name: "GlossLedger", dependencies: ["GlossCore", "GlossStore", "GlossReplay"]),
-        .executableTarget(name: "gloss", dependencies: [
+        .target(name: "GlossSync", dependencies: [
             "GlossCore", "GlossStore", "GlossReplay", "GlossLedger",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "gloss", dependencies: [
+            "GlossCore", "GlossStore", "GlossReplay", "GlossLedger", "GlossSync",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -33,7 +42,10 @@ let package = Package(
         .testTarget(name: "GlossStoreTests", dependencies: ["GlossStore", "GlossCore"]),
         .testTarget(name: "GlossReplayTests", dependencies: ["GlossReplay", "GlossCore"]),
         .testTarget(name: "GlossLedgerTests", dependencies: ["GlossLedger", "GlossStore", "GlossReplay", "GlossCore"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["gloss"]),
+        .testTarget(name: "GlossSyncTests", dependencies: ["GlossSync", "GlossLedger", "GlossStore", "GlossCore",
+                                                           .product(name: "NIOCore", package: "swift-nio"),
+                                                           .product(name: "NIOPosix", package: "swift-nio")]),
+        .testTarget(name: "IntegrationTests", dependencies: ["gloss", "GlossSync", "GlossCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

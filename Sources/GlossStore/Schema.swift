@@ -46,6 +46,14 @@ enum Schema {
             created     INTEGER NOT NULL
         );
         """,
+        // 3: the allow-list of peers that may sync with this ledger.
+        """
+        CREATE TABLE peers(
+            key   BLOB PRIMARY KEY CHECK (length(key) = 32),
+            name  TEXT NOT NULL,
+            added INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """,
     ]
 
     /// Brings the file up to the newest schema, in one transaction.

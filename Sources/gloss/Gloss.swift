@@ -22,7 +22,20 @@ struct Gloss: ParsableCommand {
             DeleteCommand.self, RestoreCommand.self,
             ListCommand.self, ShowCommand.self, HistoryCommand.self,
             SnapshotCommand.self, ImportCommand.self, BundleCommand.self, FrontierCommand.self,
+            ServeCommand.self, SyncCommand.self, PeerCommand.self,
             LogCommand.self, VerifyCommand.self, ConfigCommand.self,
         ]
     )
+
+    /// Accepts `--ledger PATH` before the command too (`gloss --ledger L list`), as git takes -C.
+    static func main() {
+        var args = Array(CommandLine.arguments.dropFirst())
+        var moved: [String] = []
+        while let first = args.first, first.hasPrefix("--ledger") {
+            if first == "--ledger", args.count >= 2 { moved += args.prefix(2); args.removeFirst(2) }
+            else if first.hasPrefix("--ledger=") { moved.append(first); args.removeFirst() }
+            else { break }
+        }
+        main(args + moved)
+    }
 }

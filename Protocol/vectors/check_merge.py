@@ -1,0 +1,341 @@
+#!/usr/bin/env python3
+"""Independent checker for Protocol/vectors/merge.json.
+
+Written from Protocol/MERGE.md (it does not call or read the Swift code). For every case it
+decodes the events with the decoder of check_events.py (EVENTS.md), applies the case's
+selection (MERGE.md §10), computes the state from the *set* of selected events by the
+declarative rules of MERGE.md §3–§7, writes the canonical snapshot JSON (§11) and compares its
+bytes and SHA-256 (§12) with the case's. As a check of §9 (replay is commutative) it also runs
+the incremental algorithm with waiting targets over several arrival orders (the file's, its
+reverse, and random orders that need not put parents first) and requires the same bytes.
+
+Usage: python3 Protocol/vectors/check_merge.py [path/to/merge.json]
+Needs what check_events.py needs (the `cryptography` package, for its import only).
+Exits 1 when any case fails.
+"""
+
+import hashlib
+import json
+import os
+import random
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_events import Refused, decode_event, decode_payload  # noqa: E402  (EVENTS.md decoder)
+
+FORMAT = "gloss-snapshot-v1"
+CHANGE_KINDS = ("body.edited", "tags.changed", "annotation.deleted", "annotation.restored", "motivation.changed")
+
+
+# --- Events (EVENTS.md) and the total order (MERGE.md §2) -------------------------------------
+class Ev:
+    def __init__(self, raw):
+        d = decode_event(raw)
+        h = d["header"]
+        self.id = d["id"]
+        self.author = h["author"]
+        self.lamport = h["lamport"]
+        self.time = h["time"]
+        self.parents = ([h["prev"]] if h["prev"] is not None else []) + h["deps"]
+        self.stamp = (self.lamport, self.author, self.id)  # bytes compare lexicographically, unsigned
+        try:
+            p = decode_payload(d["payloadBytes"])
+        except Refused:
+            p = None  # MERGE.md §1: does not decode -> no effect
+        self.p = p
+        self.kind = p["kind"] if p else None
+
+
+def bx(h):
+    return bytes.fromhex(h)
+
+
+# --- Selections and heads (MERGE.md §10) -------------------------------------------------------
+def select(events, selection):
+    ordered = sorted(events, key=lambda e: e.stamp)
+    what, _, arg = selection.partition(":")
+    if what == "all":
+        return ordered
+    if what == "lamport":
+        n = int(arg)
+        return [e for e in ordered if e.lamport <= n]
+    if what == "before":
+        t, kept, out = int(arg), set(), []
+        for e in ordered:
+            if e.time < t and all(p in kept for p in e.parents):
+                kept.add(e.id)
+                out.append(e)
+        return out
+    if what == "at":
+        by_id = {e.id: e for e in events}
+        target = bx(arg)
+        if target not in by_id:
+            return None
+        past, stack = {target}, [target]
+        while stack:
+            e = by_id.get(stack.pop())
+            for p in (e.parents if e else []):
+                if p not in past:
+                    past.add(p)
+                    stack.append(p)
+        return [e for e in ordered if e.id in past]
+    raise ValueError(f"unknown selection {selection!r}")
+
+
+def heads(events):
+    named = set()
+    for e in events:
+        named.update(e.parents)
+    return sorted(e.id for e in events if e.id not in named)
+
+
+# --- Replay, declarative (MERGE.md §3–§4): a function of the set -------------------------------
+def article_id(e):
+    return hashlib.sha256(e.p["text"].encode("utf-8")).digest()
+
+
+def replay_set(events):
+    """Returns (articles, creations, changes, replies): the effective facts of the set."""
+    events = {e.id: e for e in events}.values()  # a set: one event per id
+    articles = {}
+    for e in events:
+        if e.kind == "article.added":
+            aid = article_id(e)
+            if aid not in articles or e.stamp < articles[aid].stamp:
+                articles[aid] = e
+    created = {e.id: e for e in events if e.kind == "annotation.created"}
+
+    def admissible(c):  # the rules that do not involve the parent
+        return bx(c.p["article"]) in articles and c.author.hex() not in c.p["editors"]
+
+    children = {}
+    for c in created.values():
+        if c.p["target"] == "reply":
+            children.setdefault(bx(c.p["replyTo"]), []).append(c)
+    # Least fixed point: passage annotations that are admissible, then replies whose parent is
+    # effective and names the same article.
+    effective = {c.id: c for c in created.values() if c.p["target"] == "text" and admissible(c)}
+    frontier = list(effective)
+    while frontier:
+        pid = frontier.pop()
+        for c in children.get(pid, []):
+            if c.id not in effective and admissible(c) and c.p["article"] == effective[pid].p["article"]:
+                effective[c.id] = c
+                frontier.append(c.id)
+    changes = {a: [] for a in effective}
+    for e in events:
+        if e.kind in CHANGE_KINDS:
+            a = effective.get(bx(e.p["annotation"]))
+            if a is not None and (e.author == a.author or e.author.hex() in a.p["editors"]):
+                changes[a.id].append(e)
+    replies = {a: [c for c in children.get(a, []) if c.id in effective] for a in effective}
+    return articles, effective, changes, replies
+
+
+# --- Replay, incremental with waiting (MERGE.md §8–§9): any arrival order ---------------------------
+def replay_incremental(order):
+    articles, effective, changes, replies, waiting = {}, {}, {}, {}, {}
+
+    def wait(target, e):
+        waiting.setdefault(target, []).append(e)
+
+    def wake(target):
+        for e in waiting.pop(target, []):
+            apply(e)
+
+    def apply(e):
+        if e.kind == "article.added":
+            aid = article_id(e)
+            if aid in articles:
+                if e.stamp < articles[aid].stamp:
+                    articles[aid] = e
+                return
+            articles[aid] = e
+            wake(aid)
+        elif e.kind == "annotation.created":
+            if bx(e.p["article"]) not in articles:
+                return wait(bx(e.p["article"]), e)
+            if e.p["target"] == "reply":
+                parent = bx(e.p["replyTo"])
+                if parent not in effective:
+                    return wait(parent, e)
+                if effective[parent].p["article"] != e.p["article"]:
+                    return  # rejected
+            if e.author.hex() in e.p["editors"]:
+                return  # rejected
+            if e.p["target"] == "reply":
+                replies[bx(e.p["replyTo"])].append(e)
+            effective[e.id], changes[e.id], replies[e.id] = e, [], []
+            wake(e.id)
+        elif e.kind in CHANGE_KINDS:
+            a = effective.get(bx(e.p["annotation"]))
+            if a is None:
+                return wait(bx(e.p["annotation"]), e)
+            if e.author == a.author or e.author.hex() in a.p["editors"]:
+                changes[a.id].append(e)
+        # unknown kinds and undecodable payloads: skipped
+
+    seen = set()
+    for e in order:
+        if e.id not in seen:  # each event applied once
+            seen.add(e.id)
+            apply(e)
+    return articles, effective, changes, replies
+
+
+# --- Registers, tag set, annotation state (MERGE.md §5–§7, §11.4) -------------------------------------
+def register(creation, initial, writes):
+    """writes: [(event, value)]. Returns (winner value, conflicts [(event, value)])."""
+    versions = [(creation, initial)] + writes
+    replaced = set()
+    for e, _ in writes:
+        replaced.update(bx(x) for x in e.p["pred"])
+    live = sorted((v for v in versions if v[0].id not in replaced), key=lambda v: v[0].stamp, reverse=True)
+    if not live:
+        return max(versions, key=lambda v: v[0].stamp)[1], []
+    return live[0][1], live[1:]
+
+
+def tag_set(creation, tag_events):
+    added = {(t.encode("utf-8"), creation.id) for t in creation.p["tags"]}
+    removed = set()
+    for e in tag_events:
+        added |= {(t.encode("utf-8"), e.id) for t in e.p["add"]}
+        removed |= {(t.encode("utf-8"), bx(p)) for t in e.p["remove"] for p in e.p["pred"]}
+    return sorted({t for t, _ in added - removed})  # bytes sort = UTF-8 byte order
+
+
+def annotation_json(c, changes, replies):
+    by = lambda kind: [e for e in changes if e.kind == kind]  # noqa: E731
+    body, body_conf = register(c, c.p["body"], [(e, e.p["body"]) for e in by("body.edited")])
+    motiv, motiv_conf = register(c, c.p["motivation"], [(e, e.p["motivation"]) for e in by("motivation.changed")])
+    deleted, _ = register(c, False, [(e, e.kind == "annotation.deleted")
+                                     for e in changes if e.kind in ("annotation.deleted", "annotation.restored")])
+    tags = tag_set(c, by("tags.changed"))
+    last = max([c] + changes, key=lambda e: e.stamp)
+    o = {
+        "id": c.id.hex(), "article": c.p["article"], "author": c.author.hex(),
+        "created": c.time, "modified": last.time, "lamport": c.lamport,
+        "motivation": motiv, "body": body, "tags": [t.decode("utf-8") for t in tags], "deleted": deleted,
+        "replies": [r.id.hex() for r in sorted(replies, key=lambda e: e.stamp)],
+        "editors": list(c.p["editors"]),
+    }
+    if c.p["target"] == "text":
+        o["selector"] = {k: c.p[k] for k in ("exact", "prefix", "suffix", "start", "end")}
+    else:
+        o["replyTo"] = c.p["replyTo"]
+    if body_conf:
+        o["bodyConflicts"] = [{"body": v, "author": e.author.hex(), "event": e.id.hex()} for e, v in body_conf]
+    if motiv_conf:
+        o["motivationConflicts"] = [{"motivation": v, "author": e.author.hex(), "event": e.id.hex()} for e, v in motiv_conf]
+    return o, deleted
+
+
+def snapshot(facts, selected, article=None):
+    articles, effective, changes, replies = facts
+    arts = []
+    for aid in sorted(articles):
+        if article is None or aid == article:
+            e = articles[aid]
+            arts.append({"id": aid.hex(), "title": e.p["title"], "source": e.p["source"],
+                         "length": len(e.p["text"]),  # Python str length = code points
+                         "addedBy": e.author.hex(), "added": e.time})
+    anns = [annotation_json(c, changes[c.id], replies[c.id])[0]
+            for c in sorted(effective.values(), key=lambda e: e.stamp)
+            if article is None or bx(c.p["article"]) == article]
+    doc = {"format": FORMAT, "events": len({e.id for e in selected}),
+           "heads": [h.hex() for h in heads(selected)], "articles": arts, "annotations": anns}
+    return canonical(doc).encode("utf-8")
+
+
+# --- Canonical JSON (MERGE.md §11.1) -----------------------------------------------------------
+ESC = {0x22: '\\"', 0x5C: "\\\\", 0x08: "\\b", 0x0C: "\\f", 0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"}
+
+
+def canonical_string(s):
+    out = bytearray(b'"')
+    for b in s.encode("utf-8"):
+        if b in ESC:
+            out += ESC[b].encode()
+        elif b < 0x20:
+            out += b"\\u%04x" % b
+        else:
+            out.append(b)
+    out += b'"'
+    return out.decode("utf-8")
+
+
+def canonical(v):
+    if v is None:
+        return "null"
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, str):
+        return canonical_string(v)
+    if isinstance(v, list):
+        return "[" + ",".join(canonical(x) for x in v) + "]"
+    if isinstance(v, dict):
+        keys = sorted(v, key=lambda k: k.encode("utf-8"))
+        return "{" + ",".join(canonical_string(k) + ":" + canonical(v[k]) for k in keys) + "}"
+    raise TypeError(type(v))
+
+
+# --- The checks --------------------------------------------------------------------------------
+def check_case(c, rng):
+    problems = []
+    events = [Ev(bx(h)) for h in c["events"]]
+    ids = {e.id for e in events}
+    if any(p not in ids for e in events for p in e.parents):
+        problems.append("the case's events are not causally closed")
+    chosen = select(events, c["selection"])
+    if chosen is None:
+        return [f"selection {c['selection']} names an unknown event"], 0
+    article = bx(c["article"]) if c.get("article") else None
+    got = snapshot(replay_set(chosen), chosen, article)
+    want = c["snapshot"].encode("utf-8")
+    if got != want:
+        i = next((k for k in range(min(len(got), len(want))) if got[k] != want[k]), min(len(got), len(want)))
+        problems.append(f"snapshot differs at byte {i}: got …{got[max(0, i - 40):i + 40]!r}… want …{want[max(0, i - 40):i + 40]!r}…")
+    if hashlib.sha256(got).hexdigest() != c["hash"]:
+        problems.append(f"hash {hashlib.sha256(got).hexdigest()} != {c['hash']}")
+    if hashlib.sha256(want).hexdigest() != c["hash"]:
+        problems.append("the case's hash is not SHA-256 of its snapshot")
+    # §9: the incremental algorithm gives the same bytes in any arrival order.
+    orders = [chosen, list(reversed(chosen))] + [rng.sample(chosen, len(chosen)) for _ in range(4)]
+    for n, order in enumerate(orders):
+        if snapshot(replay_incremental(order), chosen, article) != got:
+            problems.append(f"incremental replay in arrival order #{n} gives other bytes")
+    return problems, len(chosen)
+
+
+def main():
+    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "merge.json")
+    with open(path, encoding="utf-8") as f:
+        doc = json.load(f)
+    passed = failed = 0
+    rng = random.Random(20261125)
+    if doc.get("format") != "gloss-merge-vectors-v1":
+        print(f"FAIL file: format {doc.get('format')!r}")
+        failed += 1
+    for c in doc["cases"]:
+        try:
+            problems, n = check_case(c, rng)
+        except (Refused, KeyError, ValueError) as e:
+            problems, n = [f"error: {e}"], 0
+        label = f"{c['name']} [{c['selection']}{', article ' + c['article'][:12] if c.get('article') else ''}; {n} of {len(c['events'])} events]"
+        if problems:
+            failed += 1
+            print(f"FAIL {label}: " + "; ".join(problems))
+        else:
+            passed += 1
+            print(f"ok   {label} {c['hash'][:16]}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,390 @@
+import GlossCore
+import GlossStore
+
+/// Settings of one session.
+public struct SyncSessionConfig: Sendable {
+    public var role: Handshake.Role
+    public var identity: SigningKey
+    /// Peers this side accepts. The server requires the client's key here; the client requires
+    /// the server's key here unless `expectKey` names it.
+    public var allowed: Set<PublicKey>
+    public var expectKey: PublicKey?
+    /// Client: ask for live mode. Server: whether live mode is offered.
+    public var watch: Bool
+    /// Batches this side accepts in flight.
+    public var window: UInt16 = SyncLimits.defaultWindow
+    public var ephemeral: X25519KeyPair
+    public var nonce: [UInt8]
+
+    public init(role: Handshake.Role, identity: SigningKey, allowed: Set<PublicKey>, expectKey: PublicKey? = nil,
+                watch: Bool = false, ephemeral: X25519KeyPair = X25519KeyPair(), nonce: [UInt8] = SecureRandom.bytes(32)) {
+        self.role = role; self.identity = identity; self.allowed = allowed; self.expectKey = expectKey
+        self.watch = watch; self.ephemeral = ephemeral; self.nonce = nonce
+    }
+}
+
+/// What a session moved, for the summary line and the server's log line.
+public struct SyncStats: Sendable, Equatable {
+    public var eventsSent = 0
+    public var eventsReceived = 0
+    public var eventsStored = 0
+    public var alreadyHad = 0
+    public var bytesSent = 0
+    public var bytesReceived = 0
+    /// Bytes on the wire that were not event bytes: framing, handshake, frontiers, acks, tags.
+    public var controlBytesSent = 0
+    public var controlBytesReceived = 0
+    public var batchesSent = 0
+    public var disagreements: [String] = []
+}
+
+/// Inputs to a session: bytes from the peer, and answers to the actions it asked for.
+public enum SyncInput: Sendable {
+    case received([UInt8])
+    case peerClosed
+    /// Events the peer lacks (answer to `.fetch`), in parents-first order; `exhausted` when
+    /// there are no more for now.
+    case outgoing([Event], exhausted: Bool)
+    /// A batch was verified and committed (answer to `.store`); `tips` are the newest
+    /// (author, seq, id) among its events.
+    case stored(batch: UInt32, result: AppendResult, tips: [SyncMessage.FrontierEntry])
+    case storeFailed(batch: UInt32, message: String)
+    /// Live mode: new events appeared in the local log.
+    case localEventsAppeared
+    /// Nothing came from the peer for the idle timeout.
+    case idleTimeout(seconds: Int)
+    /// Live mode: time to show the peer we are here.
+    case keepalive
+    /// The process is stopping.
+    case shutdown
+}
+
+/// What the shell must do.
+public enum SyncAction: Sendable {
+    case send([UInt8])
+    /// Read up to `maxEvents` (and about `maxBytes`) events that a peer at `peer` lacks,
+    /// continuing after the last ones read; answer with `.outgoing`.
+    case fetch(peer: Frontier, maxEvents: Int, maxBytes: Int)
+    /// Verify and commit these events in one transaction; answer with `.stored` or `.storeFailed`.
+    case store(batch: UInt32, events: [Event])
+    case authenticated(PublicKey)
+    /// Both sides are up to date (in live mode the session then goes on).
+    case caughtUp(SyncStats)
+    /// The session is over: close the connection.
+    case finished(SyncStats)
+    case failed(SyncError, SyncStats)
+}
+
+/// One sync session as a pure state machine (Protocol/SYNC.md): bytes and answers in, actions
+/// out. It never touches a socket, a file or a clock; the transport and the store are the
+/// shell's. Not Sendable: one task or queue drives it.
+public final class SyncSession {
+    enum Phase { case hello, auth, syncing, over }
+
+    public let config: SyncSessionConfig
+    public private(set) var stats = SyncStats()
+    public private(set) var peerKey: PublicKey?
+    private var phase = Phase.hello
+    private var decoder = FrameDecoder()
+    private var myHello: [UInt8] = []
+    private var transcript: Hash32?
+    private var sendCipher: FrameCipher?
+    private var receiveCipher: FrameCipher?
+    private let localFrontier: Frontier
+    /// What the peer holds, as far as we know: its FRONTIER, then what it sent us and acked.
+    private var peerFrontier = Frontier()
+    private var peerWindow = Int(SyncLimits.defaultWindow)
+    private var watch = false
+
+    private var nextBatch: UInt32 = 1
+    private var unacked = 0
+    private var fetching = false
+    private var exhausted = false
+    private var doneSent = false
+    private var caughtUpReported = false
+
+    private var expectedPeerBatch: UInt32 = 1
+    private var storing = 0
+    private var peerDone = false
+
+    public init(config: SyncSessionConfig, localFrontier: Frontier) {
+        self.config = config
+        self.localFrontier = localFrontier
+    }
+
+    public var isOver: Bool { phase == .over }
+    /// Whether live mode was agreed.
+    public var isLive: Bool { watch }
+
+    /// The first flight: our HELLO, in clear.
+    public func start() -> [SyncAction] {
+        let features: SyncFeatures = config.watch ? .watch : []
+        myHello = SyncMessage.hello(.init(version: SyncLimits.version, features: features.rawValue,
+                                          ephemeral: config.ephemeral.publicKey, nonce: config.nonce)).encoded()
+        return [.send(frame(myHello, control: true))]
+    }
+
+    public func handle(_ input: SyncInput) -> [SyncAction] {
+        guard phase != .over else { return [] }
+        var out: [SyncAction] = []
+        do {
+            switch input {
+            case .received(let bytes):
+                stats.bytesReceived += bytes.count
+                decoder.feed(bytes)
+                while phase != .over, let (length, body) = try decoder.next() {
+                    try receive(length: length, body: body, &out)
+                }
+            case .peerClosed:
+                try decoder.finish()
+                if !(doneSent && peerDone && storing == 0) {
+                    throw SyncError(.truncated, "the peer closed the connection before the sync finished")
+                }
+                finish(&out)
+            case .outgoing(let events, let done):
+                fetching = false
+                exhausted = done
+                if !events.isEmpty { sendBatch(events, &out) }
+                pump(&out)
+            case .stored(let n, let result, let tips):
+                storing -= 1
+                stats.eventsStored += result.stored.count
+                stats.alreadyHad += result.alreadyHad
+                for t in tips { learn(t) }
+                send(.ack(number: n, stored: UInt32(result.stored.count), alreadyHad: UInt32(result.alreadyHad), tips: tips), control: true, &out)
+                checkCaughtUp(&out)
+            case .storeFailed(let n, let message):
+                throw SyncError(.invalidEvent, "batch \(n) was refused and nothing of it stored: \(message)")
+            case .localEventsAppeared:
+                guard watch, phase == .syncing else { return [] }
+                exhausted = false
+                pump(&out)
+            case .idleTimeout(let s):
+                throw SyncError(.idleTimeout, "nothing from the peer for \(s) s")
+            case .keepalive:
+                if phase == .syncing { send(.ping, control: true, &out) }
+            case .shutdown:
+                throw SyncError(.shuttingDown, "this side is shutting down")
+            }
+        } catch let e as SyncError {
+            fail(e, &out)
+        } catch {
+            fail(SyncError(.internalError, "\(error)"), &out)
+        }
+        return out
+    }
+
+    // MARK: Receiving
+
+    private func receive(length: [UInt8], body: [UInt8], _ out: inout [SyncAction]) throws {
+        let plain: [UInt8]
+        if let receiveCipher {
+            guard let p = receiveCipher.open(body, aad: length) else {
+                throw SyncError(.decryptFailed, "a frame failed authentication (altered, replayed, reordered, or from another session)")
+            }
+            plain = p
+        } else {
+            plain = body
+        }
+        let message = try SyncMessage.decode(plain)
+        if case .batch(_, let events) = message {
+            let eventBytes = events.reduce(0) { $0 + $1.count }
+            stats.controlBytesReceived += 4 + body.count - eventBytes
+        } else {
+            stats.controlBytesReceived += 4 + body.count
+        }
+        if case .error(let code, let text) = message {
+            throw SyncError(SyncError.Code(rawValue: code) ?? .internalError, text, fromPeer: true)
+        }
+        switch (phase, message) {
+        case (.hello, .hello(let h)):
+            try receiveHello(h, body: plain, &out)
+        case (.auth, .auth(let key, let sig)):
+            try receiveAuth(key, sig, &out)
+        case (.syncing, .frontier(let window, let tips)):
+            guard !receivedFrontier else { throw SyncError(.protocolViolation, "a second FRONTIER") }
+            receivedFrontier = true
+            peerWindow = Int(min(max(window, 1), SyncLimits.maxWindow))
+            for t in tips { peerFrontier.tips[t.author] = .init(seq: t.seq, id: t.id) }
+            checkForks(tips)
+            pump(&out)
+        case (.syncing, .batch(let n, let raw)):
+            guard receivedFrontier else { throw SyncError(.protocolViolation, "a BATCH before the FRONTIER") }
+            guard n == expectedPeerBatch else { throw SyncError(.protocolViolation, "batch \(n) arrived where batch \(expectedPeerBatch) was due") }
+            guard storing < Int(config.window) else {
+                throw SyncError(.protocolViolation, "the peer sent more than \(config.window) batches without waiting for acknowledgements")
+            }
+            expectedPeerBatch += 1
+            var events: [Event] = []
+            for (i, bytes) in raw.enumerated() {
+                do { events.append(try Event.decode(bytes)) }
+                catch { throw SyncError(.invalidEvent, "event \(i + 1) of batch \(n) is not a valid event: \(error)") }
+            }
+            stats.eventsReceived += events.count
+            storing += 1
+            out.append(.store(batch: n, events: events))
+        case (.syncing, .ack(let n, _, _, let tips)):
+            guard unacked > 0, n == nextBatch - UInt32(unacked) else { throw SyncError(.protocolViolation, "an ACK for batch \(n), which is not the oldest outstanding") }
+            unacked -= 1
+            for t in tips { learn(t) }
+            pump(&out)
+        case (.syncing, .done):
+            guard !peerDone else { throw SyncError(.protocolViolation, "a second DONE") }
+            peerDone = true
+            checkCaughtUp(&out)
+        case (.syncing, .ping):
+            break
+        default:
+            throw SyncError(.protocolViolation, "a \(message.name) message where none was expected")
+        }
+    }
+
+    private var receivedFrontier = false
+
+    private func receiveHello(_ h: SyncMessage.Hello, body: [UInt8], _ out: inout [SyncAction]) throws {
+        guard h.version == SyncLimits.version else {
+            // No keys will be agreed: the refusal goes in clear, so the peer can read it.
+            let text = "this peer speaks Gloss sync version \(SyncLimits.version), not version \(h.version); upgrade the older side"
+            out.append(.send(frame(SyncMessage.error(code: SyncError.Code.unsupportedVersion.rawValue, message: text).encoded(), control: true)))
+            throw SyncError(.unsupportedVersion, text)
+        }
+        guard let shared = config.ephemeral.sharedSecret(with: h.ephemeral) else {
+            throw SyncError(.badHandshake, "the peer's X25519 key is invalid")
+        }
+        let (clientHello, serverHello) = config.role == .client ? (myHello, body) : (body, myHello)
+        let th = Handshake.transcript(clientHello: clientHello, serverHello: serverHello)
+        transcript = th
+        let keys = Handshake.keys(sharedSecret: shared, transcript: th)
+        sendCipher = FrameCipher(key: config.role == .client ? keys.clientToServer : keys.serverToClient)
+        receiveCipher = FrameCipher(key: config.role == .client ? keys.serverToClient : keys.clientToServer)
+        // Live mode when this side wants (client) or offers (server) it and the peer does too.
+        watch = config.watch && SyncFeatures(rawValue: h.features).contains(.watch)
+        phase = .auth
+        let sig = config.identity.sign(Handshake.authMessage(role: config.role, transcript: th))
+        send(.auth(identity: config.identity.publicKey, signature: sig), control: true, &out)
+    }
+
+    private func receiveAuth(_ key: PublicKey, _ sig: [UInt8], _ out: inout [SyncAction]) throws {
+        guard let th = transcript else { throw SyncError(.badHandshake, "AUTH before HELLO") }
+        let peerRole: Handshake.Role = config.role == .client ? .server : .client
+        guard key.verify(signature: sig[...], message: Handshake.authMessage(role: peerRole, transcript: th)) else {
+            throw SyncError(.badHandshake, "the peer's AUTH signature does not verify: it does not hold the key it claims, or replayed an old handshake")
+        }
+        peerKey = key
+        switch config.role {
+        case .server:
+            guard config.allowed.contains(key) else {
+                let text = "this server does not allow your key \(key.hex); ask its owner to run: gloss peer allow \(key.hex)"
+                send(.error(code: SyncError.Code.notAllowed.rawValue, message: text), control: true, &out)
+                throw SyncError(.notAllowed, "refused peer \(key.hex): not on the allow-list (to allow it: gloss peer allow \(key.hex))")
+            }
+        case .client:
+            if let expect = config.expectKey {
+                guard expect == key else {
+                    send(.error(code: SyncError.Code.unexpectedKey.rawValue, message: "the client expected another server key"), control: true, &out)
+                    throw SyncError(.unexpectedKey, "the server's key is \(key.hex), not the expected \(expect.hex): check HOST:PORT and --expect-key")
+                }
+            } else if !config.allowed.contains(key) {
+                send(.error(code: SyncError.Code.unexpectedKey.rawValue, message: "the client does not know this server's key"), control: true, &out)
+                throw SyncError(.unexpectedKey, "the server's key \(key.hex) is not on your allow-list: if it is the peer you meant, run `gloss peer allow \(key.hex)` or pass --expect-key \(key.hex)")
+            }
+        }
+        phase = .syncing
+        out.append(.authenticated(key))
+        let tips = localFrontier.tips.sorted { $0.key < $1.key }.compactMap { k, t in
+            t.id.map { SyncMessage.FrontierEntry(author: k, seq: t.seq, id: $0) }
+        }
+        send(.frontier(window: config.window, tips: tips), control: true, &out)
+    }
+
+    /// Same author and seq, different id: a fork. Reported, and that author is not sent.
+    private func checkForks(_ tips: [SyncMessage.FrontierEntry]) {
+        for t in tips {
+            guard let mine = localFrontier.tips[t.author], mine.seq == t.seq, let id = mine.id, id != t.id else { continue }
+            stats.disagreements.append("author \(t.author.raw.short()) forked at seq \(t.seq): this side holds \(id.short()), the peer \(t.id.short()); that author's events are not exchanged")
+            peerFrontier.tips[t.author] = .init(seq: .max, id: nil)
+        }
+    }
+
+    private func learn(_ t: SyncMessage.FrontierEntry) {
+        if (peerFrontier.tips[t.author]?.seq ?? 0) < t.seq { peerFrontier.tips[t.author] = .init(seq: t.seq, id: t.id) }
+    }
+
+    // MARK: Sending
+
+    /// Asks for more events while the peer has room, or says DONE when all are acknowledged.
+    private func pump(_ out: inout [SyncAction]) {
+        guard phase == .syncing, receivedFrontier, !fetching else { return }
+        if !exhausted {
+            if unacked < peerWindow {
+                fetching = true
+                out.append(.fetch(peer: peerFrontier, maxEvents: SyncLimits.maxBatchEvents, maxBytes: SyncLimits.maxBatchBytes))
+            }
+            return
+        }
+        if unacked == 0 && !doneSent {
+            doneSent = true
+            send(.done(sent: UInt64(stats.eventsSent)), control: true, &out)
+            checkCaughtUp(&out)
+        }
+    }
+
+    private func sendBatch(_ events: [Event], _ out: inout [SyncAction]) {
+        let n = nextBatch
+        nextBatch += 1
+        unacked += 1
+        stats.batchesSent += 1
+        stats.eventsSent += events.count
+        for e in events { learn(.init(author: e.author, seq: e.header.seq, id: e.id)) }
+        let body = SyncMessage.batch(number: n, events: events.map(\.bytes)).encoded()
+        let eventBytes = events.reduce(0) { $0 + $1.bytes.count }
+        let f = frame(body, control: false)
+        stats.controlBytesSent += f.count - eventBytes
+        out.append(.send(f))
+    }
+
+    private func send(_ m: SyncMessage, control: Bool, _ out: inout [SyncAction]) {
+        out.append(.send(frame(m.encoded(), control: control)))
+    }
+
+    /// Frames a message body, sealing it once keys are agreed.
+    private func frame(_ body: [UInt8], control: Bool) -> [UInt8] {
+        let bytes: [UInt8]
+        if let sendCipher {
+            let length = FrameDecoder.lengthPrefix(body.count + FrameCipher.tagSize)
+            bytes = length + sendCipher.seal(body, aad: length)
+        } else {
+            bytes = FrameDecoder.lengthPrefix(body.count) + body
+        }
+        stats.bytesSent += bytes.count
+        if control { stats.controlBytesSent += bytes.count }
+        return bytes
+    }
+
+    // MARK: Ending
+
+    private func checkCaughtUp(_ out: inout [SyncAction]) {
+        guard doneSent, peerDone, storing == 0, !caughtUpReported else { return }
+        caughtUpReported = true
+        if watch {
+            out.append(.caughtUp(stats))
+        } else {
+            finish(&out)
+        }
+    }
+
+    private func finish(_ out: inout [SyncAction]) {
+        guard phase != .over else { return }
+        phase = .over
+        out.append(.finished(stats))
+    }
+
+    private func fail(_ e: SyncError, _ out: inout [SyncAction]) {
+        guard phase != .over else { return }
+        if !e.fromPeer, sendCipher != nil, ![.notAllowed, .unexpectedKey, .decryptFailed].contains(e.code) {
+            send(.error(code: e.code.rawValue, message: e.message), control: true, &out)
+        }
+        phase = .over
+        out.append(.failed(e, stats))
+    }
+}

@@ -1,0 +1,154 @@
+import Dispatch
+import GlossCore
+import GlossLedger
+import GlossStore
+import NIOCore
+import Synchronization
+
+/// How a session ended, for the summary and the server's log line.
+public struct SessionOutcome: Sendable {
+    public let peer: PublicKey?
+    public let stats: SyncStats
+    public let error: SyncError?
+    public let seconds: Double
+}
+
+/// Runs one `SyncSession` against the ledger's log: carries bytes between the session and a
+/// NIO channel, and answers the session's requests (read events to send, verify and store a
+/// batch) on a serial queue of its own, so SQLite never runs on an event loop.
+///
+/// `@unchecked Sendable` is safe: every mutable field (`session`, `log`, `cursor`, `lastSeenRow`,
+/// `ended`, `watchTimer`) is touched only on `queue`, a serial queue; the NIO channel is itself
+/// thread-safe; `backlog` is a `Mutex`.
+public final class SessionDriver: @unchecked Sendable {
+    public let queue: DispatchQueue
+    private let session: SyncSession
+    private let log: EventLog
+    private let channel: Channel
+    private let started = DispatchTime.now()
+    private var cursor: Int64?
+    private var lastSeenRow: Int64 = 0
+    private var ended = false
+    private var watchTimer: DispatchSourceTimer?
+    private let onEnd: @Sendable (SessionOutcome) -> Void
+    private let onProgress: (@Sendable (SyncStats) -> Void)?
+    /// Bytes handed to the queue and not yet processed: reading pauses above the limit.
+    let backlog = Mutex(0)
+    static let backlogLimit = 4 * SyncLimits.maxFrame
+
+    public init(config: SyncSessionConfig, ledgerPath: String, channel: Channel,
+                onProgress: (@Sendable (SyncStats) -> Void)? = nil,
+                onEnd: @escaping @Sendable (SessionOutcome) -> Void) throws {
+        queue = DispatchQueue(label: "gloss.sync.session")
+        log = try EventLog(path: ledgerPath)
+        session = SyncSession(config: config, localFrontier: try log.frontier())
+        lastSeenRow = try log.lastRow()
+        self.channel = channel
+        self.onEnd = onEnd
+        self.onProgress = onProgress
+    }
+
+    public func start() { queue.async { self.perform(self.session.start()) } }
+
+    /// Bytes from the peer (called on the event loop).
+    func received(_ bytes: [UInt8]) {
+        let pending = backlog.withLock { $0 += bytes.count; return $0 }
+        if pending > Self.backlogLimit { _ = channel.setOption(ChannelOptions.autoRead, value: false) }
+        queue.async {
+            let left = self.backlog.withLock { $0 -= bytes.count; return $0 }
+            if left <= Self.backlogLimit / 2 { _ = self.channel.setOption(ChannelOptions.autoRead, value: true) }
+            self.feed(.received(bytes))
+        }
+    }
+
+    func input(_ i: SyncInput) { queue.async { self.feed(i) } }
+
+    private func feed(_ i: SyncInput) {
+        guard !ended else { return }
+        perform(session.handle(i))
+    }
+
+    private func perform(_ actions: [SyncAction]) {
+        var queue = actions[...]
+        while let a = queue.popFirst() {
+            guard !ended else { return }
+            switch a {
+            case .send(let bytes):
+                channel.writeAndFlush(ByteBuffer(bytes: bytes), promise: nil)
+            case .fetch(let peer, let maxEvents, let maxBytes):
+                queue.append(contentsOf: session.handle(fetch(peer, maxEvents, maxBytes)))
+            case .store(let n, let events):
+                queue.append(contentsOf: session.handle(store(n, events)))
+            case .authenticated:
+                break
+            case .caughtUp(let stats):
+                onProgress?(stats)
+                startWatching()
+            case .finished(let stats):
+                end(stats, nil)
+            case .failed(let e, let stats):
+                end(stats, e)
+            }
+        }
+        onProgress?(session.stats)
+    }
+
+    private func fetch(_ peer: Frontier, _ maxEvents: Int, _ maxBytes: Int) -> SyncInput {
+        do {
+            if cursor == nil { cursor = try log.startRow(forPeer: peer) }
+            let r = try log.outgoing(after: cursor ?? 0, peer: peer, maxEvents: maxEvents, maxBytes: maxBytes)
+            cursor = r.lastRow
+            return .outgoing(r.events, exhausted: r.exhausted)
+        } catch {
+            return .storeFailed(batch: 0, message: "reading the local log failed: \(error)")
+        }
+    }
+
+    private func store(_ n: UInt32, _ events: [Event]) -> SyncInput {
+        if let bad = SignatureCheck.firstInvalid(events) {
+            return .storeFailed(batch: n, message: "event \(bad.id.short()) by \(bad.author.raw.short()) has a bad signature")
+        }
+        do {
+            let ordered = events.sorted { ($0.header.lamport, $0.author, $0.id) < ($1.header.lamport, $1.author, $1.id) }
+            let result = try log.append(ordered, signaturesChecked: true)
+            var tips: [PublicKey: SyncMessage.FrontierEntry] = [:]
+            for e in events where (tips[e.author]?.seq ?? 0) < e.header.seq {
+                tips[e.author] = .init(author: e.author, seq: e.header.seq, id: e.id)
+            }
+            return .stored(batch: n, result: result, tips: tips.values.sorted { $0.author < $1.author })
+        } catch {
+            return .storeFailed(batch: n, message: "\(error)")
+        }
+    }
+
+    /// Live mode: look for new local rows (from any process) four times a second.
+    private func startWatching() {
+        guard session.isLive, watchTimer == nil else { return }
+        let t = DispatchSource.makeTimerSource(queue: queue)
+        t.schedule(deadline: .now() + .milliseconds(250), repeating: .milliseconds(250))
+        t.setEventHandler { [weak self] in
+            guard let self, !self.ended, let last = try? self.log.lastRow(), last > self.lastSeenRow else { return }
+            self.lastSeenRow = last
+            self.feed(.localEventsAppeared)
+        }
+        t.resume()
+        watchTimer = t
+    }
+
+    private func end(_ stats: SyncStats, _ error: SyncError?) {
+        guard !ended else { return }
+        ended = true
+        watchTimer?.cancel()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        let outcome = SessionOutcome(peer: session.peerKey, stats: stats, error: error, seconds: seconds)
+        // Flush what was queued (an ERROR, a last ACK), then close.
+        channel.writeAndFlush(ByteBuffer(), promise: nil)
+        channel.close(promise: nil)
+        onEnd(outcome)
+    }
+
+    /// Shutting down: end now (a batch being stored has either committed or will not be).
+    public func shutdown() {
+        queue.async { self.feed(.shutdown) }
+    }
+}

@@ -1,0 +1,198 @@
+import ArgumentParser
+import Dispatch
+import GlossCore
+import GlossLedger
+import GlossReplay
+import GlossStore
+import GlossSync
+import Logging
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// HOST:PORT, with [v6]:PORT for IPv6.
+struct Endpoint: ExpressibleByArgument, CustomStringConvertible {
+    let host: String
+    let port: Int
+    init?(argument: String) {
+        guard let colon = argument.lastIndex(of: ":"), let port = Int(argument[argument.index(after: colon)...]),
+              (0...65535).contains(port) else { return nil }
+        var host = String(argument[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        self.host = host
+        self.port = port
+    }
+    var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// Runs `body` when SIGINT or SIGTERM arrives (instead of dying mid-transaction).
+final class Signals {
+    private let sources: [DispatchSourceSignal]
+    init(_ body: @escaping @Sendable (Int32) -> Void) {
+        sources = [SIGINT, SIGTERM].map { sig in
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler { body(sig) }
+            s.resume()
+            return s
+        }
+    }
+}
+
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Serve this ledger to peers on the allow-list, over TCP.",
+        discussion: """
+            Every session is encrypted and mutually authenticated (Protocol/SYNC.md). A peer whose key
+            is not on the allow-list (`gloss peer allow KEY`) is refused before any event moves.
+            One log line per session on standard error. SIGINT or SIGTERM stops the server cleanly:
+            a batch being stored is committed or rolled back whole.
+            """)
+    @OptionGroup var options: LedgerOptions
+    @Option(help: "Address to listen on (port 0: the OS picks one).") var listen = Endpoint(argument: "127.0.0.1:7420")!
+    @Option(help: "Seconds a peer may stay silent before it is cut off.") var idleTimeout = 30
+    @Option(help: "Most sessions at once; more are refused with a clear message.") var maxSessions = 64
+
+    func run() throws {
+        let ledger = try options.open()
+        let logger = Logger(label: "gloss.serve")
+        var settings = SyncServer.Settings(identity: ledger.key, ledgerPath: ledger.databasePath)
+        settings.timeouts = SyncTimeouts(idle: .seconds(Int64(max(1, idleTimeout))))
+        settings.maxSessions = max(1, maxSessions)
+        let server: SyncServer
+        do { server = try SyncServer(host: listen.host, port: listen.port, settings: settings, logger: logger) }
+        catch { throw CLIError("cannot listen on \(listen): \(error)") }
+        let bound = server.localAddress?.port ?? listen.port
+        let peers = try reporting { try ledger.log.peers() }
+        print("Serving \(ledger.folder) on \(listen.host):\(bound) as \(ledger.key.publicKey.hex)")
+        print(peers.isEmpty ? "No peer is allowed yet: gloss peer allow KEY" : "\(peers.count) peer\(peers.count == 1 ? "" : "s") allowed")
+        fflush(nil)
+        let signals = Signals { sig in
+            logger.info("signal \(sig): stopping")
+            server.stop()
+        }
+        server.wait()
+        server.stop()
+        _ = signals
+        logger.info("stopped")
+    }
+}
+
+struct SyncCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync", abstract: "Bring this ledger and a peer's up to date with each other (pull and push).",
+        discussion: """
+            The server's key must be on your allow-list, or given with --expect-key. Ends with a summary:
+            events sent and received, what was already here, and the snapshot hash. With --watch the
+            session stays open and new events (from any process) go both ways within a second; stop
+            it with Ctrl-C.
+            """)
+    @OptionGroup var options: LedgerOptions
+    @Argument(help: "The peer's address, HOST:PORT.") var peer: Endpoint
+    @Option(help: "The server's public key; the session is refused if it has another.") var expectKey: String?
+    @Flag(help: "Stay connected and exchange new events as they appear.") var watch = false
+    @Option(help: "Seconds the peer may stay silent before the session is abandoned.") var idleTimeout = 30
+
+    func run() throws {
+        let ledger = try options.open()
+        var expect: PublicKey?
+        if let expectKey {
+            guard let k = PublicKey(hex: expectKey) else { throw CLIError("--expect-key \(expectKey) is not a public key (64 hex digits, as `gloss whoami` prints)") }
+            expect = k
+        }
+        let allowed = Set(try reporting { try ledger.log.peers() }.map(\.key))
+        let config = SyncSessionConfig(role: .client, identity: ledger.key, allowed: allowed, expectKey: expect, watch: watch)
+        let progress = ProgressLine(enabled: isatty(2) == 1)
+        let stop = StopSignal()
+        let signals = Signals { _ in stop.fire() }
+        let outcome: SessionOutcome
+        do {
+            outcome = try SyncClient.run(host: peer.host, port: peer.port, config: config, ledgerPath: ledger.databasePath,
+                                         timeouts: SyncTimeouts(idle: .seconds(Int64(max(1, idleTimeout)))),
+                                         onProgress: { progress.update($0) }, stop: stop)
+        } catch {
+            throw CLIError("cannot connect to \(peer): \(error)")
+        }
+        _ = signals
+        progress.clear()
+        let s = outcome.stats
+        for d in s.disagreements { print("disagreement: \(d)") }
+        if let e = outcome.error, !(watch && e.code == .shuttingDown) {
+            throw CLIError("sync with \(peer) failed: \(e)")
+        }
+        let loaded = try reporting { try StateLoader.load(ledger.log) }
+        let snapshot = Snapshot(state: loaded.state, heads: try reporting { try ledger.log.heads() }, eventCount: loaded.eventCount)
+        print("Synced with \(outcome.peer?.raw.short(16) ?? "?") at \(peer) in \(String(format: "%.2f", outcome.seconds)) s")
+        print("  sent \(s.eventsSent) event\(s.eventsSent == 1 ? "" : "s"), received \(s.eventsReceived) (\(s.eventsStored) new, \(s.alreadyHad) already here)")
+        print("  \(s.bytesSent) bytes out, \(s.bytesReceived) bytes in")
+        print("snapshot \(snapshot.hash.hex)")
+    }
+}
+
+/// The one-line progress display on a terminal: events, bytes, rate.
+final class ProgressLine: Sendable {
+    let enabled: Bool
+    let start = DispatchTime.now()
+    init(enabled: Bool) { self.enabled = enabled }
+    func update(_ s: SyncStats) {
+        guard enabled else { return }
+        let t = max(0.001, Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9)
+        let moved = s.eventsSent + s.eventsReceived
+        let line = "\r  ↑ \(s.eventsSent) ↓ \(s.eventsReceived) events  \((s.bytesSent + s.bytesReceived) / 1024) KiB  \(Int(Double(moved) / t)) events/s   "
+        Self.toStandardError(line)
+    }
+    func clear() { if enabled { Self.toStandardError("\r\u{1B}[2K") } }
+    static func toStandardError(_ s: String) {
+        let bytes = Array(s.utf8)
+        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    }
+}
+
+struct PeerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "peer", abstract: "The allow-list: peers that may sync with this ledger.",
+        subcommands: [Allow.self, List.self, Remove.self])
+
+    static func key(_ hex: String) throws -> PublicKey {
+        guard let k = PublicKey(hex: hex) else { throw CLIError("\(hex) is not a public key: 64 hex digits, as the peer's `gloss whoami` prints") }
+        return k
+    }
+
+    struct Allow: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Allow a peer's key to sync with this ledger.")
+        @OptionGroup var options: LedgerOptions
+        @Argument(help: "The peer's public key (its `gloss whoami`).") var key: String
+        @Option(help: "A name to remember it by.") var name: String?
+        func run() throws {
+            let k = try PeerCommand.key(key)
+            let ledger = try options.open()
+            guard k != ledger.key.publicKey else { throw CLIError("that is this ledger's own key; allow the other peer's key") }
+            let isNew = try reporting { try ledger.log.allowPeer(k, name: name ?? "") }
+            print("\(isNew ? "Allowed" : "Already allowed; renamed") \(k.hex)\(name.map { " (\($0))" } ?? "")")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the allowed peers.")
+        @OptionGroup var options: LedgerOptions
+        func run() throws {
+            let peers = try reporting { try options.open().log.peers() }
+            if peers.isEmpty { print("No peers allowed: gloss peer allow KEY [--name NAME]") }
+            for p in peers { print("\(p.key.hex)  \(p.name)") }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a peer from the allow-list.")
+        @OptionGroup var options: LedgerOptions
+        @Argument(help: "The peer's public key.") var key: String
+        func run() throws {
+            let k = try PeerCommand.key(key)
+            guard try reporting({ try options.open().log.removePeer(k) }) else { throw CLIError("\(k.hex) is not on the allow-list; `gloss peer list` shows it") }
+            print("Removed \(k.hex)")
+        }
+    }
+}
