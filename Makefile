@@ -17,11 +17,12 @@ demo: build
 	@bash .ci/demo "$$($(SWIFT) build --show-bin-path)/gloss"
 
 # Unit, vector and integration tests (real gloss processes on temporary ledgers), then the
-# independent Python check of the event vectors against Protocol/EVENTS.md.
+# independent Python checks of the vectors against Protocol/EVENTS.md and MERGE.md.
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	python3 Protocol/vectors/check_events.py
+	python3 Protocol/vectors/check_merge.py
 
 # Rewrites Protocol/vectors/events.json after a deliberate change of the event format.
 vectors:

@@ -21,6 +21,7 @@ public struct AnnotationState: Sendable {
 
     /// Keeps a list in the total order whatever order events arrive in.
     static func insertSorted(_ s: Stamp, into list: inout [Stamp]) {
+        guard !list.contains(s) else { return }
         var i = list.count
         while i > 0 && s < list[i - 1] { i -= 1 }
         list.insert(s, at: i)

@@ -14,7 +14,8 @@ public enum EventSelection: Sendable, Equatable {
 
     /// The selected events, in the total order. Nil when `causalPast` names an unknown event.
     public func select(_ events: [Event]) -> [Event]? {
-        let ordered = events.sorted { Stamp($0) < Stamp($1) }
+        var seen: Set<EventID> = []
+        let ordered = events.filter { seen.insert($0.id).inserted }.sorted { Stamp($0) < Stamp($1) }
         switch self {
         case .all:
             return ordered
@@ -43,6 +44,6 @@ public enum EventSelection: Sendable, Equatable {
     public static func heads(_ events: [Event]) -> [EventID] {
         var parents: Set<EventID> = []
         for e in events { parents.formUnion(e.header.parents) }
-        return events.map(\.id).filter { !parents.contains($0) }.sorted()
+        return Set(events.map(\.id)).filter { !parents.contains($0) }.sorted()
     }
 }

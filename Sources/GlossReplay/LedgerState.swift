@@ -26,10 +26,11 @@ public struct LedgerState: Sendable {
 
     public init() {}
 
-    /// Replays `events` (in any order) from nothing.
+    /// Replays `events` (in any order, repeats ignored) from nothing.
     public static func replay(_ events: [Event]) -> LedgerState {
         var s = LedgerState()
-        for e in events { s.apply(e) }
+        var seen: Set<EventID> = []
+        for e in events where seen.insert(e.id).inserted { s.apply(e) }
         return s
     }
 
@@ -67,6 +68,8 @@ public struct LedgerState: Sendable {
             articles[id] = new
             wake(id)
         case .annotationCreated(let a):
+            // Applying a creation twice must not wipe what happened to the annotation since.
+            guard annotations[stamp.id] == nil else { return }
             guard articles[a.article] != nil else { return wait(for: a.article, stamp, payload) }
             if case .reply(let parent) = a.target {
                 guard let p = annotations[parent] else { return wait(for: parent, stamp, payload) }

@@ -13,7 +13,8 @@ public struct Snapshot: Sendable {
 
     /// The snapshot of `events` (a causally closed set), optionally of one article only.
     public init(events: [Event], article: Hash32? = nil) {
-        self.init(state: LedgerState.replay(events), heads: EventSelection.heads(events), eventCount: events.count, article: article)
+        self.init(state: LedgerState.replay(events), heads: EventSelection.heads(events),
+                  eventCount: Set(events.map(\.id)).count, article: article)
     }
 
     public init(state: LedgerState, heads: [EventID], eventCount: Int, article: Hash32? = nil) {

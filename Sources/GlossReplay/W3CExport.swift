@@ -10,7 +10,12 @@ public enum W3C {
     public static let articleIRIPrefix = "urn:sha256:"
 
     public static func collection(_ state: LedgerState, article: Hash32? = nil) -> JSON {
-        let items = state.annotations(of: article).map(annotation)
+        // Deleted annotations are left out, and so are replies whose thread lost its parent:
+        // every reply in the file points at an item of the file, so the file imports anywhere.
+        let live = state.annotations(of: article)
+        var kept: Set<EventID> = []
+        for a in live where a.parent.map(kept.contains) ?? true { kept.insert(a.id) }
+        let items = live.filter { kept.contains($0.id) }.map(annotation)
         return .object([
             "@context": .string(context),
             "type": .string("AnnotationCollection"),

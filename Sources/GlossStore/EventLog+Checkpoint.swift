@@ -11,8 +11,8 @@ public struct StoredCheckpoint: Sendable {
 }
 
 extension EventLog {
-    /// Stores a checkpoint of the state after rows 1…`upto`. Older checkpoints are kept (they
-    /// are small next to the log, and a damaged newest one falls back to an older one).
+    /// Stores a checkpoint of the state after rows 1…`upto`. Older checkpoints are kept: a newest
+    /// one that no longer matches the log is skipped for the next older one that does.
     public func saveCheckpoint(upto: Int64, format: Int, state: [UInt8]) throws(StoreError) {
         try wrap {
             try db.transaction {

@@ -22,6 +22,12 @@ struct MergeVectorFile: Codable {
     var cases: [Case]
 }
 
+/// The part of events.json this file reads.
+struct VectorList: Codable {
+    struct Valid: Codable { var eventHex: String }
+    var valid: [Valid]
+}
+
 @Suite struct MergeVectorTests {
     static var url: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -56,7 +62,16 @@ struct MergeVectorFile: Codable {
         try add("three authors, everything", big, "all")
         try add("three authors, one article", big, "all", article: ArticleAdded(title: "t", source: "s", text: MergePropertyTests.text).articleID)
         try add("three authors, at an event", big, "at:" + ordered[ordered.count * 2 / 3].id.hex)
-        try add("three authors, lamport ≤ 60", big, "lamport:60")
+        try add("three authors, lamport ≤ 30", big, "lamport:30")
+        // The hand-built events of events.json: a conflict between an author and an editor, tag
+        // removal, delete and restore, an unknown kind; merged with the history above they make
+        // a ledger of two articles, filtered to one.
+        let eventsFile = url.deletingLastPathComponent().appendingPathComponent("events.json")
+        let vectors = try JSONDecoder().decode(VectorList.self, from: Data(contentsOf: eventsFile))
+        let handBuilt = try vectors.valid.map { try Event.decode(Hex.decode($0.eventHex)!) }
+        try add("event vectors, everything", handBuilt, "all")
+        let text = "Vladimir Putin really does want it \u{2014} \u{201C}Dozens\u{201D} of them.\u{00A0}Putin ordered it.\n"
+        try add("two histories, the second article", big + handBuilt, "all", article: SHA256.hash(Array(text.utf8)))
         try add("three authors, before a time", big, "before:\(ordered[ordered.count / 2].header.time)")
         return MergeVectorFile(format: "gloss-merge-vectors-v1", cases: cases)
     }

@@ -30,7 +30,7 @@ public struct Frontier: Sendable, Equatable, CustomStringConvertible {
             let parts = entry.split(separator: ":", omittingEmptySubsequences: false)
             guard parts.count == 2 || parts.count == 3,
                   let key = PublicKey(hex: String(parts[0])),
-                  let seq = UInt64(parts[1]) else { return .failure(FrontierError(entry: String(entry))) }
+                  parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let seq = UInt64(parts[1]) else { return .failure(FrontierError(entry: String(entry))) }
             var id: EventID?
             if parts.count == 3 {
                 guard let h = Hash32(hex: String(parts[2])) else { return .failure(FrontierError(entry: String(entry))) }
