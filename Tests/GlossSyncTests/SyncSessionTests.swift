@@ -1,0 +1,163 @@
+import Foundation
+import GlossCore
+import GlossStore
+import GlossSync
+import Testing
+
+/// The session state machine, driven without sockets.
+@Suite struct SyncSessionTests {
+    func pair(_ dir: TempDir) throws -> (Side, Side) {
+        (try Side(dir, "client"), try Side(dir, "server"))
+    }
+
+    func start(_ c: Side, _ s: Side, window: UInt16 = SyncLimits.defaultWindow) throws {
+        try c.begin(role: .client, allow: [s.key.publicKey])
+        try s.begin(role: .server, allow: [c.key.publicKey], window: window)
+    }
+
+    @Test func appendOnlyDivergenceTakesOneRoundTripAndResendsNothing() throws {
+        let dir = try TempDir()
+        let (c, s) = try pair(dir)
+        try c.append(300, tag: "shared")
+        try s.log.append(try c.log.allEvents())
+        try c.append(10, tag: "client")
+        try s.append(10, tag: "server")
+        try start(c, s)
+        // Flights 1 and 2 are the handshake (HELLO, AUTH), flight 3 the frontiers; the first
+        // batch must leave in the flight right after the frontiers arrive.
+        var firstBatchFlight: Int?
+        exchange(c, s) { flight in
+            if firstBatchFlight == nil, c.session.stats.batchesSent + s.session.stats.batchesSent > 0 { firstBatchFlight = flight }
+        }
+        #expect(firstBatchFlight == 3, "frontiers travel in flight 3 and batches answer them at once")
+        let cs = try #require(c.finished), ss = try #require(s.finished)
+        #expect(cs.eventsSent == 10 && ss.eventsSent == 10)
+        #expect(cs.alreadyHad == 0 && ss.alreadyHad == 0, "no event the other side had was sent")
+        #expect(cs.controlBytesSent <= 1024 && ss.controlBytesSent <= 1024, "control bytes: \(cs.controlBytesSent), \(ss.controlBytesSent)")
+        #expect(try c.log.count() == 320 && s.log.count() == 320)
+        #expect(try c.log.frontier() == s.log.frontier())
+    }
+
+    @Test func aLargeSyncRespectsTheWindowAndConverges() throws {
+        let dir = try TempDir()
+        let (c, s) = try pair(dir)
+        try c.append(3000, tag: "c")
+        try start(c, s, window: 2)
+        var maxInFlight = 0
+        exchange(c, s) { _ in
+            maxInFlight = max(maxInFlight, c.outbox.filter { $0.count > 2000 }.count)
+        }
+        #expect(c.finished != nil && s.finished != nil)
+        #expect(try s.log.count() == 3000)
+        #expect(maxInFlight <= 2, "never more batches in flight than the receiver's window")
+        #expect(try s.log.verifyAll().isEmpty)
+    }
+
+    @Test func thirdPartyEventsAreRelayed() throws {
+        let dir = try TempDir()
+        let alice = try Side(dir, "alice"), bob = try Side(dir, "bob"), carol = try Side(dir, "carol")
+        try alice.append(5, tag: "a")
+        try bob.log.append(try alice.log.allEvents())
+        try carol.begin(role: .client, allow: [bob.key.publicKey])
+        try bob.begin(role: .server, allow: [carol.key.publicKey])
+        exchange(carol, bob)
+        #expect(try carol.log.count() == 5)
+        #expect(try carol.log.allEvents().allSatisfy { $0.author == alice.key.publicKey && $0.hasValidSignature })
+    }
+
+    @Test func aPeerNotOnTheAllowListIsRefusedBeforeAnyEventMoves() throws {
+        let dir = try TempDir()
+        let (c, s) = try pair(dir)
+        try c.append(3)
+        try s.append(3)
+        try c.begin(role: .client, allow: [s.key.publicKey])
+        try s.begin(role: .server, allow: [])
+        exchange(c, s)
+        #expect(s.failure?.code == .notAllowed)
+        #expect(c.failure?.code == .notAllowed && c.failure?.fromPeer == true)
+        #expect(c.failure?.message.contains("gloss peer allow \(c.key.publicKey.hex)") == true)
+        #expect(try c.log.count() == 3 && s.log.count() == 3)
+        #expect(c.session.stats.eventsReceived == 0 && s.session.stats.eventsReceived == 0)
+    }
+
+    @Test func theClientChecksTheServersKey() throws {
+        let dir = try TempDir()
+        let (c, s) = try pair(dir)
+        try c.begin(role: .client, allow: [])
+        try s.begin(role: .server, allow: [c.key.publicKey])
+        exchange(c, s)
+        #expect(c.failure?.code == .unexpectedKey)
+        #expect(c.failure?.message.contains("--expect-key") == true)
+    }
+
+    @Test func aForkIsReportedAndNotExchanged() throws {
+        let dir = try TempDir()
+        let (c, s) = try pair(dir)
+        let shared = SigningKey()
+        let first = try c.log.appendOwn(key: shared, payload: .unknown(kind: 900, body: [0]), time: 0)
+        try s.log.append([first])
+        try c.append(2)
+        _ = try c.log.appendOwn(key: shared, payload: .unknown(kind: 900, body: [1]), time: 1)
+        _ = try s.log.appendOwn(key: shared, payload: .unknown(kind: 900, body: [2]), time: 1)
+        try start(c, s)
+        exchange(c, s)
+        let cs = try #require(c.finished)
+        #expect(cs.disagreements.count == 1 && cs.disagreements[0].contains("forked at seq 2"))
+        #expect(cs.eventsSent == 2, "only the other author's events")
+        #expect(try s.log.count() == 4)
+    }
+
+    @Test func aVersionMismatchIsRefusedInClear() throws {
+        let dir = try TempDir()
+        let (c, s) = try pair(dir)
+        try s.begin(role: .server, allow: [c.key.publicKey])
+        var hello = SyncMessage.Hello(version: 9, features: 0, ephemeral: X25519KeyPair().publicKey, nonce: [UInt8](repeating: 1, count: 32))
+        hello.version = 9
+        let body = SyncMessage.hello(hello).encoded()
+        s.perform(s.session.handle(.received(FrameDecoder.lengthPrefix(body.count) + body)))
+        #expect(s.failure?.code == .unsupportedVersion)
+        let reply = try #require(s.outbox.last)
+        guard case .error(let code, let text) = try SyncMessage.decode(Array(reply.dropFirst(4))) else { Issue.record("no clear ERROR"); return }
+        #expect(code == SyncError.Code.unsupportedVersion.rawValue && text.contains("version 1"))
+    }
+
+    @Test func bytesMayArriveOneAtATime() throws {
+        let dir = try TempDir()
+        let (c, s) = try pair(dir)
+        try c.append(50)
+        try start(c, s)
+        var flights = 0
+        while (!c.outbox.isEmpty || !s.outbox.isEmpty) && flights < 10_000 {
+            flights += 1
+            let fc = c.outbox.joined(), fs = s.outbox.joined()
+            c.outbox = []; s.outbox = []
+            for b in fc { s.perform(s.session.handle(.received([b]))) }
+            for b in fs { c.perform(c.session.handle(.received([b]))) }
+        }
+        #expect(c.finished != nil && s.finished != nil)
+        #expect(try s.log.count() == 50)
+    }
+
+    @Test func tamperedFramesCloseTheSession() throws {
+        for tamper in ["flip", "replay", "reorder"] {
+            let dir = try TempDir()
+            let (c, s) = try pair(dir)
+            try c.append(1500)
+            try start(c, s)
+            exchange(c, s, maxFlights: 3)  // handshake and frontiers done; batches pending
+            var frames = c.outbox
+            #expect(frames.count >= 2, "\(tamper): several batches in flight")
+            c.outbox = []
+            switch tamper {
+            case "flip": frames[0][frames[0].count - 3] ^= 1
+            case "replay": frames.append(frames[0])
+            default: frames = [frames.last!] + frames.dropLast()
+            }
+            for f in frames { s.perform(s.session.handle(.received(f))) }
+            #expect(s.failure?.code == .decryptFailed, "\(tamper): \(String(describing: s.failure))")
+            // Nothing from the bad frame on: a replay comes after the genuine frames, which stay.
+            let expected = tamper == "replay" ? c.session.stats.eventsSent : 0
+            #expect(try s.log.count() == expected, "\(tamper): nothing stored from the bad frame")
+        }
+    }
+}
