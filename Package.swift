@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "GlossSyncTests", dependencies: ["GlossSync", "GlossLedger", "GlossStore", "GlossCore",
                                                            .product(name: "NIOCore", package: "swift-nio"),
                                                            .product(name: "NIOPosix", package: "swift-nio")]),
-        .testTarget(name: "IntegrationTests", dependencies: ["gloss", "GlossSync", "GlossCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["gloss", "GlossSync", "GlossStore", "GlossCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

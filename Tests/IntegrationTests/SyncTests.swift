@@ -1,0 +1,119 @@
+import Foundation
+import GlossCore
+import GlossStore
+import Testing
+
+/// Real `gloss serve` and `gloss sync` processes over TCP on loopback.
+@Suite(.serialized) struct SyncTests {
+    /// Two ledgers that allow each other.
+    func peers(_ names: Int = 2) throws -> [GlossRunner] {
+        let gs = try (0..<names).map { _ in try GlossRunner() }
+        for g in gs { try g.ok("init") }
+        for a in gs { for b in gs where a !== b { try a.ok("peer", "allow", b.publicKey) } }
+        return gs
+    }
+
+    @Test func aliceAndBobEditConcurrentlyAndConverge() throws {
+        let p = try peers()
+        let alice = p[0], bob = p[1]
+        try alice.ok("article", "add", GlossRunner.seedPath)
+        let article = try alice.firstID("article", "list")
+        try alice.ok("annotate", article, "--quote", "Putin", "--suffix", " ordered it", "--comment", "original", "--editor", bob.publicKey)
+        let server = try ServerProcess(alice)
+        let first = try bob.ok("sync", server.address)
+        #expect(first.contains("received 3 (3 new, 0 already here)") || first.contains("received 2 (2 new"))
+        let ann = try bob.firstID("list")
+        // Offline, both edit the same annotation; Bob also annotates on his own.
+        try alice.ok("edit", ann, "--comment", "Alice's reading")
+        try bob.ok("edit", ann, "--comment", "Bob's reading")
+        try bob.ok("annotate", article, "--quote", "“Dozens”", "--comment", "scare quotes", "--tag", "casualties")
+        let out = try bob.ok("sync", server.address)
+        #expect(out.contains("sent 2 events, received 1 (1 new, 0 already here)"))
+        let hashLine = try #require(out.split(separator: "\n").last.map(String.init))
+        #expect(try alice.snapshotHash() == hashLine)
+        #expect(try bob.snapshotHash() == hashLine)
+        for g in [alice, bob] {
+            let show = try g.ok("show", ann)
+            #expect(show.contains("2 concurrent versions of the comment"))
+        }
+        #expect(server.log.contains("outcome=ok"))
+    }
+
+    @Test func carolGetsAlicesEventsThroughBob() throws {
+        let p = try peers(3)
+        let alice = p[0], bob = p[1], carol = p[2]
+        try alice.ok("article", "add", GlossRunner.seedPath)
+        let article = try alice.firstID("article", "list")
+        try alice.ok("annotate", article, "--quote", "Kazakhstan overnight", "--comment", "by Alice")
+        let aliceServer = try ServerProcess(alice)
+        try bob.ok("sync", aliceServer.address)
+        let bobServer = try ServerProcess(bob)
+        // Carol only ever talks to Bob.
+        let out = try carol.ok("sync", bobServer.address, "--expect-key", bobServer.key)
+        #expect(out.contains("received 2 (2 new"))
+        #expect(try carol.ok("list").contains("by Alice"))
+        #expect(try carol.ok("verify").contains("ok: 2 events verified"), "Alice's signatures verify at Carol's")
+        #expect(try carol.snapshotHash() == alice.snapshotHash())
+    }
+
+    @Test func refusalsSayWhatToDo() throws {
+        let alice = try GlossRunner(), mallory = try GlossRunner()
+        try alice.ok("init"); try mallory.ok("init")
+        let server = try ServerProcess(alice)
+        let r = try mallory.run(["sync", server.address, "--expect-key", server.key])
+        #expect(r.status != 0)
+        #expect(r.err.contains("gloss peer allow \(mallory.publicKey)"))
+        let wrongKey = try mallory.run(["sync", server.address, "--expect-key", String(repeating: "ab", count: 32)])
+        #expect(wrongKey.status != 0 && wrongKey.err.contains("not the expected"))
+        let unknown = try mallory.run(["sync", server.address])
+        #expect(unknown.status != 0 && unknown.err.contains("--expect-key"))
+        let noServer = try mallory.run(["sync", "127.0.0.1:1"])
+        #expect(noServer.status != 0 && noServer.err.contains("cannot connect"))
+        #expect(server.log.contains("not on the allow-list"))
+    }
+
+    /// Fills `g`'s ledger with `n` signed events by a third author, through the real log.
+    func fill(_ g: GlossRunner, _ n: Int) throws {
+        let log = try EventLog(path: g.ledger + "/ledger.sqlite")
+        let key = SigningKey()
+        var done = 0
+        while done < n {
+            let k = min(2000, n - done)
+            _ = try log.appendOwn(key: key, payloads: (0..<k).map { i in
+                .unknown(kind: 900, body: Array(String(repeating: "padding for a realistic event size ", count: 8).utf8) + [UInt8(truncatingIfNeeded: done + i)])
+            }, time: Int64(done))
+            done += k
+        }
+    }
+
+    func count(_ g: GlossRunner) throws -> Int {
+        (try? EventLog(path: g.ledger + "/ledger.sqlite").count()) ?? 0
+    }
+
+    @Test(arguments: ["client", "server"])
+    func killNineMidSyncLosesNothingAndResendsNothing(side: String) throws {
+        let p = try peers()
+        let alice = p[0], bob = p[1]
+        try fill(alice, 30_000)
+        var server = try ServerProcess(alice)
+        let client = try bob.spawn(["sync", server.address])
+        // Kill as soon as some, not all, events have landed at Bob's.
+        let deadline = Date().addingTimeInterval(60)
+        var landed = 0
+        while Date() < deadline {
+            landed = try count(bob)
+            if landed > 0 { break }
+            usleep(2_000)
+        }
+        if side == "client" { kill(client.processIdentifier, SIGKILL) } else { server.kill9() }
+        client.waitUntilExit()
+        let before = try count(bob)
+        #expect(before > 0 && before < 30_000, "killed mid-way (\(before) of 30000 stored)")
+        #expect(try bob.ok("verify").contains("ok:"), "the ledger opens and verifies after the kill")
+        if side == "server" { server = try ServerProcess(alice) }
+        let out = try bob.ok("sync", server.address)
+        #expect(out.contains("received \(30_000 - before) (\(30_000 - before) new, 0 already here)"), "nothing re-sent: \(out)")
+        #expect(try count(bob) == 30_000)
+        #expect(try bob.snapshotHash() == alice.snapshotHash())
+    }
+}
