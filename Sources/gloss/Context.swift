@@ -7,11 +7,17 @@ import GlossStore
 struct Context {
     let ledger: Ledger
     let state: LedgerState
+    /// Peers' names from the allow-list.
+    let names: [PublicKey: String]
+
+    /// How to show an author: you, a named peer, or the key's first digits.
+    func who(_ key: PublicKey) -> String { Format.author(key, me: me, names: names) }
 
     init(_ options: LedgerOptions) throws {
         let ledger = try options.open()
         self.ledger = ledger
         state = try reporting { try StateLoader.load(ledger.log) }.state
+        names = Dictionary((try? ledger.log.peers())?.map { ($0.key, $0.name) } ?? [], uniquingKeysWith: { a, _ in a })
     }
 
     var me: PublicKey { ledger.key.publicKey }
@@ -39,7 +45,7 @@ struct Context {
     /// Refuses a change by someone who may not make it, before anything is written.
     func requireMayChange(_ a: AnnotationState) throws {
         guard a.mayChange(me) else {
-            throw CLIError("annotation \(a.id.short()) belongs to \(Format.author(a.author, me: me)); only its author and the editors it names may change it. Reply to it instead: gloss reply \(a.id.short()) --comment …")
+            throw CLIError("annotation \(a.id.short()) belongs to \(who(a.author)); only its author and the editors it names may change it. Reply to it instead: gloss reply \(a.id.short()) --comment …")
         }
     }
 }

@@ -8,8 +8,11 @@ import Darwin
 
 /// How the CLI shows ids, keys, times and quotes.
 enum Format {
-    static func author(_ key: PublicKey, me: PublicKey) -> String {
-        key == me ? "you (\(key.raw.short(8)))" : key.raw.short(8)
+    /// "you (…)", a peer's name from the allow-list, or the key's first digits.
+    static func author(_ key: PublicKey, me: PublicKey, names: [PublicKey: String] = [:]) -> String {
+        if key == me { return "you (\(key.raw.short(8)))" }
+        if let name = names[key], !name.isEmpty { return "\(name) (\(key.raw.short(8)))" }
+        return key.raw.short(8)
     }
 
     /// `2026-11-25 12:03:04Z` from milliseconds since the epoch.

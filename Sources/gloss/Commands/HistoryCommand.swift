@@ -14,7 +14,7 @@ struct HistoryCommand: ParsableCommand {
         let a = try ctx.annotation(annotation)
         for stamp in a.history {
             guard let e = try reporting({ try ctx.ledger.log.event(stamp.id) }), let p = try? e.payload() else { continue }
-            let who = Format.author(stamp.author, me: ctx.me)
+            let who = ctx.who(stamp.author)
             print("\(Format.time(stamp.time))  \(stamp.id.short())  \(who)")
             print("    " + Self.describe(p))
         }

@@ -21,16 +21,16 @@ struct ListCommand: ParsableCommand {
             return
         }
         if list.isEmpty { print("No annotations\(tag.map { " tagged \"\($0)\"" } ?? "")."); return }
-        for a in list { print(Self.line(a, me: ctx.me)) }
+        for a in list { print(Self.line(a, ctx)) }
     }
 
-    static func line(_ a: AnnotationState, me: PublicKey) -> String {
+    static func line(_ a: AnnotationState, _ ctx: Context) -> String {
         var s = "\(a.id.short())  \(a.motivation.value)"
         if let sel = a.selector { s += "  \"\(Format.quote(sel.exact, max: 40))\"" }
         if let p = a.parent { s += "  ↳ reply to \(p.short())" }
         if !a.body.value.isEmpty { s += "  — \(Format.quote(a.body.value, max: 50))" }
         if !a.tags.tags.isEmpty { s += "  " + Format.tags(a.tags.tags) }
-        s += "  by \(Format.author(a.author, me: me))"
+        s += "  by \(ctx.who(a.author))"
         if a.isDeleted { s += "  [deleted]" }
         if !a.body.conflicts.isEmpty { s += "  [conflict]" }
         return s
@@ -49,7 +49,7 @@ struct ShowCommand: ParsableCommand {
         let article = ctx.state.articles[a.article]
         print("annotation \(a.id.hex)\(a.isDeleted ? "  [deleted]" : "")")
         print("article    \(a.article.short())  \(article?.title ?? "")")
-        print("author     \(Format.author(a.author, me: ctx.me))")
+        print("author     \(ctx.who(a.author))")
         print("created    \(Format.time(a.created.time))   modified \(Format.time(a.modified.time))")
         print("motivation \(a.motivation.value)")
         if let s = a.selector {
@@ -64,14 +64,14 @@ struct ShowCommand: ParsableCommand {
             print("")
             print("\(versions.count) concurrent versions of the comment (the first is shown; `gloss edit` resolves them):")
             for v in versions {
-                print("  - \"\(Format.quote(v.value, max: 70))\"  by \(Format.author(v.stamp.author, me: ctx.me)) at \(Format.time(v.stamp.time))")
+                print("  - \"\(Format.quote(v.value, max: 70))\"  by \(ctx.who(v.stamp.author)) at \(Format.time(v.stamp.time))")
             }
         }
         if !a.replies.isEmpty {
             print("")
             print("replies:")
             for r in a.replies.compactMap({ ctx.state.annotations[$0] }) where !r.isDeleted {
-                print("  \(r.id.short())  \(Format.author(r.author, me: ctx.me)): \(r.body.value)")
+                print("  \(r.id.short())  \(ctx.who(r.author)): \(r.body.value)")
             }
         }
     }
