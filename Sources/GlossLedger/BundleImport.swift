@@ -1,4 +1,3 @@
-import Dispatch
 import GlossCore
 import GlossReplay
 import GlossStore
@@ -43,31 +42,7 @@ public enum BundleExchange {
 public enum SignatureCheck {
     /// The first event (in the given order) whose signature does not verify, or nil.
     public static func firstInvalid(_ events: [Event]) -> Event? {
-        let n = events.count
-        guard n > 0 else { return nil }
-        let workers = min(ProcessorCount.value, max(1, n / 64))
-        if workers == 1 { return events.first { !$0.hasValidSignature } }
-        // Each worker writes only its own slots of `ok`: no two threads touch the same element.
-        let ok = UnsafeMutableBufferPointer<Bool>.allocate(capacity: n)
-        defer { ok.deallocate() }
-        ok.initialize(repeating: true)
-        let slots = SendableBuffer(ok)
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            var i = w
-            while i < n {
-                slots.buffer[i] = events[i].hasValidSignature
-                i += workers
-            }
-        }
+        let ok = Parallel.map(events) { $0.hasValidSignature }
         return ok.firstIndex(of: false).map { events[$0] }
     }
-}
-
-/// A buffer handed to worker threads that each write disjoint indices.
-/// `@unchecked Sendable` is safe here only because `SignatureCheck.firstInvalid` gives each
-/// worker a disjoint set of indices (i ≡ w mod workers), and reads the buffer only after
-/// `concurrentPerform` has returned (which joins every worker).
-struct SendableBuffer<T>: @unchecked Sendable {
-    let buffer: UnsafeMutableBufferPointer<T>
-    init(_ b: UnsafeMutableBufferPointer<T>) { buffer = b }
 }

@@ -44,34 +44,43 @@ extension EventLog {
     /// the ledger's current heads, in one transaction under the write lock, so that two processes
     /// appending at once cannot interleave. Returns the events in the order appended.
     public func appendOwn(key: SigningKey, payloads: [Payload], time: Int64) throws(StoreError) -> [Event] {
-        try appendOwn(key: key, count: payloads.count, time: time) { i, _ in payloads[i] }
+        try appendOwn(key: key, count: payloads.count, time: time, buildNeedsEvents: false) { i, _ in payloads[i] }
     }
 
     /// Like `appendOwn(key:payloads:time:)`, for events that name earlier ones of the same call
     /// (a reply to an annotation imported a moment before): `build(i, appended)` makes the i-th
     /// payload knowing the events appended so far. All or nothing.
-    public func appendOwn(key: SigningKey, count: Int, time: Int64,
+    /// `buildNeedsEvents: false` promises `build` ignores its second argument, which lets the
+    /// signatures be made in parallel after the whole chain is built.
+    public func appendOwn(key: SigningKey, count: Int, time: Int64, buildNeedsEvents: Bool = true,
                           build: (Int, [Event]) throws -> Payload) throws(StoreError) -> [Event] {
         try wrap {
             try db.transaction {
                 if try isForked(key.publicKey) {
                     throw StoreError(.authorForked, "your key has forked its own chain in this ledger; appending is refused until a person decides (see `gloss verify`)")
                 }
-                var out: [Event] = []
+                // Chain every event first (ids only: cheap), sign them all on every core, then
+                // insert them all. Only the first names the other heads as deps: each later one
+                // has it as prev, and it covers them.
                 var tip = try tip(of: key.publicKey)
+                var heads = try headTips(excluding: tip?.id, limit: EventLimits.maxDeps)
+                var built: [Event.Unsigned] = []
+                var soFar: [Event] = []
                 for i in 0..<count {
                     let bytes: [UInt8]
-                    do { bytes = try build(i, out).encoded() }
+                    do { bytes = try build(i, soFar).encoded() }
                     catch let e as DecodeError { throw StoreError(.invalidEvent, "cannot write this event: \(e.message)") }
-                    let heads = try headTips(excluding: tip?.id, limit: EventLimits.maxDeps)
                     let lamport = 1 + max(tip?.lamport ?? 0, heads.map(\.lamport).max() ?? 0)
-                    let event = Event.make(key: key, seq: (tip?.seq ?? 0) + 1, prev: tip?.id, lamport: lamport,
+                    let u = Event.unsigned(author: key.publicKey, seq: (tip?.seq ?? 0) + 1, prev: tip?.id, lamport: lamport,
                                            time: time, deps: heads.map(\.id), payload: bytes)
-                    _ = try insertVerified([event])
-                    out.append(event)
-                    tip = ChainTip(seq: event.header.seq, id: event.id, lamport: lamport)
+                    built.append(u)
+                    tip = ChainTip(seq: u.header.seq, id: u.id, lamport: lamport)
+                    heads = []
+                    if buildNeedsEvents { soFar.append(u.signed(by: key)) }
                 }
-                return out
+                let events = buildNeedsEvents ? soFar : Parallel.map(built, minimumPerThread: 32) { $0.signed(by: key) }
+                _ = try insertVerified(events)
+                return events
             }
         }
     }

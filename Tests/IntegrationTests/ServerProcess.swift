@@ -43,9 +43,17 @@ final class ServerProcess {
 
     func kill9() { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
 
-    deinit {
-        if process.isRunning { process.terminate(); process.waitUntilExit() }
+    /// SIGTERM, as a person's Ctrl-C would; the server must be gone within 10 s.
+    func stop() -> Bool {
+        guard process.isRunning else { return true }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit(); return false }
+        return true
     }
+
+    deinit { _ = stop() }
 }
 
 extension GlossRunner {

@@ -37,6 +37,8 @@ import Testing
             #expect(show.contains("2 concurrent versions of the comment"))
         }
         #expect(server.log.contains("outcome=ok"))
+        #expect(server.stop(), "SIGTERM stops the server")
+        #expect(server.log.contains("stopped"))
     }
 
     @Test func carolGetsAlicesEventsThroughBob() throws {

@@ -67,21 +67,36 @@ public struct Event: Sendable, Equatable {
         header.author.verify(signature: signature, message: id.bytes)
     }
 
+    /// An event built and hashed but not yet signed: its id is known, so the next event of the
+    /// chain can name it while signatures are made on other cores.
+    public struct Unsigned: Sendable {
+        public let header: EventHeader
+        public let headerBytes: [UInt8]
+        public let id: EventID
+        public let payload: [UInt8]
+
+        public func signed(by key: SigningKey) -> Event {
+            let bytes = headerBytes + payload + key.sign(id.bytes)
+            return Event(header: header, id: id, bytes: bytes,
+                         payloadRange: headerBytes.count..<(headerBytes.count + payload.count))
+        }
+    }
+
+    public static func unsigned(author: PublicKey, seq: UInt64, prev: EventID?, lamport: UInt64, time: Int64,
+                                deps: [EventID], payload: [UInt8]) -> Unsigned {
+        precondition((seq == 1) == (prev == nil), "prev is absent exactly at seq 1")
+        let deps = Array(Set(deps).subtracting(prev.map { [$0] } ?? [])).sorted()
+        let header = EventHeader(author: author, seq: seq, prev: prev, lamport: lamport, time: time,
+                                 deps: deps, payloadLength: UInt32(payload.count), payloadHash: SHA256.hash(payload))
+        let headerBytes = header.encoded
+        return Unsigned(header: header, headerBytes: headerBytes, id: SHA256.hash(EventLimits.idDomainTag, headerBytes), payload: payload)
+    }
+
     /// Builds, hashes and signs a new event. The caller supplies the chain and causal position
     /// (from the log); `payload` must be canonical (it is, when it came from `Payload.encoded`).
     public static func make(key: SigningKey, seq: UInt64, prev: EventID?, lamport: UInt64, time: Int64,
                             deps: [EventID], payload: [UInt8]) -> Event {
-        precondition((seq == 1) == (prev == nil), "prev is absent exactly at seq 1")
-        let deps = Array(Set(deps).subtracting(prev.map { [$0] } ?? [])).sorted()
-        let header = EventHeader(author: key.publicKey, seq: seq, prev: prev, lamport: lamport, time: time,
-                                 deps: deps, payloadLength: UInt32(payload.count), payloadHash: SHA256.hash(payload))
-        var w = ByteWriter(capacity: 200 + payload.count)
-        header.encode(into: &w)
-        let id = SHA256.hash(EventLimits.idDomainTag, w.bytes)
-        let payloadStart = w.bytes.count
-        w.raw(payload)
-        let payloadEnd = w.bytes.count
-        w.raw(key.sign(id.bytes))
-        return Event(header: header, id: id, bytes: w.bytes, payloadRange: payloadStart..<payloadEnd)
+        unsigned(author: key.publicKey, seq: seq, prev: prev, lamport: lamport, time: time, deps: deps, payload: payload)
+            .signed(by: key)
     }
 }

@@ -22,6 +22,8 @@ public final class SyncServer: Sendable {
     private let logger: Logger
     private let channel: Channel
     private let sessions = Mutex<[ObjectIdentifier: SessionDriver]>([:])
+    private let stopping = Mutex(false)
+    private let stopped = DispatchSemaphore(value: 0)
 
     /// The address actually bound (the OS picks the port when the request says 0).
     public var localAddress: SocketAddress? { channel.localAddress }
@@ -98,16 +100,27 @@ public final class SyncServer: Sendable {
 
     /// Stops accepting, ends every session (a batch being committed finishes or rolls back as
     /// one transaction), and waits for them.
+    /// Safe to call more than once and from any thread; later calls wait for the first.
     public func stop() {
+        let first = stopping.withLock { was in defer { was = true }; return !was }
+        guard first else {
+            stopped.wait()
+            stopped.signal()
+            return
+        }
         try? channel.close().wait()
         let drivers = sessions.withLock { Array($0.values) }
         for d in drivers { d.shutdown() }
         for d in drivers { d.queue.sync {} }
         try? group.syncShutdownGracefully()
+        stopped.signal()
     }
 
-    /// Blocks until the listening socket closes.
-    public func wait() { try? channel.closeFuture.wait() }
+    /// Blocks until the server has stopped (after `stop()`, from a signal handler say).
+    public func wait() {
+        try? channel.closeFuture.wait()
+        stop()
+    }
 }
 
 /// Lets the child initializer reach the server once it exists; a connection that arrives

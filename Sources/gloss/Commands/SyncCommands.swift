@@ -75,7 +75,6 @@ struct ServeCommand: ParsableCommand {
             server.stop()
         }
         server.wait()
-        server.stop()
         _ = signals
         logger.info("stopped")
     }
