@@ -34,4 +34,5 @@ clean:
 # Speed as ratios against this machine's own limits (release build). ARGS=--quick for a smoke run.
 bench: deps
 	$(SWIFT) build -c release --product Benchmarks
+	$(SWIFT) build -c release --product gloss
 	"$$($(SWIFT) build -c release --show-bin-path)/Benchmarks" $(ARGS)

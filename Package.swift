@@ -36,7 +36,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .executableTarget(name: "Benchmarks", dependencies: ["GlossCore", "GlossStore", "GlossReplay", "GlossLedger"], path: "Benchmarks"),
+        .executableTarget(name: "Benchmarks", dependencies: ["GlossCore", "GlossStore", "GlossReplay", "GlossLedger", "GlossSync", "CSQLite"], path: "Benchmarks"),
 
         .testTarget(name: "GlossCoreTests", dependencies: ["GlossCore"]),
         .testTarget(name: "GlossStoreTests", dependencies: ["GlossStore", "GlossCore"]),

@@ -1,86 +1,186 @@
 import Foundation
 import GlossCore
+import GlossLedger
+import GlossReplay
 import GlossStore
+import GlossSync
 
-// `make bench`: Gloss's speed as ratios against the machine's own limits, measured in this run.
+// `make bench`: Gloss's speed as ratios against the machine's own limits, measured in this run
+// on this machine. Figures, targets and what bounds each: README.md §Performance.
 
 struct Options {
     var n = 100_000
     var quick = false
     var json: String?
+    var skipMemory = false
+    /// Only build the workload and replay it this many times (for a profiler).
+    var profileReplay = 0
     init(_ args: [String]) {
         var it = args.makeIterator()
         while let a = it.next() {
             switch a {
-            case "--quick": quick = true; n = 2_000
-            case "--n": n = Int(it.next() ?? "") ?? n
+            case "--quick": quick = true; n = 3_000
+            case "--n": n = max(1_000, Int(it.next() ?? "") ?? n)
             case "--json": json = it.next()
+            case "--no-memory": skipMemory = true
+            case "--profile-replay": profileReplay = Int(it.next() ?? "") ?? 1
             case "--help", "-h":
-                print("usage: Benchmarks [--quick] [--n N] [--json FILE]")
+                print("""
+                    usage: Benchmarks [--quick] [--n N] [--json FILE] [--no-memory]
+                      --quick      a smoke run on a few thousand events (the test suite runs it)
+                      --n N        events in the workload (default 100000); memory also runs 4N
+                      --json FILE  also write the figures to FILE
+                    """)
                 exit(0)
             default:
-                FileHandle.standardError.write(Data("unknown option \(a); see --help\n".utf8))
+                FileHandle.standardError.write(Data("Benchmarks: unknown option \(a); see --help\n".utf8))
                 exit(2)
             }
         }
     }
 }
 
-func seconds(_ body: () throws -> Void) rethrows -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
-    try body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-}
-
-struct Row { let name: String; let value: Double; let unit: String; let note: String }
-/// The table being printed, kept for --json.
-final class Table {
-    var rows: [Row] = []
-    func add(_ name: String, _ value: Double, _ unit: String, _ note: String = "") {
-        rows.append(Row(name: name, value: value, unit: unit, note: note))
-        func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
-        print(pad(name, 44) + String(format: "%14.2f ", value) + pad(unit, 10) + note)
-    }
-}
-let table = Table()
-
 let opts = Options(Array(CommandLine.arguments.dropFirst()))
+let n = opts.n
 let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("gloss-bench-\(UUID().uuidString)").path
 try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: tmp) }
+let glossBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("gloss").path
+let table = Table()
+print("Gloss benchmarks: N = \(n) events, \(Parallel.cores) cores\(opts.quick ? " (quick)" : "")")
 
-print("Gloss benchmarks, N = \(opts.n)\(opts.quick ? " (quick)" : "")")
-
-// Machine limits, in this run.
-let key = SigningKey()
-let msg = SHA256.hash([1, 2, 3]).bytes
-let signN = opts.quick ? 2_000 : 50_000
-let signT = seconds { for _ in 0..<signN { _ = key.sign(msg) } }
-let rawSign = Double(signN) / signT
-table.add("raw Ed25519 sign, 1 core", rawSign, "ops/s")
-
-// Bulk append through the real path: build, sign, verify chain, insert; 1,000 per transaction.
-let log = try EventLog(path: tmp + "/bulk.sqlite", create: true)
-let article = ArticleAdded(title: "bench", source: "bench", text: String(repeating: "Putin ordered it. ", count: 200))
-_ = try log.appendOwn(key: key, payload: .articleAdded(article), time: 0)
-let selector = try QuoteMatcher(text: ArticleText(article.text)).select(quote: "Putin", occurrence: 1)
-let batch = 1_000
-let appendT = try seconds {
-    var done = 0
-    while done < opts.n {
-        let k = min(batch, opts.n - done)
-        let payloads = (0..<k).map { i in
-            Payload.annotationCreated(AnnotationCreated(article: article.articleID, target: .text(selector),
-                                                        motivation: "commenting", body: "comment \(done + i)", tags: ["bench"]))
+if opts.profileReplay > 0 {
+    let log = try EventLog(path: tmp + "/profile.sqlite", create: true)
+    _ = try Workload.append(into: log, n: n, authors: 4)
+    for _ in 0..<opts.profileReplay {
+        let t = try seconds {
+            let loaded = try StateLoader.load(log, useCheckpoints: false, writeCheckpoint: false)
+            _ = Snapshot(state: loaded.state, heads: try log.heads(), eventCount: loaded.eventCount)
         }
-        _ = try log.appendOwn(key: key, payloads: payloads, time: Int64(done))
-        done += k
+        print(String(format: "replay: %.0f events/s", Double(n) / t))
     }
+    exit(0)
 }
-let appendRate = Double(opts.n) / appendT
-table.add("bulk append (signed events/s)", appendRate, "events/s", String(format: "÷ raw sign = %.2f", appendRate / rawSign))
 
-if let path = opts.json {
-    let obj = Dictionary(uniqueKeysWithValues: table.rows.map { ($0.name, $0.value) })
-    try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .prettyPrinted]).write(to: URL(fileURLWithPath: path))
+// MARK: The machine's limits, this run
+table.section("Machine limits (this run)")
+let rawSign = Machine.signRate(opts.quick ? 2_000 : 30_000)
+table.add("raw Ed25519 sign, 1 core (libcrypto)", rawSign, "ops/s")
+let rawVerify = Machine.verifyRate(opts.quick ? 1_000 : 15_000)
+table.add("raw Ed25519 verify, 1 core (libcrypto)", rawVerify, "ops/s")
+
+// MARK: 1. Bulk append
+table.section("Gloss")
+let source = try EventLog(path: tmp + "/source.sqlite", create: true)
+let appendSeconds = try Workload.append(into: source, n: n, authors: 4)
+let appendRate = Double(n) / appendSeconds
+table.add("1. bulk append, signed events/s", appendRate, "events/s", String(format: "÷ raw sign = %.2f (target ≥ 1.6) %@", appendRate / rawSign, verdict(appendRate / rawSign >= 1.6)))
+let events = try source.allEvents()
+let storedBytes = events.reduce(0) { $0 + $1.bytes.count }
+let sqlite = Machine.sqliteRates(path: tmp + "/raw.sqlite", n: opts.quick ? 3_000 : 50_000, rowBytes: storedBytes / events.count)
+table.add("raw SQLite insert, rows of event size", sqlite.insert, "rows/s", "(\(storedBytes / events.count) B rows, 1,000 per transaction)")
+table.add("raw SQLite scan, rows of event size", sqlite.scan, "rows/s")
+
+// MARK: 2. Ingest
+let bundle = Bundle.encode(events)
+let ingestLog = try EventLog(path: tmp + "/ingest.sqlite", create: true)
+let ingestSeconds = try seconds { _ = try BundleExchange.import(bundle, into: ingestLog) }
+let ingestRate = Double(n) / ingestSeconds
+table.add("2. ingest (bundle import: verify and store)", ingestRate, "events/s", String(format: "÷ raw verify = %.2f (target ≥ 1.7) %@", ingestRate / rawVerify, verdict(ingestRate / rawVerify >= 1.7)))
+
+// MARK: 3. Replay
+var fullState = LedgerState()
+var snapshotHash = Hash32.zero
+let replaySeconds = try seconds {
+    let loaded = try StateLoader.load(ingestLog, useCheckpoints: false, writeCheckpoint: false)
+    snapshotHash = Snapshot(state: loaded.state, heads: try ingestLog.heads(), eventCount: loaded.eventCount).hash
+    fullState = loaded.state
 }
+let replayRate = Double(n) / replaySeconds
+table.add("3. replay, SQLite to snapshot hash", replayRate, "events/s", "(target ≥ 1,000,000) \(verdict(replayRate >= 1_000_000))")
+// A checkpoint at 99 %, then open: checkpoint + 1 % tail.
+let cutRow = Int64(Double(n) * 0.99)
+let head = try ingestLog.events(afterRow: 0).events.prefix(Int(cutRow))
+try ingestLog.saveCheckpoint(upto: cutRow, format: StateCodec.format, state: StateCodec.encode(LedgerState.replay(Array(head))))
+var fromCheckpoint: LoadedState?
+let openSeconds = try seconds { fromCheckpoint = try StateLoader.load(ingestLog, writeCheckpoint: false) }
+precondition(fromCheckpoint?.checkpointRow == cutRow, "the checkpoint was not used")
+precondition(StateCodec.encode(fromCheckpoint!.state) == StateCodec.encode(fullState), "checkpoint + tail differs from a full replay")
+table.add("   open with checkpoint + 1 % tail ÷ full replay", openSeconds / replaySeconds, "ratio", "(target ≤ 0.05) \(verdict(openSeconds / replaySeconds <= 0.05))")
+
+// MARK: 4. Sync between two real processes
+func makeLedger(_ name: String) throws -> Ledger { try Ledger.create(at: tmp + "/" + name) }
+let serverLedger = try makeLedger("server")
+_ = try BundleExchange.import(bundle, into: serverLedger.log)
+
+/// Serves `ledger`, syncs a fresh client ledger from it; returns (seconds, client output, client RSS, server RSS).
+func syncOnce(_ server: Ledger, clientName: String) throws -> (seconds: Double, out: String, clientRSS: Int, serverRSS: Int) {
+    let client = try makeLedger(clientName)
+    try server.log.allowPeer(client.key.publicKey, name: "bench")
+    let env = ["HOME": tmp, "PATH": "/usr/bin:/bin"]
+    let serve = try GlossProcess(glossBinary, ["--ledger", server.folder, "serve", "--listen", "127.0.0.1:0"], env: env, stdoutPath: tmp + "/serve-\(clientName).out")
+    var port = ""
+    for _ in 0..<200 {
+        if let line = serve.output.split(separator: "\n").first, let r = line.range(of: "127.0.0.1:"), let e = line.range(of: " as ") {
+            port = String(line[r.upperBound..<e.lowerBound]); break
+        }
+        usleep(25_000)
+    }
+    precondition(!port.isEmpty, "the server did not start: \(serve.errors)")
+    var out = "", clientRSS = 0
+    let t = try seconds {
+        let sync = try GlossProcess(glossBinary, ["--ledger", client.folder, "sync", "127.0.0.1:\(port)", "--expect-key", server.key.publicKey.hex], env: env, stdoutPath: tmp + "/sync-\(clientName).out")
+        let r = sync.wait()
+        precondition(r.status == 0, "sync failed: \(sync.errors)")
+        out = sync.output
+        clientRSS = r.maxRSS
+    }
+    serve.signal(SIGTERM)
+    let serverRSS = serve.wait().maxRSS
+    return (t, out, clientRSS, serverRSS)
+}
+
+let first = try syncOnce(serverLedger, clientName: "client")
+let syncRate = Double(n) / first.seconds
+table.add("4. sync, two processes over loopback", syncRate, "events/s", String(format: "÷ ingest = %.2f (target ≥ 0.9) %@", syncRate / ingestRate, verdict(syncRate / ingestRate >= 0.9)))
+let bytesIn = first.out.split(separator: "\n").first { $0.contains("bytes in") }.flatMap { line in
+    line.split(separator: ",").last?.split(separator: " ").first.flatMap { Int($0) }
+} ?? 0
+let wireRatio = (Double(bytesIn) / Double(n)) / (Double(storedBytes) / Double(n))
+table.add("   wire bytes per event ÷ stored bytes per event", wireRatio, "ratio", String(format: "(%.0f ÷ %.0f B; target ≤ 1.05) %@", Double(bytesIn) / Double(n), Double(storedBytes) / Double(n), verdict(wireRatio <= 1.05)))
+
+// MARK: 5. Reconciliation after append-only divergence
+let a = try LocalSyncSide(path: tmp + "/rec-a.sqlite"), b = try LocalSyncSide(path: tmp + "/rec-b.sqlite")
+_ = try BundleExchange.import(bundle, into: a.log)
+_ = try BundleExchange.import(bundle, into: b.log)
+_ = try Workload.append(into: a.log, n: 10, authors: 1)
+_ = try Workload.append(into: b.log, n: 10, authors: 1)
+try a.begin(role: .client, allow: [b.key.publicKey])
+try b.begin(role: .server, allow: [a.key.publicKey])
+var flightOfFirstBatch = 0
+LocalSyncSide.exchange(a, b) { flight in
+    if flightOfFirstBatch == 0, a.session.stats.batchesSent + b.session.stats.batchesSent > 0 { flightOfFirstBatch = flight }
+}
+let handshakeFlights = 2
+let recStats = [a.finished, b.finished].compactMap { $0 }
+precondition(recStats.count == 2, "reconciliation did not finish")
+let resent = recStats.map(\.alreadyHad).reduce(0, +)
+let control = recStats.map(\.controlBytesSent).max() ?? 0
+table.add("5. reconciliation: round trips before data flows", Double(flightOfFirstBatch - handshakeFlights), "round trips", "(after the 2-flight handshake; target 1) \(verdict(flightOfFirstBatch - handshakeFlights == 1))")
+table.add("   control bytes (per side, handshake included)", Double(control), "bytes", "(target ≤ 1,024) \(verdict(control <= 1024))")
+table.add("   events re-sent", Double(resent), "events", "(target 0) \(verdict(resent == 0))")
+
+// MARK: 6. Memory while syncing N and 4N
+table.section("Peak resident memory while syncing (wait4 ru_maxrss)")
+table.add("6. server, N events", Double(first.serverRSS) / 1_048_576, "MiB", "(target ≤ 64) \(verdict(first.serverRSS <= 64 << 20))")
+table.add("   client, N events (sync, then snapshot)", Double(first.clientRSS) / 1_048_576, "MiB", "(target ≤ 64) \(verdict(first.clientRSS <= 64 << 20))")
+if !opts.skipMemory {
+    let big = try makeLedger("server4n")
+    _ = try BundleExchange.import(bundle, into: big.log)
+    _ = try Workload.append(into: big.log, n: 3 * n, authors: 4)
+    let four = try syncOnce(big, clientName: "client4n")
+    table.add("   server, 4N events", Double(four.serverRSS) / 1_048_576, "MiB", String(format: "(4N ÷ N = %.2f; flat is ≈ 1) %@", Double(four.serverRSS) / Double(first.serverRSS), verdict(four.serverRSS <= 64 << 20 && Double(four.serverRSS) / Double(first.serverRSS) < 1.3)))
+    table.add("   client, 4N events (sync, then snapshot)", Double(four.clientRSS) / 1_048_576, "MiB", String(format: "(4N ÷ N = %.2f) %@", Double(four.clientRSS) / Double(first.clientRSS), verdict(four.clientRSS <= 64 << 20 && Double(four.clientRSS) / Double(first.clientRSS) < 1.3)))
+}
+print("\nsnapshot of the workload: \(snapshotHash.hex)")
+if let path = opts.json { try table.write(json: path) }

@@ -165,7 +165,7 @@ class Error(Msg):
 
     @property
     def code_name(self):
-        return ERROR_CODES.get(self.code, f"unknown-{self.code}")
+        return ERROR_CODES.get(self.code, "internal-error")  # SYNC.md §4: an unknown code reads as 14
 
     def encode(self):
         b = self.message.encode("utf-8")[:MAX_ERROR_MESSAGE]
@@ -358,6 +358,17 @@ class Handshake:
 
     def receive_hello(self, peer_body):
         """Derives everything from the peer's HELLO body; returns our sealed AUTH frame."""
+        self.accept_hello(peer_body)
+        return self.send_cipher.seal(self.auth().encode())
+
+    def auth(self, role=None):
+        """Our AUTH message (signed for `role`, by default our own role)."""
+        sig = self.identity.sign(auth_message(role or self.role, self.transcript))
+        return Auth(self.identity_public, sig)
+
+    def accept_hello(self, peer_body):
+        """SYNC.md §5.2: checks the peer's HELLO body and derives the shared secret, transcript
+        and both ciphers (nothing is sealed yet)."""
         m = decode_message(peer_body)
         if not isinstance(m, Hello):
             raise SyncFailure("protocol-violation", f"{m.name} where HELLO was due")
@@ -371,8 +382,6 @@ class Handshake:
         c2s, s2c = self.keys
         self.send_cipher = FrameCipher(c2s if self.role == ROLE_CLIENT else s2c)
         self.receive_cipher = FrameCipher(s2c if self.role == ROLE_CLIENT else c2s)
-        sig = self.identity.sign(auth_message(self.role, self.transcript))
-        return self.send_cipher.seal(Auth(self.identity_public, sig).encode())
 
     def check_auth(self, m):
         """Verifies the peer's AUTH; returns its identity key."""
@@ -484,15 +493,22 @@ class Peer:
     def send_hello(self):
         self.send_raw(self.hs.hello_frame())
 
-    def handshake(self, expect_key=None):
-        """HELLO and AUTH; returns the server's key. Raises SyncFailure on an ERROR or a bad AUTH."""
+    def exchange_hellos(self):
+        """Sends our HELLO, reads the server's (clear) and derives the keys; sends no AUTH.
+        Returns the server's HELLO. Raises SyncFailure on a clear ERROR."""
         self.send_hello()
         length, body = self.recv_frame()
         m = decode_message(body)
         self.received.append(m)
         if isinstance(m, Error):
             raise SyncFailure(m.code_name, f"the peer refused: {m.message}")
-        self.send_raw(self.hs.receive_hello(body))
+        self.hs.accept_hello(body)
+        return m
+
+    def handshake(self, expect_key=None):
+        """HELLO and AUTH; returns the server's key. Raises SyncFailure on an ERROR or a bad AUTH."""
+        self.exchange_hellos()
+        self.send(self.hs.auth())
         m = self.recv()
         if isinstance(m, Error):
             raise SyncFailure(m.code_name, f"the peer refused: {m.message}")

@@ -56,6 +56,8 @@ public struct AnnotationState: Sendable {
         history = [stamp]
     }
 
+    mutating func modify(_ body: (inout AnnotationState) -> Void) { body(&self) }
+
     /// Whether `key` may edit, tag, delete or restore this annotation.
     public func mayChange(_ key: PublicKey) -> Bool { key == author || editors.contains(key) }
 }

@@ -98,13 +98,14 @@ public struct LedgerState: Sendable {
     }
 
     private mutating func change(_ id: EventID, _ stamp: Stamp, _ payload: Payload, _ body: (inout AnnotationState) -> Void) {
-        guard var a = annotations[id] else { return wait(for: id, stamp, payload) }
-        guard a.mayChange(stamp.author) else {
-            return reject(stamp, "its author \(stamp.author.raw.short()) may not change annotation \(id.short()) (only its author \(a.author.raw.short()) and the editors it names may)")
+        guard let allowed = annotations[id]?.mayChange(stamp.author) else { return wait(for: id, stamp, payload) }
+        guard allowed else {
+            let owner = annotations[id]?.author.raw.short() ?? "?"
+            return reject(stamp, "its author \(stamp.author.raw.short()) may not change annotation \(id.short()) (only its author \(owner) and the editors it names may)")
         }
-        body(&a)
-        a.addHistory(stamp)
-        annotations[id] = a
+        // Mutated in place in the dictionary: a copy taken out and put back would copy its
+        // arrays on every change.
+        annotations[id]?.modify { body(&$0); $0.addHistory(stamp) }
     }
 
     private mutating func reject(_ stamp: Stamp, _ reason: String) { rejected[stamp.id] = reason }

@@ -14,7 +14,10 @@ public enum W3C {
         // every reply in the file points at an item of the file, so the file imports anywhere.
         let live = state.annotations(of: article)
         var kept: Set<EventID> = []
-        for a in live where a.parent.map(kept.contains) ?? true { kept.insert(a.id) }
+        for a in live {
+            if let parent = a.parent, !kept.contains(parent) { continue }
+            kept.insert(a.id)
+        }
         let items = live.filter { kept.contains($0.id) }.map(annotation)
         return .object([
             "@context": .string(context),

@@ -114,7 +114,7 @@ import Testing
         var hello = SyncMessage.Hello(version: 9, features: 0, ephemeral: X25519KeyPair().publicKey, nonce: [UInt8](repeating: 1, count: 32))
         hello.version = 9
         let body = SyncMessage.hello(hello).encoded()
-        s.perform(s.session.handle(.received(FrameDecoder.lengthPrefix(body.count) + body)))
+        s.receive(FrameDecoder.lengthPrefix(body.count) + body)
         #expect(s.failure?.code == .unsupportedVersion)
         let reply = try #require(s.outbox.last)
         guard case .error(let code, let text) = try SyncMessage.decode(Array(reply.dropFirst(4))) else { Issue.record("no clear ERROR"); return }
@@ -131,8 +131,8 @@ import Testing
             flights += 1
             let fc = c.outbox.joined(), fs = s.outbox.joined()
             c.outbox = []; s.outbox = []
-            for b in fc { s.perform(s.session.handle(.received([b]))) }
-            for b in fs { c.perform(c.session.handle(.received([b]))) }
+            for b in fc { s.receive([b]) }
+            for b in fs { c.receive([b]) }
         }
         #expect(c.finished != nil && s.finished != nil)
         #expect(try s.log.count() == 50)
@@ -153,7 +153,7 @@ import Testing
             case "replay": frames.append(frames[0])
             default: frames = [frames.last!] + frames.dropLast()
             }
-            for f in frames { s.perform(s.session.handle(.received(f))) }
+            for f in frames { s.receive(f) }
             #expect(s.failure?.code == .decryptFailed, "\(tamper): \(String(describing: s.failure))")
             // Nothing from the bad frame on: a replay comes after the genuine frames, which stay.
             let expected = tamper == "replay" ? c.session.stats.eventsSent : 0

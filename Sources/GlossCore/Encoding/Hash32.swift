@@ -1,28 +1,59 @@
 /// A 32-byte value: an event id, an article id, a payload hash or an Ed25519 public key.
 /// Ordered byte-wise (lexicographically), which is the order of every sorted set on the wire.
+/// Held inline as four big-endian words, so ids cost no allocation and compare in four steps.
 public struct Hash32: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public let bytes: [UInt8]
+    @usableFromInline let w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64
 
     /// Precondition: exactly 32 bytes. Callers that read outside data go through `ByteReader.id`
     /// or `init?(hex:)`, which check the length first.
     public init<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         precondition(bytes.count == 32, "Hash32 needs 32 bytes")
-        self.bytes = Array(bytes)
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var i = 0
+        for b in bytes {
+            switch i >> 3 {
+            case 0: words.0 = words.0 << 8 | UInt64(b)
+            case 1: words.1 = words.1 << 8 | UInt64(b)
+            case 2: words.2 = words.2 << 8 | UInt64(b)
+            default: words.3 = words.3 << 8 | UInt64(b)
+            }
+            i += 1
+        }
+        (w0, w1, w2, w3) = words
     }
 
     public init?(hex: String) {
         guard let b = Hex.decode(hex), b.count == 32 else { return nil }
-        self.bytes = b
+        self.init(b)
     }
 
     public static let zero = Hash32([UInt8](repeating: 0, count: 32))
+
+    /// The 32 bytes.
+    public var bytes: [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(32)
+        for w in [w0, w1, w2, w3] {
+            for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: w >> UInt64(shift))) }
+        }
+        return out
+    }
 
     public var hex: String { Hex.encode(bytes) }
     public var description: String { hex }
     /// The first `n` hex digits, as `gloss log` shows ids.
     public func short(_ n: Int = 12) -> String { String(hex.prefix(n)) }
 
-    public static func < (a: Hash32, b: Hash32) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+    @inlinable
+    public static func < (a: Hash32, b: Hash32) -> Bool {
+        if a.w0 != b.w0 { return a.w0 < b.w0 }
+        if a.w1 != b.w1 { return a.w1 < b.w1 }
+        if a.w2 != b.w2 { return a.w2 < b.w2 }
+        return a.w3 < b.w3
+    }
+
+    @inlinable
+    public func hash(into h: inout Hasher) { h.combine(w0); h.combine(w1) }
 }
 
 /// Lower-case hexadecimal, the only form ids and keys take in text.

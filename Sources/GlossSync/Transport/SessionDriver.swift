@@ -111,11 +111,7 @@ public final class SessionDriver: @unchecked Sendable {
         do {
             let ordered = events.sorted { ($0.header.lamport, $0.author, $0.id) < ($1.header.lamport, $1.author, $1.id) }
             let result = try log.append(ordered, signaturesChecked: true)
-            var tips: [PublicKey: SyncMessage.FrontierEntry] = [:]
-            for e in events where (tips[e.author]?.seq ?? 0) < e.header.seq {
-                tips[e.author] = .init(author: e.author, seq: e.header.seq, id: e.id)
-            }
-            return .stored(batch: n, result: result, tips: tips.values.sorted { $0.author < $1.author })
+            return .stored(batch: n, result: result, tips: LocalSyncSide.tips(events))
         } catch {
             return .storeFailed(batch: n, message: "\(error)")
         }

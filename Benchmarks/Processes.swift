@@ -1,0 +1,40 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real `gloss` process, started with posix_spawn so that wait4 reports its peak resident
+/// memory (ru_maxrss) when it ends.
+final class GlossProcess {
+    let pid: pid_t
+    let stdoutPath: String
+
+    init(_ binary: String, _ args: [String], env: [String: String], stdoutPath: String) throws {
+        self.stdoutPath = stdoutPath
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, stdoutPath + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let argv = ([binary] + args).map { strdup($0) } + [nil]
+        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
+        var p: pid_t = 0
+        let rc = posix_spawn(&p, binary, &actions, nil, argv, envp)
+        guard rc == 0 else { throw NSError(domain: "spawn", code: Int(rc)) }
+        pid = p
+    }
+
+    /// Waits for the process; returns its exit status and peak resident memory in bytes.
+    func wait() -> (status: Int32, maxRSS: Int) {
+        var status: Int32 = 0
+        var usage = rusage()
+        wait4(pid, &status, 0, &usage)
+        return (status, usage.ru_maxrss * 1024)
+    }
+
+    func signal(_ s: Int32) { kill(pid, s) }
+
+    var output: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+    var errors: String { (try? String(contentsOfFile: stdoutPath + ".err", encoding: .utf8)) ?? "" }
+}

@@ -1,0 +1,81 @@
+import GlossCore
+import GlossStore
+
+/// One side of a sync run in memory, without sockets or threads: a real SQLite log, a pure
+/// session, and the shell's answers given synchronously. For tests and benchmarks that count
+/// flights and bytes exactly; `gloss` itself uses `SessionDriver` over TCP.
+public final class LocalSyncSide {
+    public let key: SigningKey
+    public let log: EventLog
+    public private(set) var session: SyncSession!
+    private var cursor: Int64?
+    public var outbox: [[UInt8]] = []
+    public private(set) var finished: SyncStats?
+    public private(set) var failure: SyncError?
+    public private(set) var authenticated: PublicKey?
+
+    public init(path: String, key: SigningKey = SigningKey()) throws {
+        self.key = key
+        log = try EventLog(path: path, create: true)
+    }
+
+    public func begin(role: Handshake.Role, allow: [PublicKey], watch: Bool = false, window: UInt16 = SyncLimits.defaultWindow) throws {
+        var config = SyncSessionConfig(role: role, identity: key, allowed: Set(allow), watch: watch)
+        config.window = window
+        session = SyncSession(config: config, localFrontier: try log.frontier())
+        perform(session.start())
+    }
+
+    public func receive(_ bytes: [UInt8]) { perform(session.handle(.received(bytes))) }
+
+    func perform(_ actions: [SyncAction]) {
+        var queue = actions[...]
+        while let a = queue.popFirst() {
+            switch a {
+            case .send(let b): outbox.append(b)
+            case .fetch(let peer, let maxEvents, let maxBytes):
+                do {
+                    let start = try cursor ?? log.startRow(forPeer: peer)
+                    let r = try log.outgoing(after: start, peer: peer, maxEvents: maxEvents, maxBytes: maxBytes)
+                    cursor = r.lastRow
+                    queue.append(contentsOf: session.handle(.outgoing(r.events, exhausted: r.exhausted)))
+                } catch { queue.append(contentsOf: session.handle(.storeFailed(batch: 0, message: "\(error)"))) }
+            case .store(let n, let events):
+                do {
+                    let r = try log.append(events.sorted { $0.header.lamport < $1.header.lamport })
+                    queue.append(contentsOf: session.handle(.stored(batch: n, result: r, tips: Self.tips(events))))
+                } catch { queue.append(contentsOf: session.handle(.storeFailed(batch: n, message: "\(error)"))) }
+            case .authenticated(let k): authenticated = k
+            case .caughtUp: break
+            case .finished(let s): finished = s
+            case .failed(let e, _): failure = e
+            }
+        }
+    }
+
+    /// The newest (author, seq, id) per author among `events`: what an ACK carries.
+    public static func tips(_ events: [Event]) -> [SyncMessage.FrontierEntry] {
+        var tips: [PublicKey: SyncMessage.FrontierEntry] = [:]
+        for e in events where (tips[e.author]?.seq ?? 0) < e.header.seq {
+            tips[e.author] = .init(author: e.author, seq: e.header.seq, id: e.id)
+        }
+        return tips.values.sorted { $0.author < $1.author }
+    }
+
+    /// Delivers everything each side has sent to the other, flight by flight (one flight:
+    /// both outboxes drained once), until both are quiet. Returns the number of flights.
+    @discardableResult
+    public static func exchange(_ a: LocalSyncSide, _ b: LocalSyncSide, maxFlights: Int = 100_000,
+                                onFlight: (Int) -> Void = { _ in }) -> Int {
+        var flights = 0
+        while (!a.outbox.isEmpty || !b.outbox.isEmpty) && flights < maxFlights {
+            flights += 1
+            let fromA = a.outbox, fromB = b.outbox
+            a.outbox = []; b.outbox = []
+            for f in fromA { b.receive(f) }
+            for f in fromB { a.receive(f) }
+            onFlight(flights)
+        }
+        return flights
+    }
+}
