@@ -17,12 +17,15 @@ demo: build
 	@bash .ci/demo "$$($(SWIFT) build --show-bin-path)/gloss"
 
 # Unit, vector and integration tests (real gloss processes on temporary ledgers), then the
-# independent Python checks of the vectors against Protocol/EVENTS.md and MERGE.md.
+# independent Python checks of the vectors against Protocol/EVENTS.md, MERGE.md and SYNC.md,
+# and hostile peers (a Python peer written from SYNC.md) against a real gloss serve.
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	python3 Protocol/vectors/check_events.py
 	python3 Protocol/vectors/check_merge.py
+	python3 Protocol/vectors/peer.py
+	GLOSS_BIN="$$($(SWIFT) build --show-bin-path)/gloss" python3 Protocol/vectors/hostile_peers.py
 
 # Rewrites Protocol/vectors/events.json after a deliberate change of the event format.
 vectors:

@@ -28,9 +28,12 @@ public final class LocalSyncSide {
 
     public func receive(_ bytes: [UInt8]) { perform(session.handle(.received(bytes))) }
 
+    /// Depth first, as `SessionDriver` does: an answer's consequences come before the next
+    /// action of the same read.
     func perform(_ actions: [SyncAction]) {
-        var queue = actions[...]
-        while let a = queue.popFirst() {
+        var stack = Array(actions.reversed())
+        while let a = stack.popLast() {
+            if session.isOver, case .store = a { continue }
             switch a {
             case .send(let b): outbox.append(b)
             case .fetch(let peer, let maxEvents, let maxBytes):
@@ -38,13 +41,13 @@ public final class LocalSyncSide {
                     let start = try cursor ?? log.startRow(forPeer: peer)
                     let r = try log.outgoing(after: start, peer: peer, maxEvents: maxEvents, maxBytes: maxBytes)
                     cursor = r.lastRow
-                    queue.append(contentsOf: session.handle(.outgoing(r.events, exhausted: r.exhausted)))
-                } catch { queue.append(contentsOf: session.handle(.storeFailed(batch: 0, message: "\(error)"))) }
+                    stack.append(contentsOf: session.handle(.outgoing(r.events, exhausted: r.exhausted)).reversed())
+                } catch { stack.append(contentsOf: session.handle(.storeFailed(batch: 0, message: "\(error)")).reversed()) }
             case .store(let n, let events):
                 do {
                     let r = try log.append(events.sorted { $0.header.lamport < $1.header.lamport })
-                    queue.append(contentsOf: session.handle(.stored(batch: n, result: r, tips: Self.tips(events))))
-                } catch { queue.append(contentsOf: session.handle(.storeFailed(batch: n, message: "\(error)"))) }
+                    stack.append(contentsOf: session.handle(.stored(batch: n, result: r, tips: Self.tips(events))).reversed())
+                } catch { stack.append(contentsOf: session.handle(.storeFailed(batch: n, message: "\(error)")).reversed()) }
             case .authenticated(let k): authenticated = k
             case .caughtUp: break
             case .finished(let s): finished = s

@@ -57,6 +57,8 @@ public enum SyncInput: Sendable {
     case keepalive
     /// The process is stopping.
     case shutdown
+    /// The time allowed for the handshake is over; ignored once the peer is authenticated.
+    case handshakeDeadline(seconds: Int)
 }
 
 /// What the shell must do.
@@ -165,6 +167,10 @@ public final class SyncSession {
                 if phase == .syncing { send(.ping, control: true, &out) }
             case .shutdown:
                 throw SyncError(.shuttingDown, "this side is shutting down")
+            case .handshakeDeadline(let s):
+                if phase == .hello || phase == .auth {
+                    throw SyncError(.idleTimeout, "the handshake did not complete within \(s) s")
+                }
             }
         } catch let e as SyncError {
             fail(e, &out)

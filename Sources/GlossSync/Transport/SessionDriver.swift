@@ -48,7 +48,12 @@ public final class SessionDriver: @unchecked Sendable {
         self.onProgress = onProgress
     }
 
-    public func start() { queue.async { self.perform(self.session.start()) } }
+    public func start() {
+        queue.async { self.perform(self.session.start()) }
+        // A peer must finish the handshake in time however it trickles its bytes.
+        queue.asyncAfter(deadline: .now() + .seconds(Self.handshakeSeconds)) { self.feed(.handshakeDeadline(seconds: Self.handshakeSeconds)) }
+    }
+    static let handshakeSeconds = 10
 
     /// Bytes from the peer (called on the event loop).
     func received(_ bytes: [UInt8]) {
@@ -68,17 +73,20 @@ public final class SessionDriver: @unchecked Sendable {
         perform(session.handle(i))
     }
 
+    /// Carries out actions depth first: what an answer leads to (a failure, say) happens
+    /// before the next action of the same read, so a batch queued behind a refused one is
+    /// never stored.
     private func perform(_ actions: [SyncAction]) {
-        var queue = actions[...]
-        while let a = queue.popFirst() {
-            guard !ended else { return }
+        var stack = Array(actions.reversed())
+        while let a = stack.popLast() {
+            guard !ended, !session.isOver || Self.isEnding(a) || Self.isSend(a) else { continue }
             switch a {
             case .send(let bytes):
                 channel.writeAndFlush(ByteBuffer(bytes: bytes), promise: nil)
             case .fetch(let peer, let maxEvents, let maxBytes):
-                queue.append(contentsOf: session.handle(fetch(peer, maxEvents, maxBytes)))
+                stack.append(contentsOf: session.handle(fetch(peer, maxEvents, maxBytes)).reversed())
             case .store(let n, let events):
-                queue.append(contentsOf: session.handle(store(n, events)))
+                stack.append(contentsOf: session.handle(store(n, events)).reversed())
             case .authenticated:
                 break
             case .caughtUp(let stats):
@@ -92,6 +100,14 @@ public final class SessionDriver: @unchecked Sendable {
         }
         onProgress?(session.stats)
     }
+
+    static func isEnding(_ a: SyncAction) -> Bool {
+        switch a {
+        case .finished, .failed: true
+        default: false
+        }
+    }
+    static func isSend(_ a: SyncAction) -> Bool { if case .send = a { true } else { false } }
 
     private func fetch(_ peer: Frontier, _ maxEvents: Int, _ maxBytes: Int) -> SyncInput {
         do {

@@ -13,7 +13,7 @@ public enum SyncLimits {
     public static let maxBatchBytes = 1024 * 1024
     /// Batches a receiver accepts in flight (unacknowledged) when it does not say otherwise.
     public static let defaultWindow: UInt16 = 8
-    public static let maxWindow: UInt16 = 64
+    public static let maxWindow: UInt16 = 16
     /// Most frontier entries in one FRONTIER message.
     public static let maxFrontierEntries = 1 << 20
     public static let maxErrorMessage = 4096
