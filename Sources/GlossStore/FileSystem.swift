@@ -9,7 +9,7 @@ import Darwin
 public enum FileSystem {
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
-    static func errno_() -> String { String(cString: strerror(errno)) }
+    public static func errno_() -> String { String(cString: strerror(errno)) }
 
     /// Creates `path` and any missing parents, mode 0700.
     public static func makeFolder(_ path: String) throws(StoreError) {

@@ -12,7 +12,7 @@ public final class Ledger {
     public static let keyName = "key"
 
     public let folder: String
-    public let key: SigningKey
+    public private(set) var key: SigningKey
     public let log: EventLog
 
     private init(folder: String, key: SigningKey, log: EventLog) {
@@ -32,6 +32,19 @@ public final class Ledger {
         try KeyFile.write(key, to: keyPath(folder))
         let log = try EventLog(path: databasePath(folder), create: true)
         return Ledger(folder: folder, key: key, log: log)
+    }
+
+    /// Makes `newKey` this ledger's identity: the old key file is kept beside it as
+    /// `key.replaced-TIME` (mode 0600), never deleted.
+    public func replaceKey(_ newKey: SigningKey) throws(StoreError) {
+        let path = Self.keyPath(folder)
+        let kept = path + ".replaced-\(Clock.nowMillis())"
+        guard rename(path, kept) == 0 else { throw StoreError(.io, "cannot set the old key file aside: \(FileSystem.errno_())") }
+        do { try KeyFile.write(newKey, to: path) } catch {
+            _ = rename(kept, path)
+            throw error
+        }
+        key = newKey
     }
 
     /// Opens an existing ledger, checking its key file and database.

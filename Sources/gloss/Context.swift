@@ -39,7 +39,15 @@ struct Context {
     /// Appends events by this ledger's author, durably, and returns them.
     @discardableResult
     func append(_ payloads: [Payload]) throws -> [Event] {
-        try reporting { try ledger.log.appendOwn(key: ledger.key, payloads: payloads, time: Clock.nowMillis()) }
+        try requireNotAwaitingSync()
+        return try reporting { try ledger.log.appendOwn(key: ledger.key, payloads: payloads, time: Clock.nowMillis()) }
+    }
+
+    /// After `gloss key import`, writing waits for a sync (see `gloss key --help`).
+    func requireNotAwaitingSync() throws {
+        if try reporting({ try ledger.log.setting(KeyCommand.awaitingSync) }) == "1" {
+            throw CLIError("this key was imported from another device: sync first (gloss sync HOST:PORT, or gloss bundle import FILE) so that its chain continues where the other device left it; writing now could fork it")
+        }
     }
 
     /// Refuses a change by someone who may not make it, before anything is written.

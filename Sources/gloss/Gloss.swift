@@ -22,7 +22,7 @@ struct Gloss: ParsableCommand {
             DeleteCommand.self, RestoreCommand.self,
             ListCommand.self, ShowCommand.self, HistoryCommand.self,
             SnapshotCommand.self, ImportCommand.self, BundleCommand.self, FrontierCommand.self,
-            ServeCommand.self, SyncCommand.self, PeerCommand.self,
+            ServeCommand.self, SyncCommand.self, PeerCommand.self, KeyCommand.self,
             LogCommand.self, VerifyCommand.self, ConfigCommand.self,
         ]
     )

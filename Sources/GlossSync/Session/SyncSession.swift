@@ -279,7 +279,8 @@ public final class SyncSession {
         peerKey = key
         switch config.role {
         case .server:
-            guard config.allowed.contains(key) else {
+            // The same identity on another device (after `gloss key import`) is always allowed.
+            guard config.allowed.contains(key) || key == config.identity.publicKey else {
                 let text = "this server does not allow your key \(key.hex); ask its owner to run: gloss peer allow \(key.hex)"
                 send(.error(code: SyncError.Code.notAllowed.rawValue, message: text), control: true, &out)
                 throw SyncError(.notAllowed, "refused peer \(key.hex): not on the allow-list (to allow it: gloss peer allow \(key.hex))")
@@ -290,7 +291,7 @@ public final class SyncSession {
                     send(.error(code: SyncError.Code.unexpectedKey.rawValue, message: "the client expected another server key"), control: true, &out)
                     throw SyncError(.unexpectedKey, "the server's key is \(key.hex), not the expected \(expect.hex): check HOST:PORT and --expect-key")
                 }
-            } else if !config.allowed.contains(key) {
+            } else if !config.allowed.contains(key) && key != config.identity.publicKey {
                 send(.error(code: SyncError.Code.unexpectedKey.rawValue, message: "the client does not know this server's key"), control: true, &out)
                 throw SyncError(.unexpectedKey, "the server's key \(key.hex) is not on your allow-list: if it is the peer you meant, run `gloss peer allow \(key.hex)` or pass --expect-key \(key.hex)")
             }

@@ -47,6 +47,7 @@ struct BundleCommand: ParsableCommand {
             let ledger = try options.open()
             let bytes = try reporting { try FileSystem.read(file) }
             let r = try reporting { try BundleExchange.import(bytes, into: ledger.log) }
+            try? ledger.log.setSetting(KeyCommand.awaitingSync, "0")
             print("Imported \(r.new) new event\(r.new == 1 ? "" : "s") from \(file) (\(r.alreadyHad) already here)")
         }
     }

@@ -17,6 +17,7 @@ struct ImportCommand: ParsableCommand {
         let ctx = try Context(options)
         let bytes = try reporting { try FileSystem.read(file) }
         let items = try reporting { try W3CImport.items(bytes, state: ctx.state) }
+        try ctx.requireNotAwaitingSync()
         let events = try reporting {
             try ctx.ledger.log.appendOwn(key: ctx.ledger.key, count: items.count, time: Clock.nowMillis()) { i, done in
                 let item = items[i]

@@ -122,6 +122,7 @@ struct SyncCommand: ParsableCommand {
         if let e = outcome.error, !(watch && e.code == .shuttingDown) {
             throw CLIError("sync with \(peer) failed: \(e)")
         }
+        try? ledger.log.setSetting(KeyCommand.awaitingSync, "0")
         let loaded = try reporting { try StateLoader.load(ledger.log) }
         let snapshot = Snapshot(state: loaded.state, heads: try reporting { try ledger.log.heads() }, eventCount: loaded.eventCount)
         print("Synced with \(outcome.peer?.raw.short(16) ?? "?") at \(peer) in \(String(format: "%.2f", outcome.seconds)) s")
