@@ -119,3 +119,39 @@ import Testing
         #expect(try bob.snapshotHash() == alice.snapshotHash())
     }
 }
+
+/// `gloss sync --watch`: a live session that carries new events both ways as they appear.
+@Suite struct WatchTests {
+    func waitFor(_ seconds: Double, _ condition: () throws -> Bool) rethrows -> Double? {
+        let start = Date()
+        while Date().timeIntervalSince(start) < seconds {
+            if try condition() { return Date().timeIntervalSince(start) }
+            usleep(20_000)
+        }
+        return nil
+    }
+
+    @Test func newEventsFlowBothWaysWhileConnected() throws {
+        let alice = try GlossRunner(), bob = try GlossRunner()
+        try alice.ok("init"); try bob.ok("init")
+        try alice.ok("peer", "allow", bob.publicKey)
+        try alice.ok("article", "add", GlossRunner.seedPath)
+        let article = try alice.firstID("article", "list")
+        let server = try ServerProcess(alice)
+        let watch = try bob.spawn(["sync", server.address, "--expect-key", alice.publicKey, "--watch"])
+        defer { if watch.isRunning { kill(watch.processIdentifier, SIGKILL) } }
+        #expect(try waitFor(10) { try bob.run(["article", "list"]).out.contains(article) } != nil, "the first catch-up")
+        // Alice writes (another process than the server): Bob has it within a second or so.
+        try alice.ok("annotate", article, "--quote", "Kazakhstan overnight", "--comment", "live from Alice")
+        let toBob = try waitFor(5) { try bob.run(["list"]).out.contains("live from Alice") }
+        #expect(toBob != nil && toBob! < 3, "Alice → Bob took \(String(describing: toBob)) s")
+        try bob.ok("annotate", article, "--quote", "Putin", "--occurrence", "4", "--comment", "live from Bob")
+        let toAlice = try waitFor(5) { try alice.run(["list"]).out.contains("live from Bob") }
+        #expect(toAlice != nil && toAlice! < 3, "Bob → Alice took \(String(describing: toAlice)) s")
+        kill(watch.processIdentifier, SIGINT)
+        let exited = try waitFor(10) { !watch.isRunning }
+        #expect(exited != nil, "Ctrl-C ends the live session")
+        #expect(watch.terminationStatus == 0)
+        #expect(try alice.snapshotHash() == bob.snapshotHash())
+    }
+}
