@@ -1,9 +1,10 @@
 # Gloss: the two commands a new user runs are `make demo` and `make test`.
 # Both install what a fresh Debian machine lacks (as root, with apt-get), build, and run.
+SHELL := /bin/bash
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: all deps build demo test vectors bench clean
+.PHONY: all deps build demo test vectors bench fuzz clean
 
 all: build
 
@@ -26,6 +27,7 @@ test: deps
 	python3 Protocol/vectors/check_merge.py
 	python3 Protocol/vectors/peer.py
 	GLOSS_BIN="$$($(SWIFT) build --show-bin-path)/gloss" python3 Protocol/vectors/hostile_peers.py
+	$(MAKE) fuzz FUZZ_SECONDS=10
 
 # Rewrites Protocol/vectors/events.json after a deliberate change of the event format.
 vectors:
@@ -39,3 +41,17 @@ bench: deps
 	$(SWIFT) build -c release --product Benchmarks
 	$(SWIFT) build -c release --product gloss
 	"$$($(SWIFT) build -c release --show-bin-path)/Benchmarks" $(ARGS)
+
+# libFuzzer with AddressSanitizer on the frame, event and handshake decoders, FUZZ_SECONDS each
+# (`make test` runs them briefly). A crash leaves crash-* files: copy each into
+# Tests/fuzz-corpus/TARGET/ so the test suite replays it from then on.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	$(SWIFT) build -c release --scratch-path .build-fuzz --product GlossFuzz --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+	@for t in frame event handshake; do \
+	  work=$$(mktemp -d); cp Tests/fuzz-corpus/$$t/* $$work/; \
+	  echo "fuzzing $$t for $(FUZZ_SECONDS) s"; \
+	  GLOSS_FUZZ_TARGET=$$t SWIFT_BACKTRACE=enable=no .build-fuzz/release/GlossFuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 -artifact_prefix=./crash-$$t- $$work 2>&1 \
+	    | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' ; status=$${PIPESTATUS[0]}; rm -rf $$work; \
+	  [ $$status -eq 0 ] || { echo "fuzz target $$t crashed: see crash-$$t-*"; exit 1; }; \
+	done

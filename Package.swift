@@ -24,14 +24,20 @@ let package = Package(
         .target(name: "GlossStore", dependencies: ["GlossCore", "CSQLite"]),
         .target(name: "GlossReplay", dependencies: ["GlossCore"]),
         .target(name: "GlossLedger", dependencies: ["GlossCore", "GlossStore", "GlossReplay"]),
-        .target(name: "GlossSync", dependencies: [
-            "GlossCore", "GlossStore", "GlossReplay", "GlossLedger",
+        // The sync protocol: frames, messages, handshake, the session state machine. No I/O.
+        .target(name: "GlossSync", dependencies: ["GlossCore", "GlossStore", "GlossLedger"]),
+        // SwiftNIO carrying the session's bytes: server, client, one driver per connection.
+        .target(name: "GlossTransport", dependencies: [
+            "GlossCore", "GlossStore", "GlossLedger", "GlossSync",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Fuzz targets: replays a corpus normally; built with libFuzzer by `make fuzz`.
+        .executableTarget(name: "GlossFuzz", dependencies: ["GlossCore", "GlossSync"],
+                          swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(name: "gloss", dependencies: [
-            "GlossCore", "GlossStore", "GlossReplay", "GlossLedger", "GlossSync",
+            "GlossCore", "GlossStore", "GlossReplay", "GlossLedger", "GlossSync", "GlossTransport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -42,9 +48,7 @@ let package = Package(
         .testTarget(name: "GlossStoreTests", dependencies: ["GlossStore", "GlossCore"]),
         .testTarget(name: "GlossReplayTests", dependencies: ["GlossReplay", "GlossCore"]),
         .testTarget(name: "GlossLedgerTests", dependencies: ["GlossLedger", "GlossStore", "GlossReplay", "GlossCore"]),
-        .testTarget(name: "GlossSyncTests", dependencies: ["GlossSync", "GlossLedger", "GlossStore", "GlossCore",
-                                                           .product(name: "NIOCore", package: "swift-nio"),
-                                                           .product(name: "NIOPosix", package: "swift-nio")]),
+        .testTarget(name: "GlossSyncTests", dependencies: ["GlossSync", "GlossLedger", "GlossStore", "GlossCore"]),
         .testTarget(name: "IntegrationTests", dependencies: ["gloss", "GlossSync", "GlossStore", "GlossCore"]),
     ],
     swiftLanguageModes: [.v6]

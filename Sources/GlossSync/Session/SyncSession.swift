@@ -36,6 +36,7 @@ public struct SyncStats: Sendable, Equatable {
     public var controlBytesReceived = 0
     public var batchesSent = 0
     public var disagreements: [String] = []
+    public init() {}
 }
 
 /// Inputs to a session: bytes from the peer, and answers to the actions it asked for.

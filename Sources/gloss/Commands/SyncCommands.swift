@@ -5,6 +5,7 @@ import GlossLedger
 import GlossReplay
 import GlossStore
 import GlossSync
+import GlossTransport
 import Logging
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import Dispatch
 import GlossCore
+import GlossSync
 import NIOCore
 import NIOPosix
 import Synchronization

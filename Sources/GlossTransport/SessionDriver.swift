@@ -1,5 +1,6 @@
 import Dispatch
 import GlossCore
+import GlossSync
 import GlossLedger
 import GlossStore
 import NIOCore

@@ -1,5 +1,6 @@
 import Dispatch
 import GlossCore
+import GlossSync
 import GlossStore
 import Logging
 import NIOCore
