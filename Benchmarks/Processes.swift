@@ -3,8 +3,9 @@ import Foundation
 import Glibc
 #endif
 
-/// A real `gloss` process, started with posix_spawn so that wait4 reports its peak resident
-/// memory (ru_maxrss) when it ends.
+/// A real `gloss` process. Its peak resident memory is read from /proc/PID/status (VmHWM)
+/// while it runs: wait4's ru_maxrss would also count the benchmark's own memory, which a
+/// spawned child inherits in its high-water mark until it execs.
 final class GlossProcess {
     let pid: pid_t
     let stdoutPath: String
@@ -25,12 +26,26 @@ final class GlossProcess {
         pid = p
     }
 
-    /// Waits for the process; returns its exit status and peak resident memory in bytes.
+    /// Waits for the process, sampling its VmHWM every 10 ms; returns its exit status and
+    /// peak resident memory in bytes.
     func wait() -> (status: Int32, maxRSS: Int) {
         var status: Int32 = 0
-        var usage = rusage()
-        wait4(pid, &status, 0, &usage)
-        return (status, usage.ru_maxrss * 1024)
+        var peak = 0
+        while true {
+            if let hwm = Self.highWaterMark(pid) { peak = max(peak, hwm) }
+            let r = waitpid(pid, &status, WNOHANG)
+            if r == pid { break }
+            usleep(10_000)
+        }
+        return (status, peak)
+    }
+
+    /// VmHWM of a live process, in bytes.
+    static func highWaterMark(_ pid: pid_t) -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return nil }
+        return kb * 1024
     }
 
     func signal(_ s: Int32) { kill(pid, s) }

@@ -16,7 +16,7 @@ public final class EventLog {
             db = try SQLiteConnection(path: path, create: create)
             // WAL: readers never block the writer. synchronous=FULL: a COMMIT has been fsynced
             // when it returns, so "appended" means "on disk" even across a power loss.
-            try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -32768")
+            try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -8192")
             try Schema.migrate(db)
         } catch let e as SQLiteError {
             throw StoreError.from(e, path: path)

@@ -178,6 +178,16 @@ class SyncWorld:
         return p, out
 
 
+def ledger_bytes(ledger):
+    total = 0
+    for name in ("ledger.sqlite", "ledger.sqlite-wal"):
+        try:
+            total += os.path.getsize(os.path.join(ledger, name))
+        except OSError:
+            pass
+    return total
+
+
 def read_out(f):
     f.flush()
     f.seek(0)
@@ -191,17 +201,21 @@ def campaign_sync(res, work, rng, kills, n_events):
     w = SyncWorld(work, rng, n_events)
     w.start_server()
 
-    # Calibration: one uninterrupted sync; the transfer ends when the server logs the session.
+    # Calibration: one uninterrupted sync. The transfer starts when the client's ledger first
+    # grows and ends when the server logs the session; kills are drawn between the two.
     c = w.fresh_client()
     s_before = st.frontier_count(w.S)
     lines0 = len(w.server.session_lines())
+    size0 = ledger_bytes(c)
     p, out = w.start_sync(c)
     t = time.monotonic()
-    transfer = None
+    transfer = first = None
     while time.monotonic() - t < 300 and p.poll() is None:
+        if first is None and ledger_bytes(c) != size0:
+            first = time.monotonic() - t
         if transfer is None and len(w.server.session_lines()) > lines0:
             transfer = time.monotonic() - t
-        time.sleep(0.005)
+        time.sleep(0.003)
     try:
         p.wait(5)
     except subprocess.TimeoutExpired:
@@ -209,11 +223,12 @@ def campaign_sync(res, work, rng, kills, n_events):
     text = read_out(out)
     wall = time.monotonic() - t
     transfer = transfer or wall
+    first = min(first or 0.0, transfer * 0.5)
     summ = st.sync_summary(text)
     expect = (w.upload, s_before, s_before, 0)
     if not res.report(p.returncode == 0 and summ == expect,
                       f"B: reference sync: {s_before} events down, {w.upload} up",
-                      f"transfer {transfer:.2f} s, whole command {wall:.2f} s" if p.returncode == 0 and summ == expect
+                      f"transfer from {first:.2f} s to {transfer:.2f} s, whole command {wall:.2f} s" if p.returncode == 0 and summ == expect
                       else f"rc {p.returncode}, summary {summ}, expected {expect}: {text[-400:]}"):
         w.server.kill()
         return 0, 0, {}
@@ -233,7 +248,7 @@ def campaign_sync(res, work, rng, kills, n_events):
         problems = []
         if s_before is None or s_before < prev_server_count:
             problems.append(f"the server's count went from {prev_server_count} to {s_before} between rounds")
-        delay = rng.uniform(0, transfer)
+        delay = rng.uniform(first, transfer)
         lines0 = len(w.server.session_lines())
         p, out = w.start_sync(client)
         time.sleep(delay)
@@ -332,11 +347,15 @@ def campaign_sync(res, work, rng, kills, n_events):
             problems.append(f"snapshots differ: client {cs}, server {ss}")
         if last_snap_from(r.out) not in (None, cs):
             problems.append(f"gloss sync printed snapshot {last_snap_from(r.out)}, gloss snapshot says {cs}")
+        said = ""
+        if victim == "server":
+            lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+            said = f" (gloss sync exit {p.returncode}: {lines[0][:90] if lines else 'no output'})"
         got_down = (c_after - c_before) if c_after is not None else "?"
         got_up = (s_after - s_before) if s_after is not None else "?"
         if res.report(not problems, f"B kill {k}/{kills}: SIGKILL the {victim} after {delay:.3f} s of {transfer:.2f} s: "
                       f"{got_down}/{s_before} down and {got_up}/{w.upload} up were stored; resumed with nothing re-sent, "
-                      f"snapshots equal", "; ".join(problems)):
+                      f"snapshots equal{said}", "; ".join(problems)):
             survived += 1
             by_victim[victim] += 1
         prev_server_count = s_final if s_final is not None else prev_server_count
