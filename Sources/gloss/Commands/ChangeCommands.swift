@@ -80,20 +80,28 @@ struct TagCommand: ParsableCommand {
     }
 }
 
+/// Writes the deleted register of an annotation: `gloss delete` and `gloss restore`.
+enum DeletedRegister {
+    static func set(_ deleted: Bool, _ options: LedgerOptions, _ prefix: String) throws {
+        let ctx = try Context(options)
+        let a = try ctx.annotation(prefix)
+        try ctx.requireMayChange(a)
+        guard a.isDeleted != deleted else {
+            throw CLIError(deleted ? "\(a.id.short()) is already deleted; `gloss restore \(a.id.short())` brings it back"
+                                   : "\(a.id.short()) is not deleted; nothing to restore")
+        }
+        let change = StateChange(annotation: a.id, pred: a.deleted.heads)
+        try ctx.append([deleted ? .annotationDeleted(change) : .annotationRestored(change)])
+        print("\(deleted ? "Deleted" : "Restored") \(a.id.short())")
+    }
+}
+
 struct DeleteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "delete", abstract: "Delete an annotation (it stays in history; `gloss restore` brings it back).")
     @OptionGroup var options: LedgerOptions
     @Argument(help: "The annotation (a unique id prefix).") var annotation: String
-
-    func run() throws {
-        let ctx = try Context(options)
-        let a = try ctx.annotation(annotation)
-        try ctx.requireMayChange(a)
-        guard !a.isDeleted else { throw CLIError("\(a.id.short()) is already deleted; `gloss restore \(a.id.short())` brings it back") }
-        try ctx.append([.annotationDeleted(StateChange(annotation: a.id, pred: a.deleted.heads))])
-        print("Deleted \(a.id.short())")
-    }
+    func run() throws { try DeletedRegister.set(true, options, annotation) }
 }
 
 struct RestoreCommand: ParsableCommand {
@@ -101,13 +109,5 @@ struct RestoreCommand: ParsableCommand {
         commandName: "restore", abstract: "Restore a deleted annotation.")
     @OptionGroup var options: LedgerOptions
     @Argument(help: "The annotation (a unique id prefix).") var annotation: String
-
-    func run() throws {
-        let ctx = try Context(options)
-        let a = try ctx.annotation(annotation)
-        try ctx.requireMayChange(a)
-        guard a.isDeleted else { throw CLIError("\(a.id.short()) is not deleted; nothing to restore") }
-        try ctx.append([.annotationRestored(StateChange(annotation: a.id, pred: a.deleted.heads))])
-        print("Restored \(a.id.short())")
-    }
+    func run() throws { try DeletedRegister.set(false, options, annotation) }
 }
