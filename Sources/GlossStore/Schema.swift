@@ -54,6 +54,14 @@ enum Schema {
             added INTEGER NOT NULL
         ) WITHOUT ROWID;
         """,
+        // 4: full-text search over annotations, a projection of the log (rebuilt from it).
+        """
+        CREATE VIRTUAL TABLE search USING fts5(
+            quote, comment, tags,
+            annotation UNINDEXED, article UNINDEXED, author UNINDEXED,
+            tokenize = 'unicode61 remove_diacritics 2'
+        );
+        """,
     ]
 
     /// Brings the file up to the newest schema, in one transaction.

@@ -20,7 +20,7 @@ struct Gloss: ParsableCommand {
             InitCommand.self, WhoamiCommand.self, ArticleCommand.self,
             AnnotateCommand.self, ReplyCommand.self, EditCommand.self, TagCommand.self,
             DeleteCommand.self, RestoreCommand.self,
-            ListCommand.self, ShowCommand.self, HistoryCommand.self,
+            ListCommand.self, ShowCommand.self, HistoryCommand.self, SearchCommand.self,
             SnapshotCommand.self, ImportCommand.self, BundleCommand.self, FrontierCommand.self,
             ServeCommand.self, SyncCommand.self, PeerCommand.self, KeyCommand.self,
             LogCommand.self, VerifyCommand.self, ConfigCommand.self,
