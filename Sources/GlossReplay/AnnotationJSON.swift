@@ -27,6 +27,12 @@ extension AnnotationState {
         case .reply(let parent):
             o["replyTo"] = .string(parent.hex)
         }
+        if let re = reanchors?.value {
+            o["reanchored"] = .object([
+                "exact": .string(re.exact), "prefix": .string(re.prefix), "suffix": .string(re.suffix),
+                "start": .int(Int64(re.start)), "end": .int(Int64(re.end)),
+            ])
+        }
         let c = body.conflicts
         if !c.isEmpty {
             o["bodyConflicts"] = .array(c.map { .object(["body": .string($0.value), "author": .string($0.stamp.author.hex), "event": .string($0.stamp.id.hex)]) })

@@ -12,6 +12,8 @@ public struct AnnotationState: Sendable {
     public var motivation: Register<String>
     public var deleted: Register<Bool>
     public var tags: TagSet
+    /// Selectors set by hand (`gloss reanchor`); empty until one is.
+    public var reanchors: Register<TextSelector>?
     /// Replies, in the total order.
     public internal(set) var replyStamps: [Stamp] = []
     /// Every effective event that touched it, in the total order (creation first).
@@ -32,7 +34,12 @@ public struct AnnotationState: Sendable {
     public var author: PublicKey { created.author }
     public var isDeleted: Bool { deleted.value }
     public var isReply: Bool { if case .reply = target { true } else { false } }
-    public var selector: TextSelector? { if case .text(let s) = target { s } else { nil } }
+    /// The selector in force: the latest set by hand, else the one it was created with.
+    public var selector: TextSelector? {
+        if let r = reanchors { return r.value }
+        if case .text(let s) = target { return s }
+        return nil
+    }
     public var parent: EventID? { if case .reply(let p) = target { p } else { nil } }
 
     /// The latest stamp among its effective events: when it was last modified.
@@ -63,11 +70,23 @@ public struct AnnotationState: Sendable {
 }
 
 /// An article as replay has built it. The first `article.added` of a text in the total order
-/// gives its title and source.
+/// gives its title and source; revisions by the one who added it change its text.
 public struct ArticleState: Sendable {
     public let id: Hash32
     public let title: String
     public let source: String
-    public let text: String
+    /// The text it was added with (its id is the SHA-256 of this).
+    public let originalText: String
     public let added: Stamp
+    /// The text's versions: the original, then `article.revised` events.
+    public var revisions: Register<String>
+
+    public init(id: Hash32, title: String, source: String, text: String, added: Stamp) {
+        self.id = id; self.title = title; self.source = source; originalText = text; self.added = added
+        revisions = Register(initial: text, stamp: added)
+    }
+
+    /// The current text: the winning revision.
+    public var text: String { revisions.value }
+    public var isRevised: Bool { revisions.winner.stamp.id != added.id }
 }

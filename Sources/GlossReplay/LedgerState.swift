@@ -61,8 +61,14 @@ public struct LedgerState: Sendable {
             let id = a.articleID
             let new = ArticleState(id: id, title: a.title, source: a.source, text: a.text, added: stamp)
             if let old = articles[id] {
-                // The first addition in the total order names the article; later ones change nothing.
-                if stamp < old.added { articles[id] = new }
+                // The first addition in the total order names the article; later ones change
+                // nothing. Its revisions stay whichever addition arrived first.
+                if stamp < old.added {
+                    var earlier = new
+                    earlier.revisions = old.revisions
+                    earlier.revisions.write(a.text, stamp: stamp, pred: [])
+                    articles[id] = earlier
+                }
                 return
             }
             articles[id] = new
@@ -92,6 +98,18 @@ public struct LedgerState: Sendable {
             change(p.annotation, stamp, payload) { $0.deleted.write(true, stamp: stamp, pred: p.pred) }
         case .annotationRestored(let p):
             change(p.annotation, stamp, payload) { $0.deleted.write(false, stamp: stamp, pred: p.pred) }
+        case .articleRevised(let r):
+            guard let article = articles[r.article] else { return wait(for: r.article, stamp, payload) }
+            guard article.added.author == stamp.author else {
+                return reject(stamp, "only the one who added article \(r.article.short()) (\(article.added.author.raw.short())) may revise it")
+            }
+            articles[r.article]?.revisions.write(r.text, stamp: stamp, pred: r.pred)
+        case .annotationReanchored(let r):
+            if let a = annotations[r.annotation], a.isReply { return reject(stamp, "a reply has no passage to re-anchor") }
+            change(r.annotation, stamp, payload) { a in
+                if a.reanchors == nil { a.reanchors = Register(writes: [:], replaced: []) }
+                a.reanchors?.write(r.selector, stamp: stamp, pred: r.pred)
+            }
         case .unknown:
             unknownKinds += 1
         }

@@ -37,14 +37,17 @@ public struct Snapshot: Sendable {
 
 extension ArticleState {
     /// The article without its text (which its id already fixes), as snapshots carry it.
+    /// `revisedText` (SHA-256 of the current text) appears only once a revision took effect.
     public var json: JSON {
-        .object([
+        var o: [String: JSON] = [
             "id": .string(id.hex),
             "title": .string(title),
             "source": .string(source),
             "length": .int(Int64(text.unicodeScalars.count)),
             "addedBy": .string(added.author.hex),
             "added": .int(added.time),
-        ])
+        ]
+        if isRevised { o["revisedText"] = .string(SHA256.hash(Array(text.utf8)).hex) }
+        return .object(o)
     }
 }

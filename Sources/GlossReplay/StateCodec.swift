@@ -4,14 +4,15 @@ import GlossCore
 /// to a peer), versioned by `format`: a checkpoint of another format is ignored and rebuilt.
 /// Maps are written sorted, so one state has one encoding.
 public enum StateCodec {
-    public static let format = 1
+    public static let format = 2
 
     public static func encode(_ s: LedgerState) -> [UInt8] {
         var w = ByteWriter(capacity: 1 << 16)
         w.u64(UInt64(s.applied)); w.u64(UInt64(s.unknownKinds))
         w.u32(UInt32(s.articles.count))
         for a in s.articles.values.sorted(by: { $0.id < $1.id }) {
-            w.raw(a.id.bytes); w.string(a.title); w.string(a.source); w.string(a.text); stamp(a.added, &w)
+            w.raw(a.id.bytes); w.string(a.title); w.string(a.source); w.string(a.originalText); stamp(a.added, &w)
+            register(a.revisions, &w) { v, w in w.string(v) }
         }
         w.u32(UInt32(s.annotations.count))
         for a in s.annotations.values.sorted(by: { $0.id < $1.id }) { annotation(a, &w) }
@@ -33,8 +34,9 @@ public enum StateCodec {
         s.applied = Int(try r.u64("applied")); s.unknownKinds = Int(try r.u64("unknown"))
         for _ in 0..<(try r.u32("articles")) {
             let id = try r.id("article id")
-            let a = ArticleState(id: id, title: try r.string("title", max: .max), source: try r.string("source", max: .max),
+            var a = ArticleState(id: id, title: try r.string("title", max: .max), source: try r.string("source", max: .max),
                                  text: try r.string("text", max: .max), added: try stamp(&r))
+            a.revisions = try register(&r) { (r: inout ByteReader) throws(DecodeError) in try r.string("revision", max: .max) }
             s.articles[id] = a
         }
         for _ in 0..<(try r.u32("annotations")) {
@@ -105,6 +107,12 @@ public enum StateCodec {
         w.u32(UInt32(removed.count))
         for t in removed { w.string(t.tag.text); w.raw(t.event.bytes) }
         stamps(a.replyStamps, &w); stamps(a.history, &w)
+        if let re = a.reanchors {
+            w.u8(1)
+            register(re, &w) { v, w in w.string(v.exact); w.string(v.prefix); w.string(v.suffix); w.u32(v.start); w.u32(v.end) }
+        } else {
+            w.u8(0)
+        }
     }
 
     static func annotation(_ r: inout ByteReader) throws(DecodeError) -> AnnotationState {
@@ -131,8 +139,15 @@ public enum StateCodec {
             let t = TagSet.Tag(try r.string("tag", max: .max))
             tags.removed.insert(TagSet.TagInstance(tag: t, event: try r.id("event")))
         }
-        return AnnotationState(id: id, article: article, target: target, created: created, editors: editors,
-                               body: body, motivation: motivation, deleted: deleted, tags: tags,
-                               replyStamps: try stamps(&r), history: try stamps(&r))
+        var a = AnnotationState(id: id, article: article, target: target, created: created, editors: editors,
+                                body: body, motivation: motivation, deleted: deleted, tags: tags,
+                                replyStamps: try stamps(&r), history: try stamps(&r))
+        if try r.u8("reanchored") == 1 {
+            a.reanchors = try register(&r) { (r: inout ByteReader) throws(DecodeError) in
+                TextSelector(exact: try r.string("exact", max: .max), prefix: try r.string("prefix", max: .max),
+                             suffix: try r.string("suffix", max: .max), start: try r.u32("start"), end: try r.u32("end"))
+            }
+        }
+        return a
     }
 }

@@ -8,6 +8,8 @@ public enum Payload: Sendable, Equatable {
     case annotationDeleted(StateChange)
     case annotationRestored(StateChange)
     case motivationChanged(MotivationChanged)
+    case articleRevised(ArticleRevised)
+    case annotationReanchored(Reanchored)
     case unknown(kind: UInt16, body: [UInt8])
 
     public var kindNumber: UInt16 {
@@ -19,6 +21,8 @@ public enum Payload: Sendable, Equatable {
         case .annotationDeleted: PayloadKind.annotationDeleted.rawValue
         case .annotationRestored: PayloadKind.annotationRestored.rawValue
         case .motivationChanged: PayloadKind.motivationChanged.rawValue
+        case .articleRevised: PayloadKind.articleRevised.rawValue
+        case .annotationReanchored: PayloadKind.annotationReanchored.rawValue
         case .unknown(let k, _): k
         }
     }
@@ -30,7 +34,8 @@ public enum Payload: Sendable, Equatable {
         case .tagsChanged(let p): p.annotation
         case .annotationDeleted(let p), .annotationRestored(let p): p.annotation
         case .motivationChanged(let p): p.annotation
-        case .articleAdded, .annotationCreated, .unknown: nil
+        case .annotationReanchored(let p): p.annotation
+        case .articleAdded, .annotationCreated, .articleRevised, .unknown: nil
         }
     }
 
@@ -46,6 +51,8 @@ public enum Payload: Sendable, Equatable {
         case .tagsChanged(let p): try p.encode(into: &w)
         case .annotationDeleted(let p), .annotationRestored(let p): try p.encode(into: &w)
         case .motivationChanged(let p): try p.encode(into: &w)
+        case .articleRevised(let p): try p.encode(into: &w)
+        case .annotationReanchored(let p): try p.encode(into: &w)
         case .unknown(_, let body): w.raw(body)
         }
         guard w.bytes.count <= EventLimits.maxPayload else {
@@ -69,6 +76,8 @@ public enum Payload: Sendable, Equatable {
         case .annotationDeleted: p = .annotationDeleted(try .decode(&r))
         case .annotationRestored: p = .annotationRestored(try .decode(&r))
         case .motivationChanged: p = .motivationChanged(try .decode(&r))
+        case .articleRevised: p = .articleRevised(try .decode(&r))
+        case .annotationReanchored: p = .annotationReanchored(try .decode(&r))
         case nil: return .unknown(kind: kind, body: Array(bytes.dropFirst(2)))
         }
         guard r.isAtEnd else { throw DecodeError(.trailingBytes, "\(r.remaining) bytes after the \(PayloadKind.name(kind)) payload") }
@@ -241,5 +250,49 @@ public struct StateChange: Sendable, Equatable {
         var s = StateChange(annotation: a, pred: [])
         s.pred = try PayloadFields.readIDs(&r, "pred")
         return s
+    }
+}
+
+/// Article revised: a new version of an article's text (the article keeps the id of its first
+/// text). Replaces the revisions named in `pred`.
+public struct ArticleRevised: Sendable, Equatable {
+    public var article: Hash32
+    public var pred: [EventID]
+    public var text: String
+    public init(article: Hash32, pred: [EventID], text: String) {
+        self.article = article; self.pred = Array(Set(pred)).sorted(); self.text = text
+    }
+    func encode(into w: inout ByteWriter) throws(DecodeError) {
+        guard !text.isEmpty else { throw DecodeError(.invalidField, "a revised text must not be empty") }
+        w.raw(article.bytes); try PayloadFields.writeIDs(pred, &w); w.string(text)
+    }
+    static func decode(_ r: inout ByteReader) throws(DecodeError) -> ArticleRevised {
+        let a = try r.id("article")
+        var e = ArticleRevised(article: a, pred: [], text: "")
+        e.pred = try PayloadFields.readIDs(&r, "pred")
+        e.text = try r.string("text", max: EventLimits.maxText)
+        guard !e.text.isEmpty else { throw DecodeError(.invalidField, "a revised text must not be empty") }
+        return e
+    }
+}
+
+/// Annotation re-anchored by hand: a new selector on the article's current text, replacing the
+/// selectors named in `pred`.
+public struct Reanchored: Sendable, Equatable {
+    public var annotation: EventID
+    public var pred: [EventID]
+    public var selector: TextSelector
+    public init(annotation: EventID, pred: [EventID], selector: TextSelector) {
+        self.annotation = annotation; self.pred = Array(Set(pred)).sorted(); self.selector = selector
+    }
+    func encode(into w: inout ByteWriter) throws(DecodeError) {
+        w.raw(annotation.bytes); try PayloadFields.writeIDs(pred, &w); try selector.encode(into: &w)
+    }
+    static func decode(_ r: inout ByteReader) throws(DecodeError) -> Reanchored {
+        let a = try r.id("annotation")
+        let pred = try PayloadFields.readIDs(&r, "pred")
+        var e = Reanchored(annotation: a, pred: [], selector: try TextSelector.decode(&r))
+        e.pred = pred
+        return e
     }
 }

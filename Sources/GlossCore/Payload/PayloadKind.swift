@@ -7,6 +7,8 @@ public enum PayloadKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
     case annotationDeleted = 5
     case annotationRestored = 6
     case motivationChanged = 7
+    case articleRevised = 8
+    case annotationReanchored = 9
 
     /// The name `gloss log` and the vectors use.
     public var description: String {
@@ -18,6 +20,8 @@ public enum PayloadKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
         case .annotationDeleted: "annotation.deleted"
         case .annotationRestored: "annotation.restored"
         case .motivationChanged: "motivation.changed"
+        case .articleRevised: "article.revised"
+        case .annotationReanchored: "annotation.reanchored"
         }
     }
 

@@ -6,7 +6,7 @@ import GlossStore
 struct ArticleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "article", abstract: "Add, list and print articles.",
-        subcommands: [Add.self, List.self, Show.self])
+        subcommands: [Add.self, List.self, Show.self, ReviseCommand.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(

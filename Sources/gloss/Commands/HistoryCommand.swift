@@ -41,7 +41,8 @@ struct HistoryCommand: ParsableCommand {
             return (t.add.map { "+" + $0 } + t.remove.map { "−" + $0 }).joined(separator: " ")
         case .annotationDeleted: return "deleted"
         case .annotationRestored: return "restored"
-        case .articleAdded, .unknown: return PayloadKind.name(p.kindNumber)
+        case .annotationReanchored(let r): return "re-anchored on \"\(Format.quote(r.selector.exact, max: 50))\" [\(r.selector.start)–\(r.selector.end)]"
+        case .articleAdded, .articleRevised, .unknown: return PayloadKind.name(p.kindNumber)
         }
     }
 }

@@ -1,0 +1,97 @@
+import GlossCore
+
+/// An article ready to render: its paragraphs, each annotation anchored on the current text
+/// (Anchor: position, quote, fuzzy) and numbered in reading order, and the orphans.
+/// Shared by the terminal, HTML and Markdown renderers.
+public struct ArticleLayout: Sendable {
+    /// One highlighted annotation.
+    public struct Note: Sendable {
+        public let number: Int
+        public let annotation: AnnotationState
+        public let range: Range<Int>
+        public let stage: Anchor.Stage
+        /// Live replies, in the total order (a thread flattened, with its depth).
+        public let replies: [(AnnotationState, depth: Int)]
+    }
+    /// A paragraph and its pieces of text, each with the notes covering it.
+    public struct Paragraph: Sendable {
+        public let range: Range<Int>
+        public let segments: [(range: Range<Int>, notes: [Int])]
+        /// Notes that start in this paragraph.
+        public let notes: [Note]
+    }
+
+    public let article: ArticleState
+    public let text: ArticleText
+    public let paragraphs: [Paragraph]
+    public let notes: [Note]
+    /// Annotations whose passage could not be found in the current text.
+    public let orphans: [AnnotationState]
+
+    public init(state: LedgerState, article: ArticleState) {
+        self.article = article
+        let text = ArticleText(article.text)
+        self.text = text
+        var anchored: [(AnnotationState, Range<Int>, Anchor.Stage)] = []
+        var orphans: [AnnotationState] = []
+        for a in state.annotations(of: article.id) where !a.isReply {
+            guard let sel = a.selector else { continue }
+            switch Anchor.locate(sel, in: text) {
+            case .anchored(let r, let stage): anchored.append((a, r, stage))
+            case .orphan: orphans.append(a)
+            }
+        }
+        anchored.sort { $0.1.lowerBound != $1.1.lowerBound ? $0.1.lowerBound < $1.1.lowerBound : $0.0.created < $1.0.created }
+        let notes = anchored.enumerated().map { i, x in
+            Note(number: i + 1, annotation: x.0, range: x.1, stage: x.2, replies: Self.thread(x.0, state))
+        }
+        self.notes = notes
+        self.orphans = orphans
+        paragraphs = Self.paragraphRanges(text).map { p in
+            var cuts: Set<Int> = [p.lowerBound, p.upperBound]
+            for n in notes where n.range.overlaps(p) {
+                cuts.insert(max(p.lowerBound, n.range.lowerBound)); cuts.insert(min(p.upperBound, n.range.upperBound))
+            }
+            let sorted = cuts.sorted()
+            let segments = zip(sorted, sorted.dropFirst()).map { lo, hi in
+                (range: lo..<hi, notes: notes.filter { $0.range.lowerBound <= lo && $0.range.upperBound >= hi }.map(\.number))
+            }
+            return Paragraph(range: p, segments: segments, notes: notes.filter { p.contains($0.range.lowerBound) })
+        }
+    }
+
+    /// Paragraphs: runs of text separated by blank lines, without their trailing newlines.
+    static func paragraphRanges(_ text: ArticleText) -> [Range<Int>] {
+        let t = text.scalars
+        var out: [Range<Int>] = []
+        var start: Int?
+        var i = 0
+        while i < t.count {
+            if t[i] == "\n" {
+                var j = i
+                while j < t.count && t[j] == "\n" { j += 1 }
+                if j - i >= 2 || j == t.count {
+                    if let s = start { out.append(s..<i); start = nil }
+                    i = j
+                    continue
+                }
+            }
+            if start == nil && !t[i].properties.isWhitespace { start = i }
+            i += 1
+        }
+        if let s = start { out.append(s..<t.count) }
+        return out
+    }
+
+    static func thread(_ a: AnnotationState, _ state: LedgerState, depth: Int = 1) -> [(AnnotationState, depth: Int)] {
+        a.replies.compactMap { state.annotations[$0] }.filter { !$0.isDeleted }.flatMap { r in
+            [(r, depth: depth)] + thread(r, state, depth: depth + 1)
+        }
+    }
+
+    /// Superscript digits for note numbers.
+    public static func superscript(_ n: Int) -> String {
+        let digits = Array("⁰¹²³⁴⁵⁶⁷⁸⁹")
+        return String(String(n).compactMap { $0.wholeNumberValue.map { digits[$0] } })
+    }
+}

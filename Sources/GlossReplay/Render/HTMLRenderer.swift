@@ -1,0 +1,128 @@
+import GlossCore
+
+/// `gloss export --format html`: one self-contained page (no network fetches, no scripts):
+/// the article with highlights, each paragraph followed by its notes. Everything that came
+/// from an event is escaped.
+public struct HTMLRenderer: Sendable {
+    public let who: @Sendable (PublicKey) -> String
+    public init(who: @escaping @Sendable (PublicKey) -> String) { self.who = who }
+
+    public static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for c in s.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+
+    public func render(_ layout: ArticleLayout) -> String {
+        let e = Self.escape
+        var body = "<header><h1>\(e(layout.article.title))</h1><p class=\"meta\">\(layout.notes.count) highlight\(layout.notes.count == 1 ? "" : "s") · article <code>\(layout.article.id.short())</code>\(layout.article.isRevised ? " · revised text" : "")</p></header>\n"
+        for p in layout.paragraphs {
+            body += "<section class=\"para\"><p>"
+            for seg in p.segments {
+                let text = e(layout.text.slice(seg.range)).replacingNewlines()
+                if seg.notes.isEmpty { body += text } else {
+                    let depth = min(seg.notes.count, 3)
+                    body += "<mark class=\"d\(depth)\" data-notes=\"\(seg.notes.map(String.init).joined(separator: " "))\" title=\"note \(seg.notes.map(String.init).joined(separator: ", "))\">\(text)</mark>"
+                }
+                for n in layout.notes where n.range.upperBound == seg.range.upperBound && seg.notes.contains(n.number) {
+                    body += "<sup><a href=\"#n\(n.number)\" id=\"r\(n.number)\">\(n.number)</a></sup>"
+                }
+            }
+            body += "</p>"
+            if !p.notes.isEmpty {
+                body += "<aside><ol>"
+                for n in p.notes { body += note(n) }
+                body += "</ol></aside>"
+            }
+            body += "</section>\n"
+        }
+        if !layout.orphans.isEmpty {
+            body += "<section class=\"orphans\"><h2>\(layout.orphans.count) orphaned annotation\(layout.orphans.count == 1 ? "" : "s")</h2><ul>"
+            for a in layout.orphans {
+                body += "<li><q>\(e(a.selector?.exact ?? ""))</q> \(e(a.body.value)) <span class=\"who\">— \(e(who(a.author)))</span></li>"
+            }
+            body += "</ul></section>\n"
+        }
+        return """
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(e(layout.article.title)) — Gloss</title>
+            <style>
+            body { font: 17px/1.6 Georgia, serif; color: #222; background: #fdfcf8; margin: 0 auto; max-width: 42em; padding: 1em; }
+            h1 { font-size: 1.5em; line-height: 1.25; } .meta { color: #777; font: 13px sans-serif; }
+            mark { background: #fff1a8; padding: 0 .05em; } mark.d2 { background: #ffd27a; } mark.d3 { background: #ffb35c; }
+            sup a { color: #b35900; text-decoration: none; font: bold 11px sans-serif; }
+            aside { font: 14px/1.45 sans-serif; border-left: 3px solid #e6c200; margin: .2em 0 1.4em; padding: .2em .8em; background: #fffbe6; }
+            aside ol { margin: 0; padding-left: 1.4em; } aside li { margin: .3em 0; }
+            .who, .tags { color: #777; } .tags { font-size: 12px; } .conflict { color: #b00; }
+            .reply { margin: .2em 0 .2em 1em; color: #444; } .orphans { color: #666; }
+            @media (min-width: 70em) { body { max-width: 60em; } section.para { display: grid; grid-template-columns: 40em 1fr; gap: 1.5em; } aside { margin: 0; align-self: start; } }
+            </style></head>
+            <body>
+            \(body)</body></html>
+
+            """
+    }
+
+    func note(_ n: ArticleLayout.Note) -> String {
+        let e = Self.escape
+        let a = n.annotation
+        var s = "<li value=\"\(n.number)\" id=\"n\(n.number)\"><a href=\"#r\(n.number)\">↑</a> "
+        s += a.body.value.isEmpty ? "<em>\(e(a.motivation.value))</em>" : e(a.body.value)
+        if !a.tags.tags.isEmpty { s += " <span class=\"tags\">" + a.tags.tags.map { "#" + e($0) }.joined(separator: " ") + "</span>" }
+        s += " <span class=\"who\">— \(e(who(a.author)))</span>"
+        if !a.body.conflicts.isEmpty {
+            s += "<div class=\"conflict\">\(a.body.live.count) concurrent versions: " + a.body.live.map { "“\(e($0.value))” (\(e(who($0.stamp.author))))" }.joined(separator: " · ") + "</div>"
+        }
+        for (r, depth) in n.replies {
+            s += "<div class=\"reply\" style=\"margin-left:\(depth)em\">↳ \(e(r.body.value)) <span class=\"who\">— \(e(who(r.author)))</span></div>"
+        }
+        return s + "</li>"
+    }
+}
+
+/// `gloss export --format markdown`: each quote as a blockquote with its notes, for notes apps.
+public struct MarkdownRenderer: Sendable {
+    public let who: @Sendable (PublicKey) -> String
+    public init(who: @escaping @Sendable (PublicKey) -> String) { self.who = who }
+
+    public func render(_ layout: ArticleLayout) -> String {
+        var out = "# \(layout.article.title)\n\n"
+        for n in layout.notes {
+            let quote = layout.text.slice(n.range).split(separator: "\n", omittingEmptySubsequences: false).map { "> " + $0 }.joined(separator: "\n")
+            out += quote + "\n\n"
+            let a = n.annotation
+            var line = "**\(n.number).** " + (a.body.value.isEmpty ? "_\(a.motivation.value)_" : a.body.value)
+            line += " — \(who(a.author))"
+            if !a.tags.tags.isEmpty { line += " · " + a.tags.tags.map { "#" + $0 }.joined(separator: " ") }
+            if !a.body.conflicts.isEmpty { line += " · ⚠ \(a.body.live.count) concurrent versions" }
+            out += line + "\n"
+            for (r, depth) in n.replies {
+                out += String(repeating: "  ", count: depth - 1) + "- ↳ \(r.body.value) — \(who(r.author))\n"
+            }
+            out += "\n"
+        }
+        if !layout.orphans.isEmpty {
+            out += "## Orphaned annotations\n\n"
+            for a in layout.orphans { out += "- was “\(a.selector?.exact ?? "")”: \(a.body.value)\n" }
+        }
+        return out
+    }
+}
+
+extension String {
+    func replacingNewlines() -> String {
+        split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "<br>")
+    }
+}

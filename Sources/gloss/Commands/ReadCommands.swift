@@ -1,0 +1,104 @@
+import ArgumentParser
+import GlossCore
+import GlossLedger
+import GlossReplay
+import GlossStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct ReadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "read", abstract: "Read an article in the terminal, highlights marked and notes below each paragraph.",
+        discussion: "Colour on a terminal; plain [brackets]ⁿ when piped or with --no-color. Annotations whose passage is gone from a revised text are listed as orphans at the end.")
+    @OptionGroup var options: LedgerOptions
+    @Argument(help: "The article (a unique id prefix).") var article: String
+    @Flag(help: "Plain text marks instead of colour.") var noColor = false
+    @Option(help: "Wrap at this many columns (default: the terminal's width, else 80).") var width: Int?
+
+    func run() throws {
+        let ctx = try Context(options)
+        let layout = ArticleLayout(state: ctx.state, article: try ctx.article(article))
+        let color = !noColor && isatty(1) == 1 && Environment.get("NO_COLOR") == nil
+        let names = ctx.names, me = ctx.me
+        let renderer = TerminalRenderer(width: width ?? Self.terminalWidth(), color: color) { Format.author($0, me: me, names: names) }
+        print(renderer.render(layout), terminator: "")
+    }
+
+    static func terminalWidth() -> Int {
+        var w = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &w) == 0, w.ws_col > 0 { return Int(w.ws_col) }
+        return Int(Environment.get("COLUMNS") ?? "") ?? 80
+    }
+}
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Write an article with its annotations as one HTML page or as Markdown.",
+        discussion: "HTML: one self-contained page (no network fetches, no scripts), readable on a phone and a desktop. Markdown: each quote as a blockquote with its notes.")
+    enum OutputFormat: String, ExpressibleByArgument { case html, markdown }
+    @OptionGroup var options: LedgerOptions
+    @Argument(help: "The article (a unique id prefix).") var article: String
+    @Option(help: "html or markdown.") var format: OutputFormat = .html
+    @Option(help: "Write to FILE instead of standard output.") var out: String?
+
+    func run() throws {
+        let ctx = try Context(options)
+        let layout = ArticleLayout(state: ctx.state, article: try ctx.article(article))
+        let names = ctx.names, me = ctx.me
+        let who: @Sendable (PublicKey) -> String = { Format.author($0, me: me, names: names) }
+        let text = format == .html ? HTMLRenderer(who: who).render(layout) : MarkdownRenderer(who: who).render(layout)
+        if let out {
+            try reporting { try FileSystem.replace(out, Array(text.utf8)) }
+            print("Wrote \(out)")
+        } else {
+            print(text, terminator: "")
+        }
+    }
+}
+
+struct ReviseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revise", abstract: "Record a new version of an article's text; annotations re-anchor onto it.",
+        discussion: "Re-anchoring happens in stages: the stored position if the quote is still there; else the quote, best context first, then nearest; else an approximate match that must score at least 0.75 and beat the runner-up by 0.1. Anything else is an orphan, listed by `gloss read`.")
+    @OptionGroup var options: LedgerOptions
+    @Argument(help: "The article (a unique id prefix).") var article: String
+    @Argument(help: "The new text: a UTF-8 file.") var file: String
+
+    func run() throws {
+        let ctx = try Context(options)
+        let a = try ctx.article(article)
+        guard a.added.author == ctx.me else { throw CLIError("only the one who added this article (\(ctx.who(a.added.author))) may revise it") }
+        let bytes = try reporting { try FileSystem.read(file) }
+        guard !bytes.isEmpty else { throw CLIError("\(file) is empty: a revised article needs some text") }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw CLIError("\(file) is not UTF-8 text") }
+        guard text != a.text else { print("Nothing to change: that is already the article's text."); return }
+        try ctx.append([.articleRevised(ArticleRevised(article: a.id, pred: a.revisions.heads, text: text))])
+        let after = try reporting { try StateLoader.load(ctx.ledger.log) }.state
+        guard let revised = after.articles[a.id] else { return }
+        let layout = ArticleLayout(state: after, article: revised)
+        print("Revised \(a.id.short()): \(layout.notes.count) annotation\(layout.notes.count == 1 ? "" : "s") anchored, \(layout.orphans.count) orphaned")
+        for o in layout.orphans { print("  orphan \(o.id.short()): \"\(Format.quote(o.selector?.exact ?? ""))\"") }
+    }
+}
+
+struct ReanchorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reanchor", abstract: "Re-attach an annotation to a passage of the article's current text.")
+    @OptionGroup var options: LedgerOptions
+    @Argument(help: "The annotation (a unique id prefix).") var annotation: String
+    @Option(help: "The passage, as written in the current text.") var quote: String
+    @Option(help: "Text just before it.") var prefix: String?
+    @Option(help: "Text just after it.") var suffix: String?
+    @Option(help: "Which occurrence (1 = first).") var occurrence: Int?
+
+    func run() throws {
+        let ctx = try Context(options)
+        let a = try ctx.annotation(annotation)
+        try ctx.requireMayChange(a)
+        guard !a.isReply, let article = ctx.state.articles[a.article] else { throw CLIError("\(a.id.short()) is a reply: it has no passage to re-anchor") }
+        let sel = try reporting { try QuoteMatcher(text: ArticleText(article.text)).select(quote: quote, prefix: prefix, suffix: suffix, occurrence: occurrence) }
+        try ctx.append([.annotationReanchored(Reanchored(annotation: a.id, pred: a.reanchors?.heads ?? [], selector: sel))])
+        print("Re-anchored \(a.id.short()) on [\(sel.start)–\(sel.end)] \"\(Format.quote(sel.exact))\"")
+    }
+}
