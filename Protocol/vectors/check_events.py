@@ -36,6 +36,7 @@ MAX_MOTIVATION, MAX_TAG, MAX_TAGS, MAX_EDITORS, MAX_PRED = 64, 128, 64, 16, 64
 KIND_NAMES = {
     1: "article.added", 2: "annotation.created", 3: "body.edited", 4: "tags.changed",
     5: "annotation.deleted", 6: "annotation.restored", 7: "motivation.changed",
+    8: "article.revised", 9: "annotation.reanchored",
 }
 KIND_NUMBERS = {v: k for k, v in KIND_NAMES.items()}
 
@@ -204,6 +205,19 @@ def read_motivation(r):
     return m
 
 
+def read_selector(r):
+    """EVENTS.md §7.4: the five fields, then the rules (shared by kinds 2 and 9)."""
+    exact = r.string("exact", MAX_QUOTE)
+    prefix = r.string("prefix", MAX_CONTEXT)
+    suffix = r.string("suffix", MAX_CONTEXT)
+    start, end = r.u32("start"), r.u32("end")
+    if exact == "":
+        raise Refused("invalid-field", "empty exact")
+    if not (end > start and end - start == len(exact)):  # len(str) counts code points
+        raise Refused("invalid-field", "end - start is not the code-point length of exact")
+    return dict(exact=exact, prefix=prefix, suffix=suffix, start=start, end=end)
+
+
 def canonically_equal(a, b):
     """Tags are the same only when their UTF-8 bytes are (EVENTS.md §7.6)."""
     return a.encode("utf-8") == b.encode("utf-8")
@@ -227,15 +241,7 @@ def decode_payload(data):
         target = r.u8("target kind")
         if target == 0:
             p["target"] = "text"
-            exact = r.string("exact", MAX_QUOTE)
-            prefix = r.string("prefix", MAX_CONTEXT)
-            suffix = r.string("suffix", MAX_CONTEXT)
-            start, end = r.u32("start"), r.u32("end")
-            if exact == "":
-                raise Refused("invalid-field", "empty exact")
-            if not (end > start and end - start == len(exact)):  # len(str) counts code points
-                raise Refused("invalid-field", "end - start is not the code-point length of exact")
-            p.update(exact=exact, prefix=prefix, suffix=suffix, start=start, end=end)
+            p.update(read_selector(r))
         elif target == 1:
             p["target"] = "reply"
             p["replyTo"] = r.id("reply target").hex()
@@ -256,6 +262,16 @@ def decode_payload(data):
             raise Refused("invalid-field", "a tag both added and removed")
         if not p["remove"] and p["pred"]:
             raise Refused("invalid-field", "pred without removals")
+    elif kind == 8:
+        p["article"] = r.id("article").hex()
+        p["pred"] = [x.hex() for x in read_ids(r, "pred", MAX_PRED)]
+        p["text"] = r.string("text", MAX_TEXT)
+        if p["text"] == "":
+            raise Refused("invalid-field", "empty revised text")
+    elif kind == 9:
+        p["annotation"] = r.id("annotation").hex()
+        p["pred"] = [x.hex() for x in read_ids(r, "pred", MAX_PRED)]
+        p.update(read_selector(r))
     else:  # 3, 5, 6, 7
         p["annotation"] = r.id("annotation").hex()
         p["pred"] = [x.hex() for x in read_ids(r, "pred", MAX_PRED)]
@@ -289,6 +305,10 @@ def w_ids(ids_hex):
     return w_u8(len(ids_hex)) + b"".join(bytes.fromhex(x) for x in ids_hex)
 
 
+def w_selector(p):
+    return w_str(p["exact"]) + w_str(p["prefix"]) + w_str(p["suffix"]) + w_u32(p["start"]) + w_u32(p["end"])
+
+
 def encode_payload(p):
     kind = p["kind"]
     if kind.startswith("kind."):
@@ -300,13 +320,16 @@ def encode_payload(p):
     elif k == 2:
         out += bytes.fromhex(p["article"])
         if p["target"] == "text":
-            out += w_u8(0) + w_str(p["exact"]) + w_str(p["prefix"]) + w_str(p["suffix"])
-            out += w_u32(p["start"]) + w_u32(p["end"])
+            out += w_u8(0) + w_selector(p)
         else:
             out += w_u8(1) + bytes.fromhex(p["replyTo"])
         out += w_str(p["motivation"]) + w_str(p["body"]) + w_tags(p["tags"]) + w_ids(p["editors"])
     elif k == 4:
         out += bytes.fromhex(p["annotation"]) + w_tags(p["add"]) + w_tags(p["remove"]) + w_ids(p["pred"])
+    elif k == 8:
+        out += bytes.fromhex(p["article"]) + w_ids(p["pred"]) + w_str(p["text"])
+    elif k == 9:
+        out += bytes.fromhex(p["annotation"]) + w_ids(p["pred"]) + w_selector(p)
     else:
         out += bytes.fromhex(p["annotation"]) + w_ids(p["pred"])
         if k == 3:

@@ -78,15 +78,14 @@ public struct ArticleState: Sendable {
     /// The text it was added with (its id is the SHA-256 of this).
     public let originalText: String
     public let added: Stamp
-    /// The text's versions: the original, then `article.revised` events.
-    public var revisions: Register<String>
+    /// The `article.revised` versions of its text; nil until the first.
+    public var revisions: Register<String>?
 
     public init(id: Hash32, title: String, source: String, text: String, added: Stamp) {
         self.id = id; self.title = title; self.source = source; originalText = text; self.added = added
-        revisions = Register(initial: text, stamp: added)
     }
 
-    /// The current text: the winning revision.
-    public var text: String { revisions.value }
-    public var isRevised: Bool { revisions.winner.stamp.id != added.id }
+    /// The current text: the winning revision, else the text it was added with.
+    public var text: String { revisions?.value ?? originalText }
+    public var isRevised: Bool { revisions != nil }
 }

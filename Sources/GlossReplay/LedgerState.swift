@@ -66,7 +66,6 @@ public struct LedgerState: Sendable {
                 if stamp < old.added {
                     var earlier = new
                     earlier.revisions = old.revisions
-                    earlier.revisions.write(a.text, stamp: stamp, pred: [])
                     articles[id] = earlier
                 }
                 return
@@ -103,7 +102,8 @@ public struct LedgerState: Sendable {
             guard article.added.author == stamp.author else {
                 return reject(stamp, "only the one who added article \(r.article.short()) (\(article.added.author.raw.short())) may revise it")
             }
-            articles[r.article]?.revisions.write(r.text, stamp: stamp, pred: r.pred)
+            if articles[r.article]?.revisions == nil { articles[r.article]?.revisions = Register(writes: [:], replaced: []) }
+            articles[r.article]?.revisions?.write(r.text, stamp: stamp, pred: r.pred)
         case .annotationReanchored(let r):
             if let a = annotations[r.annotation], a.isReply { return reject(stamp, "a reply has no passage to re-anchor") }
             change(r.annotation, stamp, payload) { a in

@@ -12,7 +12,7 @@ public enum StateCodec {
         w.u32(UInt32(s.articles.count))
         for a in s.articles.values.sorted(by: { $0.id < $1.id }) {
             w.raw(a.id.bytes); w.string(a.title); w.string(a.source); w.string(a.originalText); stamp(a.added, &w)
-            register(a.revisions, &w) { v, w in w.string(v) }
+            if let rev = a.revisions { w.u8(1); register(rev, &w) { v, w in w.string(v) } } else { w.u8(0) }
         }
         w.u32(UInt32(s.annotations.count))
         for a in s.annotations.values.sorted(by: { $0.id < $1.id }) { annotation(a, &w) }
@@ -36,7 +36,9 @@ public enum StateCodec {
             let id = try r.id("article id")
             var a = ArticleState(id: id, title: try r.string("title", max: .max), source: try r.string("source", max: .max),
                                  text: try r.string("text", max: .max), added: try stamp(&r))
-            a.revisions = try register(&r) { (r: inout ByteReader) throws(DecodeError) in try r.string("revision", max: .max) }
+            if try r.u8("revised") == 1 {
+                a.revisions = try register(&r) { (r: inout ByteReader) throws(DecodeError) in try r.string("revision", max: .max) }
+            }
             s.articles[id] = a
         }
         for _ in 0..<(try r.u32("annotations")) {

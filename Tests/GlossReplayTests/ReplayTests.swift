@@ -108,6 +108,23 @@ struct Builder {
         #expect(s.articles.count == 1)
     }
 
+    @Test func twoPeopleAddingOneTextInAnyOrderAgree() throws {
+        var b = Builder()
+        let a1 = try b.add(alice, .articleAdded(article))
+        let a2 = try b.add(bob, .articleAdded(ArticleAdded(title: "other title", source: "elsewhere", text: Self.text)))
+        let x = Snapshot(events: [a1, a2]), y = Snapshot(events: [a2, a1])
+        #expect(x.hash == y.hash)
+        let s = LedgerState.replay([a2, a1])
+        #expect(s.articles[article.articleID]?.isRevised == false)
+        #expect(s.articles[article.articleID]?.added.id == min(Stamp(a1), Stamp(a2)).id, "the first addition names it")
+        // A revision, then the same checks in both orders.
+        let namer = Stamp(a1) < Stamp(a2) ? alice : bob
+        try b.add(namer, .articleRevised(ArticleRevised(article: article.articleID, pred: [], text: "New text.")), seen: [a1, a2])
+        let forward = Snapshot(events: b.events), backward = Snapshot(events: b.events.reversed())
+        #expect(forward.hash == backward.hash)
+        #expect(LedgerState.replay(b.events).articles[article.articleID]?.text == "New text.")
+    }
+
     @Test func repeatedEventsChangeNothing() throws {
         var b = Builder()
         let art = try b.add(alice, .articleAdded(article))

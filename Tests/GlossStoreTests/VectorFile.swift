@@ -63,6 +63,10 @@ struct PayloadFields: Codable, Equatable {
         case .motivationChanged(let e): annotation = e.annotation.hex; pred = e.pred.map(\.hex); motivation = e.motivation
         case .tagsChanged(let t): annotation = t.annotation.hex; add = t.add; remove = t.remove; pred = t.pred.map(\.hex)
         case .annotationDeleted(let s), .annotationRestored(let s): annotation = s.annotation.hex; pred = s.pred.map(\.hex)
+        case .articleRevised(let r): article = r.article.hex; pred = r.pred.map(\.hex); text = r.text
+        case .annotationReanchored(let r):
+            annotation = r.annotation.hex; pred = r.pred.map(\.hex)
+            exact = r.selector.exact; prefix = r.selector.prefix; suffix = r.selector.suffix; start = r.selector.start; end = r.selector.end
         case .unknown(_, let body): bodyHex = Hex.encode(body)
         }
     }
@@ -86,6 +90,10 @@ struct PayloadFields: Codable, Equatable {
         case "tags.changed": return .tagsChanged(TagsChanged(annotation: try h(annotation, "annotation"), add: add ?? [], remove: remove ?? [], pred: try ids(pred)))
         case "annotation.deleted": return .annotationDeleted(StateChange(annotation: try h(annotation, "annotation"), pred: try ids(pred)))
         case "annotation.restored": return .annotationRestored(StateChange(annotation: try h(annotation, "annotation"), pred: try ids(pred)))
+        case "article.revised": return .articleRevised(ArticleRevised(article: try h(article, "article"), pred: try ids(pred), text: text ?? ""))
+        case "annotation.reanchored":
+            return .annotationReanchored(Reanchored(annotation: try h(annotation, "annotation"), pred: try ids(pred),
+                                                    selector: TextSelector(exact: exact ?? "", prefix: prefix ?? "", suffix: suffix ?? "", start: start ?? 0, end: end ?? 0)))
         default:
             guard kind.hasPrefix("kind."), let n = UInt16(kind.dropFirst(5)), let body = Hex.decode(bodyHex ?? "") else { throw Missing(field: "kind") }
             return .unknown(kind: n, body: body)

@@ -50,10 +50,16 @@ enum VectorGenerator {
                          .motivationChanged(MotivationChanged(annotation: e2.id, pred: [e2.id], motivation: "questioning")))
         let e8 = try add("annotation.deleted", alice, aliceSeed, seq: 6, prev: e7, deps: [],
                          .annotationDeleted(StateChange(annotation: e2.id, pred: [e2.id])))
-        _ = try add("annotation.restored", alice, aliceSeed, seq: 7, prev: e8, deps: [],
+        let e9 = try add("annotation.restored", alice, aliceSeed, seq: 7, prev: e8, deps: [],
                     .annotationRestored(StateChange(annotation: e2.id, pred: [e8.id])))
-        _ = try add("unknown kind (stored, relayed, skipped by replay)", bob, bobSeed, seq: 3, prev: e4, deps: [e8],
-                    .unknown(kind: 0x7f01, body: Array("from a newer version".utf8)))
+        let e10 = try add("unknown kind (stored, relayed, skipped by replay)", bob, bobSeed, seq: 3, prev: e4, deps: [e8],
+                          .unknown(kind: 0x7f01, body: Array("from a newer version".utf8)))
+        let revised = "Vladimir Putin really does want it \u{2014} \u{201C}Dozens, perhaps more,\u{201D} of them.\u{00A0}Putin ordered it.\n"
+        let e11 = try add("article.revised", alice, aliceSeed, seq: 8, prev: e9, deps: [e10],
+                          .articleRevised(ArticleRevised(article: article.articleID, pred: [e1.id], text: revised)))
+        let moved = try QuoteMatcher(text: ArticleText(revised)).select(quote: "perhaps more")
+        _ = try add("annotation.reanchored", alice, aliceSeed, seq: 9, prev: e11, deps: [],
+                    .annotationReanchored(Reanchored(annotation: e2.id, pred: [], selector: moved)))
 
         // Invalid vectors.
         var invalid: [InvalidVector] = []

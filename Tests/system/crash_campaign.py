@@ -265,6 +265,13 @@ def campaign_sync(res, work, rng, kills, n_events):
             p.kill()
             p.wait(10)
             text = read_out(out)
+            # The server notices the dead client and ends (and logs) that session.
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and len(w.server.session_lines()) <= lines0:
+                time.sleep(0.02)
+            ended = w.server.session_lines()[lines0:]
+            if not ended:
+                problems.append("the server did not end the session of the killed client within 15 s")
         else:
             w.server.kill()
             try:

@@ -13,7 +13,7 @@ public struct TerminalRenderer: Sendable {
     }
 
     public func render(_ layout: ArticleLayout) -> String {
-        var out = bold(layout.article.title) + "\n"
+        var out = bold(wrap(layout.article.title, indent: "")) + "\n"
         out += dim("\(layout.article.id.short())  \(layout.notes.count) highlight\(layout.notes.count == 1 ? "" : "s")"
                    + (layout.article.isRevised ? "  (revised text)" : "")) + "\n\n"
         for p in layout.paragraphs {

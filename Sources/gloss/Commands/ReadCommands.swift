@@ -73,7 +73,7 @@ struct ReviseCommand: ParsableCommand {
         guard !bytes.isEmpty else { throw CLIError("\(file) is empty: a revised article needs some text") }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw CLIError("\(file) is not UTF-8 text") }
         guard text != a.text else { print("Nothing to change: that is already the article's text."); return }
-        try ctx.append([.articleRevised(ArticleRevised(article: a.id, pred: a.revisions.heads, text: text))])
+        try ctx.append([.articleRevised(ArticleRevised(article: a.id, pred: a.revisions?.heads ?? [], text: text))])
         let after = try reporting { try StateLoader.load(ctx.ledger.log) }.state
         guard let revised = after.articles[a.id] else { return }
         let layout = ArticleLayout(state: after, article: revised)
