@@ -24,7 +24,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_events import Refused, decode_event, decode_payload  # noqa: E402  (EVENTS.md decoder)
 
 FORMAT = "gloss-snapshot-v1"
-CHANGE_KINDS = ("body.edited", "tags.changed", "annotation.deleted", "annotation.restored", "motivation.changed")
+CHANGE_KINDS = ("body.edited", "tags.changed", "annotation.deleted", "annotation.restored", "motivation.changed",
+                "annotation.reanchored")
+SELECTOR_FIELDS = ("exact", "prefix", "suffix", "start", "end")
 
 
 # --- Events (EVENTS.md) and the total order (MERGE.md §2) -------------------------------------
@@ -94,8 +96,16 @@ def article_id(e):
     return hashlib.sha256(e.p["text"].encode("utf-8")).digest()
 
 
+def authorized(e, a):
+    """MERGE.md §4: a change by the annotation's author or one of its editors; a reanchor never
+    of a reply."""
+    if e.kind == "annotation.reanchored" and a.p["target"] == "reply":
+        return False
+    return e.author == a.author or e.author.hex() in a.p["editors"]
+
+
 def replay_set(events):
-    """Returns (articles, creations, changes, replies): the effective facts of the set."""
+    """Returns (articles, creations, changes, replies, revisions): the effective facts of the set."""
     events = {e.id: e for e in events}.values()  # a set: one event per id
     articles = {}
     for e in events:
@@ -126,15 +136,20 @@ def replay_set(events):
     for e in events:
         if e.kind in CHANGE_KINDS:
             a = effective.get(bx(e.p["annotation"]))
-            if a is not None and (e.author == a.author or e.author.hex() in a.p["editors"]):
+            if a is not None and authorized(e, a):
                 changes[a.id].append(e)
     replies = {a: [c for c in children.get(a, []) if c.id in effective] for a in effective}
-    return articles, effective, changes, replies
+    # §3.1: the revisions of an article of the set by its owner (the author of its first addition).
+    revisions = {aid: [e for e in events if e.kind == "article.revised" and bx(e.p["article"]) == aid
+                       and e.author == added.author]
+                 for aid, added in articles.items()}
+    return articles, effective, changes, replies, revisions
 
 
 # --- Replay, incremental with waiting (MERGE.md §8–§9): any arrival order ---------------------------
 def replay_incremental(order):
     articles, effective, changes, replies, waiting = {}, {}, {}, {}, {}
+    revised = {}  # article id -> every revision of it seen, whoever wrote it (§9: the owner may change)
 
     def wait(target, e):
         waiting.setdefault(target, []).append(e)
@@ -171,8 +186,13 @@ def replay_incremental(order):
             a = effective.get(bx(e.p["annotation"]))
             if a is None:
                 return wait(bx(e.p["annotation"]), e)
-            if e.author == a.author or e.author.hex() in a.p["editors"]:
+            if authorized(e, a):
                 changes[a.id].append(e)
+        elif e.kind == "article.revised":
+            aid = bx(e.p["article"])
+            if aid not in articles:
+                return wait(aid, e)
+            revised.setdefault(aid, []).append(e)
         # unknown kinds and undecodable payloads: skipped
 
     seen = set()
@@ -180,13 +200,18 @@ def replay_incremental(order):
         if e.id not in seen:  # each event applied once
             seen.add(e.id)
             apply(e)
-    return articles, effective, changes, replies
+    # Which revisions write the text is decided against the owner of the whole set (§3.1).
+    revisions = {aid: [e for e in revised.get(aid, []) if e.author == added.author] for aid, added in articles.items()}
+    return articles, effective, changes, replies, revisions
 
 
 # --- Registers, tag set, annotation state (MERGE.md §5–§7, §11.4) -------------------------------------
 def register(creation, initial, writes):
-    """writes: [(event, value)]. Returns (winner value, conflicts [(event, value)])."""
-    versions = [(creation, initial)] + writes
+    """writes: [(event, value)]. Returns (winner value, conflicts [(event, value)]). With
+    creation None, a register without an initial write (§5): None when it has no write."""
+    versions = ([(creation, initial)] if creation is not None else []) + writes
+    if not versions:
+        return None, []
     replaced = set()
     for e, _ in writes:
         replaced.update(bx(x) for x in e.p["pred"])
@@ -212,6 +237,7 @@ def annotation_json(c, changes, replies):
     deleted, _ = register(c, False, [(e, e.kind == "annotation.deleted")
                                      for e in changes if e.kind in ("annotation.deleted", "annotation.restored")])
     tags = tag_set(c, by("tags.changed"))
+    reanchored, _ = register(None, None, [(e, {k: e.p[k] for k in SELECTOR_FIELDS}) for e in by("annotation.reanchored")])
     last = max([c] + changes, key=lambda e: e.stamp)
     o = {
         "id": c.id.hex(), "article": c.p["article"], "author": c.author.hex(),
@@ -221,7 +247,9 @@ def annotation_json(c, changes, replies):
         "editors": list(c.p["editors"]),
     }
     if c.p["target"] == "text":
-        o["selector"] = {k: c.p[k] for k in ("exact", "prefix", "suffix", "start", "end")}
+        o["selector"] = {k: c.p[k] for k in SELECTOR_FIELDS}
+        if reanchored is not None:
+            o["reanchored"] = reanchored
     else:
         o["replyTo"] = c.p["replyTo"]
     if body_conf:
@@ -232,14 +260,19 @@ def annotation_json(c, changes, replies):
 
 
 def snapshot(facts, selected, article=None):
-    articles, effective, changes, replies = facts
+    articles, effective, changes, replies, revisions = facts
     arts = []
     for aid in sorted(articles):
         if article is None or aid == article:
             e = articles[aid]
-            arts.append({"id": aid.hex(), "title": e.p["title"], "source": e.p["source"],
-                         "length": len(e.p["text"]),  # Python str length = code points
-                         "addedBy": e.author.hex(), "added": e.time})
+            # §3.1: the text register has no initial write; the original text when it has none.
+            text, _ = register(None, None, [(r, r.p["text"]) for r in revisions[aid]])
+            o = {"id": aid.hex(), "title": e.p["title"], "source": e.p["source"],
+                 "length": len(text if text is not None else e.p["text"]),  # Python str length = code points
+                 "addedBy": e.author.hex(), "added": e.time}
+            if text is not None:
+                o["revisedText"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            arts.append(o)
     anns = [annotation_json(c, changes[c.id], replies[c.id])[0]
             for c in sorted(effective.values(), key=lambda e: e.stamp)
             if article is None or bx(c.p["article"]) == article]

@@ -136,38 +136,48 @@ def campaign_import(res, work, rng, kills, n_events):
 
 # --- Campaign B: large sync ----------------------------------------------------------------------
 class SyncWorld:
+    """A pristine server ledger of E events (the client's key allowed), copied anew for each
+    round, and a client template (the allowed key, the server's key allowed); each round's client
+    is a copy of the template holding E/4 new events of a new author, so both directions move a
+    lot and a kill of either side lands in the middle of its writes."""
+
     def __init__(self, work, rng, n_events):
         self.work, self.rng, self.n = work, rng, n_events
-        self.S = os.path.join(work, "server")
-        st.init(self.S)
+        self.pristine = os.path.join(work, "server-pristine")
+        self.server_key = st.init(self.pristine)
         fac = st.EventFactory([f"server-author-{i}" for i in range(4)], rng_seed=rng.random())
         b = st.write_bundle(os.path.join(work, "server.bundle"), fac.events(n_events))
-        st.must(st.gloss("--ledger", self.S, "bundle", "import", b, timeout=300), "server import")
+        st.must(st.gloss("--ledger", self.pristine, "bundle", "import", b, timeout=300), "server import")
         os.remove(b)
         self.template = os.path.join(work, "client-template")
         self.client_key = st.init(self.template)
+        st.allow(self.pristine, self.client_key)
+        st.allow(self.template, self.server_key)
+        self.S = os.path.join(work, "server")
         self.server = None
-        self.server_key = None
         self.round = 0
-        self.upload = max(100, n_events // 20)  # each round's client brings this many new events
+        self.upload = max(100, n_events // 4)
+
+    def fresh_server(self):
+        """Stops the server, lays the pristine ledger anew and serves it."""
+        if self.server is not None:
+            self.server.stop()
+        st.shutil.rmtree(self.S, ignore_errors=True)
+        st.copy_ledger(self.pristine, self.S)
+        self.start_server()
 
     def start_server(self):
         self.server = st.Server(self.S, self.work, ["--idle-timeout", "10"])
-        if self.server_key is None:
-            self.server_key = self.server.key
-            st.allow(self.S, self.client_key)
-            st.allow(self.template, self.server_key)
-        elif self.server.key != self.server_key:
+        if self.server.key != self.server_key:
             raise RuntimeError("the server's key changed")
 
     def fresh_client(self):
-        """A new client ledger (the allowed key) holding `upload` new events of a new author."""
         self.round += 1
         c = os.path.join(self.work, f"client-{self.round}")
         st.copy_ledger(self.template, c)
-        fac = st.EventFactory([f"client-{self.round}-author"], rng_seed=self.rng.random())
+        fac = st.EventFactory([f"client-{self.round}-author-{i}" for i in range(2)], rng_seed=self.rng.random())
         b = st.write_bundle(os.path.join(self.work, f"client-{self.round}.bundle"), fac.events(self.upload))
-        st.must(st.gloss("--ledger", c, "bundle", "import", b), "client import")
+        st.must(st.gloss("--ledger", c, "bundle", "import", b, timeout=300), "client import")
         os.remove(b)
         return c
 
@@ -196,39 +206,62 @@ def read_out(f):
     return t
 
 
-def campaign_sync(res, work, rng, kills, n_events):
-    print(f"== Campaign B: SIGKILL during `gloss sync` of {n_events} events (client and server alternately) ==", flush=True)
-    w = SyncWorld(work, rng, n_events)
-    w.start_server()
+def wait_new_session_line(server, before, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lines = server.session_lines()
+        if len(lines) > before:
+            return lines[before]
+        time.sleep(0.02)
+    return None
 
-    # Calibration: one uninterrupted sync. The transfer starts when the client's ledger first
-    # grows and ends when the server logs the session; kills are drawn between the two.
+
+def campaign_sync(res, work, rng, kills, n_events):
+    print(f"== Campaign B: SIGKILL during `gloss sync` ({n_events} events down, {max(100, n_events // 4)} up; "
+          f"client and server alternately) ==", flush=True)
+    w = SyncWorld(work, rng, n_events)
+    E, U = n_events, w.upload
+    final = E + U
+
+    # Calibration: one uninterrupted sync. The transfer starts when either ledger first grows and
+    # ends when the server logs the session; kills are drawn uniformly between the two (and, for
+    # half of the server kills, within the part where the server's ledger grows: its own writes).
+    w.fresh_server()
     c = w.fresh_client()
-    s_before = st.frontier_count(w.S)
     lines0 = len(w.server.session_lines())
-    size0 = ledger_bytes(c)
+    c0, s0 = ledger_bytes(c), ledger_bytes(w.S)
     p, out = w.start_sync(c)
     t = time.monotonic()
-    transfer = first = None
+    transfer = first = up_first = up_last = None
+    last_s = s0
     while time.monotonic() - t < 300 and p.poll() is None:
-        if first is None and ledger_bytes(c) != size0:
-            first = time.monotonic() - t
+        now = time.monotonic() - t
+        cb, sb = ledger_bytes(c), ledger_bytes(w.S)
+        if first is None and (cb != c0 or sb != s0):
+            first = now
+        if sb != last_s and transfer is None:
+            up_first = now if up_first is None else up_first
+            up_last, last_s = now, sb
         if transfer is None and len(w.server.session_lines()) > lines0:
-            transfer = time.monotonic() - t
-        time.sleep(0.003)
+            transfer = now
+        time.sleep(0.002)
     try:
-        p.wait(5)
+        p.wait(30)
     except subprocess.TimeoutExpired:
         p.kill()
+        p.wait(10)
     text = read_out(out)
     wall = time.monotonic() - t
     transfer = transfer or wall
-    first = min(first or 0.0, transfer * 0.5)
+    first = min(first if first is not None else 0.0, transfer * 0.5)
+    up_first = up_first if up_first is not None else first
+    up_last = max(up_last if up_last is not None else transfer, up_first + 0.01)
     summ = st.sync_summary(text)
-    expect = (w.upload, s_before, s_before, 0)
-    if not res.report(p.returncode == 0 and summ == expect,
-                      f"B: reference sync: {s_before} events down, {w.upload} up",
-                      f"transfer from {first:.2f} s to {transfer:.2f} s, whole command {wall:.2f} s" if p.returncode == 0 and summ == expect
+    expect = (U, E, E, 0)
+    good = p.returncode == 0 and summ == expect and st.snapshot(c) == st.snapshot(w.S)
+    if not res.report(good, f"B: reference sync, {E} events down and {U} up",
+                      f"transfer from {first:.2f} s to {transfer:.2f} s (the server writes from {up_first:.2f} s "
+                      f"to {up_last:.2f} s), whole command {wall:.2f} s" if good
                       else f"rc {p.returncode}, summary {summ}, expected {expect}: {text[-400:]}"):
         w.server.kill()
         return 0, 0, {}
@@ -237,18 +270,15 @@ def campaign_sync(res, work, rng, kills, n_events):
     survived = 0
     k = attempts = 0
     by_victim = {"client": 0, "server": 0}
-    prev_server_count = st.frontier_count(w.S)
     while k < kills and attempts < kills * 4:
         attempts += 1
         victim = "client" if k % 2 == 0 else "server"
-        if not w.server.alive():
-            w.start_server()
+        w.fresh_server()
         client = w.fresh_client()
-        c_before, s_before = w.upload, st.frontier_count(w.S)
+        c_before, s_before = U, E
         problems = []
-        if s_before is None or s_before < prev_server_count:
-            problems.append(f"the server's count went from {prev_server_count} to {s_before} between rounds")
-        delay = rng.uniform(first, transfer)
+        in_upload = victim == "server" and rng.random() < 0.5
+        delay = rng.uniform(up_first, up_last) if in_upload else rng.uniform(first, transfer)
         lines0 = len(w.server.session_lines())
         p, out = w.start_sync(client)
         time.sleep(delay)
@@ -257,40 +287,29 @@ def campaign_sync(res, work, rng, kills, n_events):
             if p.returncode != 0:
                 res.report(False, f"B: a sync that finished before the kill at {delay:.3f} s failed", text[-400:])
             st.shutil.rmtree(client, ignore_errors=True)
-            prev_server_count = st.frontier_count(w.S)
             continue
         k += 1
-        hang = None
         if victim == "client":
             p.kill()
             p.wait(10)
             text = read_out(out)
             # The server notices the dead client and ends (and logs) that session.
-            deadline = time.monotonic() + 15
-            while time.monotonic() < deadline and len(w.server.session_lines()) <= lines0:
-                time.sleep(0.02)
-            ended = w.server.session_lines()[lines0:]
-            if not ended:
+            if wait_new_session_line(w.server, lines0, 15) is None:
                 problems.append("the server did not end the session of the killed client within 15 s")
         else:
             w.server.kill()
             try:
                 p.wait(30)
             except subprocess.TimeoutExpired:
-                hang = "gloss sync did not end within 30 s of the server's death"
+                problems.append("gloss sync did not end within 30 s of the server's death")
                 p.kill()
                 p.wait(10)
             text = read_out(out)
-            if hang:
-                problems.append(hang)
-            elif p.returncode == 0:
-                # Possible only if the session had in fact finished just before the kill.
-                summ = st.sync_summary(text)
-                if summ is None:
-                    problems.append(f"gloss sync exited 0 without a summary after the server's death: {text[-300:]}")
-            elif not text.strip():
+            if p.returncode == 0 and st.sync_summary(text) is None:
+                problems.append(f"gloss sync exited 0 without a summary after the server's death: {text[-300:]}")
+            elif p.returncode != 0 and not text.strip():
                 problems.append("gloss sync failed without a word after the server's death")
-        # Both ledgers open and are sound.
+        # Both ledgers open and are sound, and neither lost anything.
         c_ok, c_after, c_run = st.verify(client)
         s_ok, s_after, s_run = st.verify(w.S)
         if not c_ok:
@@ -305,14 +324,13 @@ def campaign_sync(res, work, rng, kills, n_events):
             problems.append(f"the client lost events: {c_before} before the kill, {c_after} after")
         if s_after is not None and s_after < s_before:
             problems.append(f"the server lost events: {s_before} before the kill, {s_after} after")
-        # A server killed mid-session: the client's own account of what the server acknowledged.
-        if victim == "server" and not hang:
+        if victim == "server":
+            # What the client says it stored before the server died must be there.
             summ = st.sync_summary(text)
-            if summ and c_after is not None and s_after is not None:
-                sent, received, new, _ = summ
-                if c_after < c_before + new:
-                    problems.append(f"the client reported {new} new events stored but holds {c_after - c_before}")
-        # The server (restarted if it was killed) serves, and the next sync completes with nothing re-sent.
+            if summ and c_after is not None and c_after < c_before + summ[2]:
+                problems.append(f"the client reported {summ[2]} new events stored but holds {c_after - c_before}")
+        # The server (restarted if it was killed) serves; the next sync completes and moves exactly
+        # what is missing: nothing acknowledged is sent again.
         if victim == "client":
             if not w.server.alive():
                 problems.append(f"the server died when its client was killed: {w.server.log()[-400:]}")
@@ -322,59 +340,44 @@ def campaign_sync(res, work, rng, kills, n_events):
         lines1 = len(w.server.session_lines())
         r = st.gloss("--ledger", client, "sync", w.server.address, "--expect-key", w.server_key, timeout=300)
         summ = st.sync_summary(r.out)
-        final = s_before + w.upload
+        expect = None
         if c_after is not None and s_after is not None:
-            expect = (w.upload - (s_after - s_before), s_before - (c_after - c_before), s_before - (c_after - c_before), 0)
-        else:
-            expect = None
+            expect = (U - (s_after - s_before), E - (c_after - c_before), E - (c_after - c_before), 0)
         if not r.ok or summ is None:
             problems.append(f"the next sync failed: {r!r}")
         elif expect is not None and summ != expect:
             problems.append(f"the next sync: sent {summ[0]}, received {summ[1]} ({summ[2]} new, {summ[3]} already here); "
                             f"expected sent {expect[0]}, received {expect[1]} ({expect[2]} new, 0 already here)")
-        # The server's log line of that session: already=0 (the client re-sent nothing the server held).
-        deadline = time.monotonic() + 5
-        line = None
-        while time.monotonic() < deadline:
-            new_lines = w.server.session_lines()[lines1:]
-            if new_lines:
-                line = new_lines[-1]
-                break
-            time.sleep(0.05)
+        line = wait_new_session_line(w.server, lines1, 10)
         if line is None:
             problems.append("no session log line on the server for the next sync")
         elif "outcome=ok" not in line or " already=0 " not in line:
             problems.append(f"server log of the next sync: {line[line.find('peer='):][:200]}")
-        c_ok2, c_final, _ = st.verify(client)
-        s_ok2, s_final, _ = st.verify(w.S)
-        if not (c_ok2 and s_ok2 and c_final == final and s_final == final):
-            problems.append(f"after the next sync: client ok={c_ok2} {c_final}, server ok={s_ok2} {s_final}, expected {final}")
+        cf, sf = st.frontier_count(client), st.frontier_count(w.S)
+        if cf != final or sf != final:
+            problems.append(f"after the next sync: client {cf} events, server {sf}, expected {final}")
         cs, ss = st.snapshot(client), st.snapshot(w.S)
         if cs is None or cs != ss:
             problems.append(f"snapshots differ: client {cs}, server {ss}")
-        if last_snap_from(r.out) not in (None, cs):
-            problems.append(f"gloss sync printed snapshot {last_snap_from(r.out)}, gloss snapshot says {cs}")
+        printed = st.last_snapshot_line(r.out)
+        if printed is not None and printed != cs:
+            problems.append(f"gloss sync printed snapshot {printed}, gloss snapshot says {cs}")
         said = ""
         if victim == "server":
             lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
             said = f" (gloss sync exit {p.returncode}: {lines[0][:90] if lines else 'no output'})"
         got_down = (c_after - c_before) if c_after is not None else "?"
         got_up = (s_after - s_before) if s_after is not None else "?"
-        if res.report(not problems, f"B kill {k}/{kills}: SIGKILL the {victim} after {delay:.3f} s of {transfer:.2f} s: "
-                      f"{got_down}/{s_before} down and {got_up}/{w.upload} up were stored; resumed with nothing re-sent, "
-                      f"snapshots equal{said}", "; ".join(problems)):
+        if res.report(not problems, f"B kill {k}/{kills}: SIGKILL the {victim} after {delay:.3f} s "
+                      f"({'while the server writes, ' if in_upload else ''}transfer {first:.2f}-{transfer:.2f} s): {got_down}/{E} down and {got_up}/{U} up were stored; "
+                      f"resumed with nothing re-sent, snapshots equal{said}", "; ".join(problems)):
             survived += 1
             by_victim[victim] += 1
-        prev_server_count = s_final if s_final is not None else prev_server_count
         st.shutil.rmtree(client, ignore_errors=True)
     if k < kills:
         res.report(False, "B: kills", f"only {k} of {kills} syncs were still running at the kill moment")
     w.server.stop()
     return survived, k, by_victim
-
-
-def last_snap_from(text):
-    return st.last_snapshot_line(text)
 
 
 # --- Concurrent writers --------------------------------------------------------------------------
