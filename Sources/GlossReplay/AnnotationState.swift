@@ -78,11 +78,35 @@ public struct ArticleState: Sendable {
     /// The text it was added with (its id is the SHA-256 of this).
     public let originalText: String
     public let added: Stamp
-    /// The `article.revised` versions of its text; nil until the first.
-    public var revisions: Register<String>?
+    /// Everyone who added this text: each of them may revise it.
+    public internal(set) var adders: Set<PublicKey>
+    /// Every `article.revised` of it, effective or not: whether one counts depends only on
+    /// whether its author is among `adders`, which any order of arrival agrees on.
+    var revisionWrites: [EventID: RevisionWrite] = [:]
+
+    struct RevisionWrite: Sendable {
+        let stamp: Stamp
+        let text: String
+        let pred: [EventID]
+    }
 
     public init(id: Hash32, title: String, source: String, text: String, added: Stamp) {
         self.id = id; self.title = title; self.source = source; originalText = text; self.added = added
+        adders = [added.author]
+    }
+
+    /// The effective revisions (by someone who added the text) as a register; nil when none.
+    public var revisions: Register<String>? {
+        let effective = revisionWrites.values.filter { adders.contains($0.stamp.author) }
+        guard !effective.isEmpty else { return nil }
+        var r = Register<String>(writes: [:], replaced: [])
+        for w in effective { r.write(w.text, stamp: w.stamp, pred: w.pred) }
+        return r
+    }
+
+    /// Revisions whose author never added this text: they have no effect.
+    public var ineffectiveRevisions: [EventID] {
+        revisionWrites.values.filter { !adders.contains($0.stamp.author) }.map(\.stamp.id)
     }
 
     /// The current text: the winning revision, else the text it was added with.

@@ -38,6 +38,9 @@ public struct LedgerState: Sendable {
     /// in the ledger.
     public var ineffective: [EventID: String] {
         var out = rejected
+        for a in articles.values {
+            for id in a.ineffectiveRevisions { out[id] = "only someone who added article \(a.id.short()) may revise it" }
+        }
         for (target, list) in waiting {
             for w in list { out[w.stamp.id] = "its target \(target.short()) is not in the ledger" }
         }
@@ -60,14 +63,17 @@ public struct LedgerState: Sendable {
         case .articleAdded(let a):
             let id = a.articleID
             let new = ArticleState(id: id, title: a.title, source: a.source, text: a.text, added: stamp)
-            if let old = articles[id] {
-                // The first addition in the total order names the article; later ones change
-                // nothing. Its revisions stay whichever addition arrived first.
+            if var old = articles[id] {
+                // The first addition in the total order names the article; every adder may
+                // revise it; revisions are kept whichever addition arrived first.
+                old.adders.insert(stamp.author)
                 if stamp < old.added {
                     var earlier = new
-                    earlier.revisions = old.revisions
-                    articles[id] = earlier
+                    earlier.adders = old.adders
+                    earlier.revisionWrites = old.revisionWrites
+                    old = earlier
                 }
+                articles[id] = old
                 return
             }
             articles[id] = new
@@ -98,12 +104,9 @@ public struct LedgerState: Sendable {
         case .annotationRestored(let p):
             change(p.annotation, stamp, payload) { $0.deleted.write(false, stamp: stamp, pred: p.pred) }
         case .articleRevised(let r):
-            guard let article = articles[r.article] else { return wait(for: r.article, stamp, payload) }
-            guard article.added.author == stamp.author else {
-                return reject(stamp, "only the one who added article \(r.article.short()) (\(article.added.author.raw.short())) may revise it")
-            }
-            if articles[r.article]?.revisions == nil { articles[r.article]?.revisions = Register(writes: [:], replaced: []) }
-            articles[r.article]?.revisions?.write(r.text, stamp: stamp, pred: r.pred)
+            guard articles[r.article] != nil else { return wait(for: r.article, stamp, payload) }
+            // Kept whoever wrote it: it counts once its author is known to have added the text.
+            articles[r.article]?.revisionWrites[stamp.id] = .init(stamp: stamp, text: r.text, pred: r.pred)
         case .annotationReanchored(let r):
             if let a = annotations[r.annotation], a.isReply { return reject(stamp, "a reply has no passage to re-anchor") }
             change(r.annotation, stamp, payload) { a in

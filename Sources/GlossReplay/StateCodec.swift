@@ -4,7 +4,7 @@ import GlossCore
 /// to a peer), versioned by `format`: a checkpoint of another format is ignored and rebuilt.
 /// Maps are written sorted, so one state has one encoding.
 public enum StateCodec {
-    public static let format = 2
+    public static let format = 3
 
     public static func encode(_ s: LedgerState) -> [UInt8] {
         var w = ByteWriter(capacity: 1 << 16)
@@ -12,7 +12,10 @@ public enum StateCodec {
         w.u32(UInt32(s.articles.count))
         for a in s.articles.values.sorted(by: { $0.id < $1.id }) {
             w.raw(a.id.bytes); w.string(a.title); w.string(a.source); w.string(a.originalText); stamp(a.added, &w)
-            if let rev = a.revisions { w.u8(1); register(rev, &w) { v, w in w.string(v) } } else { w.u8(0) }
+            w.u32(UInt32(a.adders.count)); for k in a.adders.sorted() { w.raw(k.raw.bytes) }
+            let writes = a.revisionWrites.values.sorted { $0.stamp < $1.stamp }
+            w.u32(UInt32(writes.count))
+            for r in writes { stamp(r.stamp, &w); w.string(r.text); ids(Set(r.pred), &w) }
         }
         w.u32(UInt32(s.annotations.count))
         for a in s.annotations.values.sorted(by: { $0.id < $1.id }) { annotation(a, &w) }
@@ -36,8 +39,11 @@ public enum StateCodec {
             let id = try r.id("article id")
             var a = ArticleState(id: id, title: try r.string("title", max: .max), source: try r.string("source", max: .max),
                                  text: try r.string("text", max: .max), added: try stamp(&r))
-            if try r.u8("revised") == 1 {
-                a.revisions = try register(&r) { (r: inout ByteReader) throws(DecodeError) in try r.string("revision", max: .max) }
+            a.adders = []
+            for _ in 0..<(try r.u32("adders")) { a.adders.insert(PublicKey(try r.id("adder"))) }
+            for _ in 0..<(try r.u32("revisions")) {
+                let st = try stamp(&r)
+                a.revisionWrites[st.id] = .init(stamp: st, text: try r.string("revision", max: .max), pred: try ids(&r).sorted())
             }
             s.articles[id] = a
         }

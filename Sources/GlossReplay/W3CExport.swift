@@ -45,7 +45,8 @@ public enum W3C {
         }
         let target: JSON
         switch a.target {
-        case .text(let s):
+        case .text(let original):
+            let s = a.selector ?? original
             target = .object([
                 "source": .string(articleIRIPrefix + a.article.hex),
                 "selector": .array([

@@ -125,6 +125,21 @@ struct Builder {
         #expect(LedgerState.replay(b.events).articles[article.articleID]?.text == "New text.")
     }
 
+    @Test func revisionsByBothAddersAgreeInEveryOrder() throws {
+        var b = Builder()
+        let a1 = try b.add(alice, .articleAdded(article))
+        let r1 = try b.add(alice, .articleRevised(ArticleRevised(article: article.articleID, pred: [], text: "Alice's text.")))
+        let a2 = try b.add(bob, .articleAdded(ArticleAdded(title: "o", source: "o", text: Self.text)))
+        let r2 = try b.add(bob, .articleRevised(ArticleRevised(article: article.articleID, pred: [], text: "Bob's text.")))
+        let byCarol = try b.add(carol, .articleRevised(ArticleRevised(article: article.articleID, pred: [], text: "Carol's text.")), seen: [a1])
+        let total = Snapshot(events: b.events.sorted { Stamp($0) < Stamp($1) })
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<30 { #expect(Snapshot(events: [a1, r1, a2, r2, byCarol].shuffled(using: &rng)).hash == total.hash) }
+        let s = LedgerState.replay(b.events)
+        #expect(s.ineffective[byCarol.id] != nil, "Carol never added the text")
+        #expect(s.articles[article.articleID]?.revisions?.conflicts.count == 1, "the two adders' revisions are concurrent")
+    }
+
     @Test func repeatedEventsChangeNothing() throws {
         var b = Builder()
         let art = try b.add(alice, .articleAdded(article))

@@ -92,7 +92,7 @@ import Testing
         try other.ok("init")
         try FileManager.default.removeItem(atPath: other.ledger + "/ledger.sqlite")
         try FileManager.default.copyItem(atPath: g.ledger + "/ledger.sqlite", toPath: other.ledger + "/ledger.sqlite")
-        #expect(try other.fails("article", "revise", a, file).err.contains("only the one who added"))
+        #expect(try other.fails("article", "revise", a, file).err.contains("only someone who added"))
     }
 
     /// The HTML page in a real browser: Debian's headless Chromium renders it, its DOM has every

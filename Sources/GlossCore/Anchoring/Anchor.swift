@@ -9,10 +9,14 @@ public enum Anchor: Sendable, Equatable {
 
     public enum Stage: String, Sendable { case position, quote, fuzzy }
 
-    /// Fuzzy matches must score at least this (1 − edit distance ÷ quote length)…
+    /// Fuzzy matches must score at least 0.75 (1 − edit distance ÷ quote length: 4·d ≤ m)…
     public static let minimumFuzzyScore = 0.75
-    /// …and beat the best match elsewhere by this much.
+    /// …and beat the best match elsewhere by 0.1 (10·(runner-up d − best d) ≥ m). Both are
+    /// checked in integers, so every peer decides alike.
     public static let fuzzyMargin = 0.1
+    /// The fuzzy stage costs text × quote steps; above this it is skipped (an orphan), so a
+    /// hostile giant quote cannot stall a reader.
+    public static let maximumFuzzyWork = 20_000_000
     /// An exact quote found elsewhere must share at least this many code points of context
     /// (before and after together) with the selector, unless the selector has less.
     public static let minimumContext = 6
@@ -22,7 +26,8 @@ public enum Anchor: Sendable, Equatable {
         let t = text.scalars
         let start = Int(s.start), end = Int(s.end)
         // 1. The stored position, if the quote is still there (folding quotes, spaces, dashes).
-        if end <= t.count, start < end, end - start == quote.count, matches(quote, t, at: start) {
+        if end <= t.count, start < end, end - start == quote.count, text.isBoundary(start), text.isBoundary(end),
+           matches(quote, t, at: start) {
             return .anchored(start..<end, .position)
         }
         // 2. The exact quote elsewhere, best context first, then nearest the old position.
@@ -69,7 +74,7 @@ public enum Anchor: Sendable, Equatable {
     static func fuzzy(_ q: [Unicode.Scalar], _ text: ArticleText) -> Range<Int>? {
         let t = text.scalars
         let m = q.count
-        guard m >= 4, !t.isEmpty else { return nil }
+        guard m >= 4, !t.isEmpty, m * t.count <= maximumFuzzyWork else { return nil }
         let qf = q.map(QuoteMatcher.fold)
         // prev[j]/cur[j]: distance of q[0..<j] to the best passage ending here; starts[j]: where it starts.
         var prev = Array(0...m), cur = [Int](repeating: 0, count: m + 1)
@@ -91,12 +96,15 @@ public enum Anchor: Sendable, Equatable {
             swap(&prev, &cur)
             swap(&prevStart, &curStart)
         }
-        guard let best = ends.min(by: { $0.distance != $1.distance ? $0.distance < $1.distance : $0.end < $1.end }) else { return nil }
-        let score = 1 - Double(best.distance) / Double(m)
-        // The runner-up: the best passage that does not overlap the winner.
-        let runner = ends.filter { $0.end <= best.start || $0.start >= best.end }.map(\.distance).min()
-        let runnerScore = runner.map { 1 - Double($0) / Double(m) } ?? 0
-        guard score >= minimumFuzzyScore, score - runnerScore >= fuzzyMargin else { return nil }
+        // Smallest distance; among equals the longest passage, then the earliest.
+        guard let best = ends.min(by: {
+            if $0.distance != $1.distance { return $0.distance < $1.distance }
+            if $0.end - $0.start != $1.end - $1.start { return $0.end - $0.start > $1.end - $1.start }
+            return $0.end < $1.end
+        }) else { return nil }
+        // The runner-up: the best passage that does not overlap the winner (none: distance m).
+        let runner = ends.filter { $0.end <= best.start || $0.start >= best.end }.map(\.distance).min() ?? m
+        guard 4 * best.distance <= m, 10 * (runner - best.distance) >= m else { return nil }
         // Snap to character boundaries.
         var lo = max(0, best.start), hi = min(t.count, best.end)
         while lo > 0 && !text.isBoundary(lo) { lo -= 1 }

@@ -68,7 +68,7 @@ struct ReviseCommand: ParsableCommand {
     func run() throws {
         let ctx = try Context(options)
         let a = try ctx.article(article)
-        guard a.added.author == ctx.me else { throw CLIError("only the one who added this article (\(ctx.who(a.added.author))) may revise it") }
+        guard a.adders.contains(ctx.me) else { throw CLIError("only someone who added this article may revise it; you have not (add the same text with `gloss article add` first, then revise)") }
         let bytes = try reporting { try FileSystem.read(file) }
         guard !bytes.isEmpty else { throw CLIError("\(file) is empty: a revised article needs some text") }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw CLIError("\(file) is not UTF-8 text") }
