@@ -107,10 +107,11 @@ def authorized(e, a):
 def replay_set(events):
     """Returns (articles, creations, changes, replies, revisions): the effective facts of the set."""
     events = {e.id: e for e in events}.values()  # a set: one event per id
-    articles = {}
+    articles, adders = {}, {}
     for e in events:
         if e.kind == "article.added":
             aid = article_id(e)
+            adders.setdefault(aid, set()).add(e.author)  # §3: every addition's author is an adder
             if aid not in articles or e.stamp < articles[aid].stamp:
                 articles[aid] = e
     created = {e.id: e for e in events if e.kind == "annotation.created"}
@@ -139,17 +140,19 @@ def replay_set(events):
             if a is not None and authorized(e, a):
                 changes[a.id].append(e)
     replies = {a: [c for c in children.get(a, []) if c.id in effective] for a in effective}
-    # §3.1: the revisions of an article of the set by its owner (the author of its first addition).
+    # §3.1: the revisions of an article of the set by one of its adders (the author of any of its
+    # additions, not only the first).
     revisions = {aid: [e for e in events if e.kind == "article.revised" and bx(e.p["article"]) == aid
-                       and e.author == added.author]
-                 for aid, added in articles.items()}
+                       and e.author in adders[aid]]
+                 for aid in articles}
     return articles, effective, changes, replies, revisions
 
 
 # --- Replay, incremental with waiting (MERGE.md §8–§9): any arrival order ---------------------------
 def replay_incremental(order):
     articles, effective, changes, replies, waiting = {}, {}, {}, {}, {}
-    revised = {}  # article id -> every revision of it seen, whoever wrote it (§9: the owner may change)
+    adders = {}  # article id -> authors of its additions seen so far (§3; only grows)
+    revised = {}  # article id -> every revision of it seen, whoever wrote it (§9: the adders may grow)
 
     def wait(target, e):
         waiting.setdefault(target, []).append(e)
@@ -161,6 +164,7 @@ def replay_incremental(order):
     def apply(e):
         if e.kind == "article.added":
             aid = article_id(e)
+            adders.setdefault(aid, set()).add(e.author)
             if aid in articles:
                 if e.stamp < articles[aid].stamp:
                     articles[aid] = e
@@ -200,8 +204,9 @@ def replay_incremental(order):
         if e.id not in seen:  # each event applied once
             seen.add(e.id)
             apply(e)
-    # Which revisions write the text is decided against the owner of the whole set (§3.1).
-    revisions = {aid: [e for e in revised.get(aid, []) if e.author == added.author] for aid, added in articles.items()}
+    # Which revisions write the text is decided against the adders of the whole set (§3.1), when
+    # the register is read, not when a revision arrives.
+    revisions = {aid: [e for e in revised.get(aid, []) if e.author in adders[aid]] for aid in articles}
     return articles, effective, changes, replies, revisions
 
 
