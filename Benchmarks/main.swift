@@ -171,7 +171,7 @@ table.add("   control bytes (per side, handshake included)", Double(control), "b
 table.add("   events re-sent", Double(resent), "events", "(target 0) \(verdict(resent == 0))")
 
 // MARK: 6. Memory while syncing N and 4N
-table.section("Peak resident memory while syncing (wait4 ru_maxrss)")
+table.section("Peak resident memory while syncing (VmHWM of each process)")
 table.add("6. server, N events", Double(first.serverRSS) / 1_048_576, "MiB", "(target ≤ 64) \(verdict(first.serverRSS <= 64 << 20))")
 table.add("   client, N events (sync, then snapshot)", Double(first.clientRSS) / 1_048_576, "MiB", "(target ≤ 64) \(verdict(first.clientRSS <= 64 << 20))")
 if !opts.skipMemory {

@@ -41,13 +41,16 @@ public enum StateLoader {
                 rejected += 1
             }
         }
-        let (tail, last) = try log.events(afterRow: from)
-        for e in tail { state.apply(e) }
-        if writeCheckpoint, tail.count >= max(1, try every(log)) {
+        var tailCount = 0
+        let last = try log.forEachEvent(afterRow: from) { e in
+            state.apply(e)
+            tailCount += 1
+        }
+        if writeCheckpoint, tailCount >= max(1, try every(log)) {
             // A checkpoint is a cache: failing to write one must not fail the command.
             try? log.saveCheckpoint(upto: last, format: StateCodec.format, state: StateCodec.encode(state))
         }
         return LoadedState(state: state, eventCount: state.applied, checkpointRow: used,
-                           tailCount: tail.count, rejectedCheckpoints: rejected)
+                           tailCount: tailCount, rejectedCheckpoints: rejected)
     }
 }

@@ -113,6 +113,21 @@ public final class EventLog {
         }
     }
 
+    /// Calls `body` with each event stored after row `row`, in stored order, one at a time (no
+    /// array of the whole log); returns the last row read.
+    public func forEachEvent(afterRow row: Int64, _ body: (Event) -> Void) throws(StoreError) -> Int64 {
+        try wrap {
+            let s = try db.statement("SELECT rowid, id, bytes FROM events WHERE rowid > ? ORDER BY rowid")
+            s.bind(1, row)
+            var last = row
+            while try s.step() {
+                last = s.int(0)
+                body(try Event.decode(stored: s.blob(2), id: Hash32(s.blob(1))))
+            }
+            return last
+        }
+    }
+
     /// Events a ledger at `frontier` lacks, in stored order (parents first).
     public func events(notCoveredBy frontier: Frontier) throws(StoreError) -> [Event] {
         try allEvents().filter { !frontier.covers($0.author, seq: $0.header.seq) }
