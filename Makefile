@@ -4,7 +4,7 @@ SHELL := /bin/bash
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: all deps build demo test vectors bench fuzz clean
+.PHONY: all deps build demo test vectors bench fuzz campaign clean
 
 all: build
 
@@ -28,6 +28,8 @@ test: deps
 	python3 Protocol/vectors/peer.py
 	GLOSS_BIN="$$($(SWIFT) build --show-bin-path)/gloss" python3 Protocol/vectors/hostile_peers.py
 	$(MAKE) fuzz FUZZ_SECONDS=10
+	GLOSS_BIN="$$($(SWIFT) build --show-bin-path)/gloss" python3 Tests/system/crash_campaign.py
+	GLOSS_BIN="$$($(SWIFT) build --show-bin-path)/gloss" python3 Tests/system/load.py
 
 # Rewrites Protocol/vectors/events.json after a deliberate change of the event format.
 vectors:
@@ -41,6 +43,13 @@ bench: deps
 	$(SWIFT) build -c release --product Benchmarks
 	$(SWIFT) build -c release --product gloss
 	"$$($(SWIFT) build -c release --show-bin-path)/Benchmarks" $(ARGS)
+
+# The long campaigns that `make test` runs in a shortened form: 20 SIGKILLs during a bulk import
+# and 20 during a large sync (either side), and 50 clients of 1,000 events each at once.
+campaign: build
+	GLOSS_BIN="$$($(SWIFT) build --show-bin-path)/gloss" python3 Tests/system/crash_campaign.py --kills 20 --events 20000
+	GLOSS_BIN="$$($(SWIFT) build --show-bin-path)/gloss" python3 Tests/system/load.py --clients 50 --events 1000
+	$(MAKE) fuzz FUZZ_SECONDS=600
 
 # libFuzzer with AddressSanitizer on the frame, event and handshake decoders, FUZZ_SECONDS each
 # (`make test` runs them briefly). A crash leaves crash-* files: copy each into

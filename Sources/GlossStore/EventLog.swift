@@ -10,13 +10,15 @@ public final class EventLog {
     let db: SQLiteConnection
 
     /// Opens (or, with `create`, creates) the log at `path`, applying any pending migrations.
-    public init(path: String, create: Bool = false) throws(StoreError) {
+    /// `cacheKiB`: SQLite's page cache for this connection. A sync session needs little (it
+    /// reads in order and inserts in batches); fifty of them at 8 MiB each would be 400 MiB.
+    public init(path: String, create: Bool = false, cacheKiB: Int = 8192) throws(StoreError) {
         self.path = path
         do {
             db = try SQLiteConnection(path: path, create: create)
             // WAL: readers never block the writer. synchronous=FULL: a COMMIT has been fsynced
             // when it returns, so "appended" means "on disk" even across a power loss.
-            try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -8192")
+            try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -\(max(256, cacheKiB))")
             try Schema.migrate(db)
         } catch let e as SQLiteError {
             throw StoreError.from(e, path: path)

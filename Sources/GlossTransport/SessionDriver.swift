@@ -41,7 +41,7 @@ public final class SessionDriver: @unchecked Sendable {
                 onProgress: (@Sendable (SyncStats) -> Void)? = nil,
                 onEnd: @escaping @Sendable (SessionOutcome) -> Void) throws {
         queue = DispatchQueue(label: "gloss.sync.session")
-        log = try EventLog(path: ledgerPath)
+        log = try EventLog(path: ledgerPath, cacheKiB: 2048)
         session = SyncSession(config: config, localFrontier: try log.frontier())
         lastSeenRow = try log.lastRow()
         self.channel = channel
@@ -52,9 +52,13 @@ public final class SessionDriver: @unchecked Sendable {
     public func start() {
         queue.async { self.perform(self.session.start()) }
         // A peer must finish the handshake in time however it trickles its bytes.
-        queue.asyncAfter(deadline: .now() + .seconds(Self.handshakeSeconds)) { self.feed(.handshakeDeadline(seconds: Self.handshakeSeconds)) }
+        if let limit = handshakeSeconds {
+            queue.asyncAfter(deadline: .now() + .seconds(limit)) { self.feed(.handshakeDeadline(seconds: limit)) }
+        }
     }
-    static let handshakeSeconds = 10
+    /// Server side: the handshake must finish within this, however slowly its bytes trickle.
+    /// A client has none: it only waits, bounded by its idle timeout.
+    public var handshakeSeconds: Int?
 
     /// Bytes from the peer (called on the event loop).
     func received(_ bytes: [UInt8]) {

@@ -59,10 +59,10 @@ public final class SyncServer: Sendable {
             // A clear, unencrypted refusal before any handshake: an ERROR frame, then close.
             let text = "the server is busy (\(settings.maxSessions) sessions at once); try again shortly"
             let body = SyncMessage.error(code: SyncError.Code.overloaded.rawValue, message: text).encoded()
-            return child.writeAndFlush(ByteBuffer(bytes: FrameDecoder.lengthPrefix(body.count) + body)).flatMap { child.close() }
+            return child.pipeline.addHandler(RefusalHandler(frame: FrameDecoder.lengthPrefix(body.count) + body))
         }
         let allowed: Set<PublicKey>
-        do { allowed = Set(try EventLog(path: settings.ledgerPath).peers().map(\.key)) }
+        do { allowed = Set(try EventLog(path: settings.ledgerPath, cacheKiB: 256).peers().map(\.key)) }
         catch {
             logger.error("cannot read the allow-list: \(error)")
             return child.close()
@@ -80,6 +80,7 @@ public final class SyncServer: Sendable {
             logger.error("cannot open the ledger for a session: \(error)")
             return child.close()
         }
+        driver.handshakeSeconds = min(10, max(1, settings.timeouts.idleSeconds))
         sessions.withLock { $0[id] = driver }
         let t = settings.timeouts
         return child.pipeline.addHandlers([
@@ -133,4 +134,20 @@ private final class ServerBox: Sendable {
         get { lock.withLock { $0 } }
         set { lock.withLock { $0 = newValue } }
     }
+}
+
+/// Sends one frame as soon as the connection is active, then closes it: the clear refusal of a
+/// connection over the session limit. (Writing from the channel initializer is too early: the
+/// channel is not active yet, and the bytes would be lost.)
+final class RefusalHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    let frame: [UInt8]
+    init(frame: [UInt8]) { self.frame = frame }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let channel = context.channel
+        context.writeAndFlush(NIOAny(ByteBuffer(bytes: frame))).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
 }
