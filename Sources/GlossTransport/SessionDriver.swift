@@ -33,6 +33,9 @@ public final class SessionDriver: @unchecked Sendable {
     private var watchTimer: DispatchSourceTimer?
     private let onEnd: @Sendable (SessionOutcome) -> Void
     private let onProgress: (@Sendable (SyncStats) -> Void)?
+    /// Serialises the sessions' commits (see `store`).
+    static let writer = Mutex(())
+
     /// Bytes handed to the queue and not yet processed: reading pauses above the limit.
     let backlog = Mutex(0)
     static let backlogLimit = 4 * SyncLimits.maxFrame
@@ -131,7 +134,10 @@ public final class SessionDriver: @unchecked Sendable {
         }
         do {
             let ordered = events.sorted { ($0.header.lamport, $0.author, $0.id) < ($1.header.lamport, $1.author, $1.id) }
-            let result = try log.append(ordered, signaturesChecked: true)
+            // One writer at a time in this process: fifty sessions committing at once would
+            // otherwise contend in SQLite's busy handler, which is not fair and can starve one
+            // past its timeout. Verification (above) still runs in parallel.
+            let result = try Self.writer.withLock { _ in try log.append(ordered, signaturesChecked: true) }
             return .stored(batch: n, result: result, tips: LocalSyncSide.tips(events))
         } catch {
             return .storeFailed(batch: n, message: "\(error)")

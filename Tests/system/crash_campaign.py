@@ -75,7 +75,7 @@ def campaign_import(res, work, rng, kills, n_events):
         return 0, 0
     st.shutil.rmtree(ref, ignore_errors=True)
 
-    survived = done = 0
+    survived = 0
     k = attempts = 0
     while k < kills and attempts < kills * 4:
         attempts += 1
@@ -126,8 +126,6 @@ def campaign_import(res, work, rng, kills, n_events):
                       f"({'empty' if before == 0 else f'{before} already held'}): stored {what}, verify clean, re-import ok",
                       "; ".join(problems)):
             survived += 1
-        if count == n_events:
-            done += 1
         st.shutil.rmtree(led, ignore_errors=True)
     if k < kills:
         res.report(False, "A: kills", f"only {k} of {kills} imports were still running at the kill moment")
