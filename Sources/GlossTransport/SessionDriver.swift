@@ -81,22 +81,25 @@ public final class SessionDriver: @unchecked Sendable {
         perform(session.handle(i))
     }
 
-    /// Carries out actions depth first: what an answer leads to (a failure, say) happens
-    /// before the next action of the same read, so a batch queued behind a refused one is
-    /// never stored.
+    /// Carries out a session's actions. Frames must leave in the order the session sealed them
+    /// (each direction's nonce is a counter), so every send of the list goes first; then the
+    /// other actions in order, each answer's consequences before the next action (a refused
+    /// batch fails the session before a batch behind it could be stored).
     private func perform(_ actions: [SyncAction]) {
-        var stack = Array(actions.reversed())
-        while let a = stack.popLast() {
-            guard !ended, !session.isOver || Self.isEnding(a) || Self.isSend(a) else { continue }
+        for case .send(let bytes) in actions where !ended {
+            channel.writeAndFlush(ByteBuffer(bytes: bytes), promise: nil)
+        }
+        for a in actions {
+            guard !ended else { return }
             switch a {
-            case .send(let bytes):
-                channel.writeAndFlush(ByteBuffer(bytes: bytes), promise: nil)
+            case .send, .authenticated:
+                continue
             case .fetch(let peer, let maxEvents, let maxBytes):
-                stack.append(contentsOf: session.handle(fetch(peer, maxEvents, maxBytes)).reversed())
+                guard !session.isOver else { continue }
+                perform(session.handle(fetch(peer, maxEvents, maxBytes)))
             case .store(let n, let events):
-                stack.append(contentsOf: session.handle(store(n, events)).reversed())
-            case .authenticated:
-                break
+                guard !session.isOver else { continue }
+                perform(session.handle(store(n, events)))
             case .caughtUp(let stats):
                 onProgress?(stats)
                 startWatching()
@@ -109,13 +112,6 @@ public final class SessionDriver: @unchecked Sendable {
         onProgress?(session.stats)
     }
 
-    static func isEnding(_ a: SyncAction) -> Bool {
-        switch a {
-        case .finished, .failed: true
-        default: false
-        }
-    }
-    static func isSend(_ a: SyncAction) -> Bool { if case .send = a { true } else { false } }
 
     private func fetch(_ peer: Frontier, _ maxEvents: Int, _ maxBytes: Int) -> SyncInput {
         do {

@@ -28,26 +28,27 @@ public final class LocalSyncSide {
 
     public func receive(_ bytes: [UInt8]) { perform(session.handle(.received(bytes))) }
 
-    /// Depth first, as `SessionDriver` does: an answer's consequences come before the next
-    /// action of the same read.
+    /// As `SessionDriver` does: every send of the list first (frames leave in the order they
+    /// were sealed), then the other actions in order, each answer's consequences first.
     func perform(_ actions: [SyncAction]) {
-        var stack = Array(actions.reversed())
-        while let a = stack.popLast() {
-            if session.isOver, case .store = a { continue }
+        for case .send(let b) in actions { outbox.append(b) }
+        for a in actions {
             switch a {
-            case .send(let b): outbox.append(b)
+            case .send: continue
             case .fetch(let peer, let maxEvents, let maxBytes):
+                guard !session.isOver else { continue }
                 do {
                     let start = try cursor ?? log.startRow(forPeer: peer)
                     let r = try log.outgoing(after: start, peer: peer, maxEvents: maxEvents, maxBytes: maxBytes)
                     cursor = r.lastRow
-                    stack.append(contentsOf: session.handle(.outgoing(r.events, exhausted: r.exhausted)).reversed())
-                } catch { stack.append(contentsOf: session.handle(.storeFailed(batch: 0, message: "\(error)")).reversed()) }
+                    perform(session.handle(.outgoing(r.events, exhausted: r.exhausted)))
+                } catch { perform(session.handle(.storeFailed(batch: 0, message: "\(error)"))) }
             case .store(let n, let events):
+                guard !session.isOver else { continue }
                 do {
                     let r = try log.append(events.sorted { $0.header.lamport < $1.header.lamport })
-                    stack.append(contentsOf: session.handle(.stored(batch: n, result: r, tips: Self.tips(events))).reversed())
-                } catch { stack.append(contentsOf: session.handle(.storeFailed(batch: n, message: "\(error)")).reversed()) }
+                    perform(session.handle(.stored(batch: n, result: r, tips: Self.tips(events))))
+                } catch { perform(session.handle(.storeFailed(batch: n, message: "\(error)"))) }
             case .authenticated(let k): authenticated = k
             case .caughtUp: break
             case .finished(let s): finished = s
