@@ -27,10 +27,13 @@ public enum SyncClient {
                         done.signal()
                     }
                     driverBox.withLock { $0 = driver }
-                    return channel.pipeline.addHandlers([
-                        IdleStateHandler(readTimeout: timeouts.idle, writeTimeout: timeouts.keepalive),
-                        SyncChannelHandler(driver: driver, idleSeconds: timeouts.idleSeconds),
-                    ])
+                    // The initializer runs on the channel's event loop: add the handlers there.
+                    return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandlers([
+                            IdleStateHandler(readTimeout: timeouts.idle, writeTimeout: timeouts.keepalive),
+                            SyncChannelHandler(driver: driver, idleSeconds: timeouts.idleSeconds),
+                        ])
+                    }
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
                 }

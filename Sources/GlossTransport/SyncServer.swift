@@ -59,7 +59,9 @@ public final class SyncServer: Sendable {
             // A clear, unencrypted refusal before any handshake: an ERROR frame, then close.
             let text = "the server is busy (\(settings.maxSessions) sessions at once); try again shortly"
             let body = SyncMessage.error(code: SyncError.Code.overloaded.rawValue, message: text).encoded()
-            return child.pipeline.addHandler(RefusalHandler(frame: FrameDecoder.lengthPrefix(body.count) + body))
+            return child.eventLoop.makeCompletedFuture {
+                try child.pipeline.syncOperations.addHandler(RefusalHandler(frame: FrameDecoder.lengthPrefix(body.count) + body))
+            }
         }
         let allowed: Set<PublicKey>
         do { allowed = Set(try EventLog(path: settings.ledgerPath, cacheKiB: 256).peers().map(\.key)) }
@@ -83,10 +85,12 @@ public final class SyncServer: Sendable {
         driver.handshakeSeconds = min(10, max(1, settings.timeouts.idleSeconds))
         sessions.withLock { $0[id] = driver }
         let t = settings.timeouts
-        return child.pipeline.addHandlers([
-            IdleStateHandler(readTimeout: t.idle, writeTimeout: t.keepalive),
-            SyncChannelHandler(driver: driver, idleSeconds: t.idleSeconds),
-        ])
+        return child.eventLoop.makeCompletedFuture {
+            try child.pipeline.syncOperations.addHandlers([
+                IdleStateHandler(readTimeout: t.idle, writeTimeout: t.keepalive),
+                SyncChannelHandler(driver: driver, idleSeconds: t.idleSeconds),
+            ])
+        }
     }
 
     static func logLine(_ logger: Logger, _ address: String, _ o: SessionOutcome) {

@@ -14,7 +14,7 @@ final class ServerProcess {
         process.environment = ["HOME": g.home, "GLOSS_LEDGER": g.ledger, "PATH": "/usr/bin:/bin"]
         let out = Pipe()
         errPath = g.home + "/serve-\(UUID().uuidString).err"
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         process.standardOutput = out
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         process.standardInput = FileHandle.nullDevice

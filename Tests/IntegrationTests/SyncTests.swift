@@ -149,7 +149,7 @@ import Testing
         let toAlice = try waitFor(5) { try alice.run(["list"]).out.contains("live from Bob") }
         #expect(toAlice != nil && toAlice! < 3, "Bob → Alice took \(String(describing: toAlice)) s")
         kill(watch.processIdentifier, SIGINT)
-        let exited = try waitFor(10) { !watch.isRunning }
+        let exited = waitFor(10) { !watch.isRunning }
         #expect(exited != nil, "Ctrl-C ends the live session")
         #expect(watch.terminationStatus == 0)
         #expect(try alice.snapshotHash() == bob.snapshotHash())

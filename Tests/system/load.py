@@ -400,7 +400,7 @@ def part2(res, work, S, client):
         left = server_sockets(server)
         res.report(left == base_sockets, f"the server holds {left} sockets at the end, as many as when it started "
                    f"({base_sockets}): refused and timed-out connections are closed",
-                   f"{(left or 0) - (base_sockets or 0)} sockets left behind (refused connections never closed?)")
+                   "" if left == base_sockets else f"{(left or 0) - (base_sockets or 0)} sockets left behind (refused connections never closed?)")
         res.report(server.alive(), "the server is still serving after part 2",
                    "" if server.alive() else server.log()[-400:])
     finally:
@@ -487,8 +487,8 @@ def report_sixth(res, kind, sixth, out, t6):
     busy = sixth.returncode not in (0, None) and "busy" in said.lower()
     res.report(busy and took6 is not None and took6 < 3,
                f"{kind}: the 6th `gloss sync` exits non-zero saying busy "
-               f"({'after %.1f s' % took6 if took6 is not None else 'no end in 15 s'}): {said.splitlines()[0][:110] if said else '(nothing)'}",
-               f"rc {sixth.returncode}" + ("" if busy else "; it does not say busy"))
+               f"({'after %.1f s' % took6 if took6 is not None else 'no end in 15 s'}): {said.splitlines()[0][:160] if said else '(nothing)'}",
+               "" if busy and took6 is not None and took6 < 3 else f"rc {sixth.returncode}" + ("" if busy else "; it does not say busy"))
 
 
 def first_line(r):
