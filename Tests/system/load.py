@@ -92,6 +92,33 @@ def run_all(ledgers, address, key, work, label, timeout=3600):
     return results, wall
 
 
+def failure_summary(results, session_lines):
+    """How the failed syncs failed, grouped: what the clients said and what the server logged."""
+    from collections import Counter
+    said = Counter()
+    for rc, out in results:
+        if rc == 0 and st.sync_summary(out) is not None:
+            continue
+        if rc is not None and rc < 0:
+            first = next((ln for ln in out.splitlines() if ln.strip()), "")
+            said[f"crashed with signal {-rc}: {first.strip()[:140]}"] += 1
+            continue
+        m = re.search(r"failed: (.*)", out)
+        said[(m.group(1) if m else (out.strip().splitlines() or ["(no output)"])[-1])[:160]] += 1
+    logged = Counter()
+    for ln in session_lines:
+        m = re.search(r"outcome=failed reason=(.*)", ln)
+        if m:
+            logged[m.group(1)[:140]] += 1
+    parts = []
+    if said:
+        parts.append(f"{sum(said.values())} of {len(results)} clients failed: "
+                     + "; ".join(f"{n}× {r!r}" for r, n in said.most_common()))
+    if logged:
+        parts.append("the server logged " + "; ".join(f"{n}× {r!r}" for r, n in logged.most_common()))
+    return " — ".join(parts)
+
+
 def part1(res, work, n_clients, n_events):
     print(f"== Part 1: {n_clients} clients with {n_events} events each sync with one server at once ==", flush=True)
     S = os.path.join(work, "server")
@@ -143,8 +170,9 @@ def part1(res, work, n_clients, n_events):
             problems.append(f"{len(lines)} session lines on the server (expected {n_clients}); "
                             f"{len(bad_lines)} not ok or with already>0, e.g. {bad_lines[:1]}")
         res.report(not problems, f"round 1: {n_clients} concurrent `gloss sync`, {n_events} events up each: all ok, "
-                   f"nothing received twice; wall time {wall1:.2f} s", "; ".join(problems[:5]) +
-                   (f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""))
+                   f"nothing received twice; wall time {wall1:.2f} s",
+                   "" if not problems else failure_summary(r1, lines) + " — e.g. " + "; ".join(problems[:3]) +
+                   (f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""))
         s_count = st.frontier_count(S)
         res.report(s_count == total, f"the server holds all {total} events after round 1", f"it holds {s_count}")
 
@@ -173,7 +201,9 @@ def part1(res, work, n_clients, n_events):
         if len(lines) != n_clients or bad_lines:
             problems.append(f"{len(lines)} session lines (expected {n_clients}); {len(bad_lines)} not ok/already>0, e.g. {bad_lines[:1]}")
         res.report(not problems, f"round 2: {n_clients} concurrent `gloss sync` again: everyone receives what it "
-                   f"lacks, nothing twice ({wall2:.2f} s)", "; ".join(problems[:5]))
+                   f"lacks, nothing twice ({wall2:.2f} s)",
+                   "" if not problems else failure_summary(r2, lines) + " — e.g. " + "; ".join(problems[:3]) +
+                   (f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""))
 
         # Same events and same snapshot everywhere. Each client's last `gloss sync` printed its
         # snapshot hash after storing everything (nothing changes after it); `gloss snapshot` is run
