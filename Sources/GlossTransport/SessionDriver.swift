@@ -69,6 +69,9 @@ public final class SessionDriver: @unchecked Sendable {
         if pending > Self.backlogLimit { _ = channel.setOption(ChannelOptions.autoRead, value: false) }
         queue.async {
             let left = self.backlog.withLock { $0 -= bytes.count; return $0 }
+            // Once the session has ended the channel (and, in a client, its event loop) may be
+            // gone: touching it then would schedule work on a loop that has shut down.
+            guard !self.ended else { return }
             if left <= Self.backlogLimit / 2 { _ = self.channel.setOption(ChannelOptions.autoRead, value: true) }
             self.feed(.received(bytes))
         }

@@ -42,6 +42,8 @@ public enum SyncClient {
         stop?.onStop { driverBox.withLock { $0 }?.shutdown() }
         done.wait()
         try? channel.closeFuture.wait()
+        // Let the session's queue finish what it holds before the event loop goes away.
+        driverBox.withLock { $0 }?.queue.sync {}
         return result.withLock { $0 } ?? SessionOutcome(peer: nil, stats: SyncStats(), error: SyncError(.internalError, "the session ended without an outcome"), seconds: 0)
     }
 }
