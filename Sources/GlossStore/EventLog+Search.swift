@@ -55,7 +55,10 @@ extension EventLog {
     /// Words are matched as written (any punctuation is treated as SQLite's tokenizer does);
     /// nothing in the query is FTS5 syntax.
     public func search(_ query: String, limit: Int = 50) throws(StoreError) -> [SearchHit] {
-        let words = query.split(whereSeparator: \.isWhitespace).map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        // Each word becomes an FTS5 string (double quotes doubled), so nothing typed is syntax.
+        let words = query.split(whereSeparator: \.isWhitespace).map { w in
+            "\"" + w.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+        }
         guard !words.isEmpty else { return [] }
         return try wrap {
             let s = try db.statement("SELECT annotation, bm25(search), snippet(search, -1, '[', ']', '…', 10) FROM search WHERE search MATCH ? ORDER BY bm25(search) LIMIT ?")
@@ -67,11 +70,5 @@ extension EventLog {
             }
             return out
         }
-    }
-}
-
-extension Substring {
-    func replacingOccurrences(of a: String, with b: String) -> String {
-        String(self).split(separator: Character(a), omittingEmptySubsequences: false).joined(separator: b)
     }
 }
