@@ -123,7 +123,7 @@ public final class SessionDriver: @unchecked Sendable {
             cursor = r.lastRow
             return .outgoing(r.events, exhausted: r.exhausted)
         } catch {
-            return .storeFailed(batch: 0, message: "reading the local log failed: \(error)")
+            return .localFailure(message: "reading the local log failed: \(error)")
         }
     }
 
@@ -138,6 +138,8 @@ public final class SessionDriver: @unchecked Sendable {
             // past its timeout. Verification (above) still runs in parallel.
             let result = try Self.writer.withLock { _ in try log.append(ordered, signaturesChecked: true) }
             return .stored(batch: n, result: result, tips: LocalSyncSide.tips(events))
+        } catch let e as StoreError where e.code == .sqlite || e.code == .io {
+            return .localFailure(message: e.message)
         } catch {
             return .storeFailed(batch: n, message: "\(error)")
         }

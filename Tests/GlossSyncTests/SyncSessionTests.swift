@@ -160,4 +160,16 @@ import Testing
             #expect(try s.log.count() == expected, "\(tamper): nothing stored from the bad frame")
         }
     }
+
+    @Test func aLocalStorageFailureIsNotBlamedOnThePeer() throws {
+        let dir = try TempDir()
+        let (c, s) = try pair(dir)
+        try c.append(5)
+        try start(c, s)
+        exchange(c, s, maxFlights: 2)  // keys agreed, peers authenticated
+        let actions = s.session.handle(.localFailure(message: "the ledger stayed locked for 10 s"))
+        let failure = actions.compactMap { if case .failed(let e, _) = $0 { e } else { nil } }.first
+        #expect(failure?.code == .internalError)
+        #expect(failure?.code != .invalidEvent)
+    }
 }

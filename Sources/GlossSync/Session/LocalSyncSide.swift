@@ -42,7 +42,7 @@ public final class LocalSyncSide {
                     let r = try log.outgoing(after: start, peer: peer, maxEvents: maxEvents, maxBytes: maxBytes)
                     cursor = r.lastRow
                     perform(session.handle(.outgoing(r.events, exhausted: r.exhausted)))
-                } catch { perform(session.handle(.storeFailed(batch: 0, message: "\(error)"))) }
+                } catch { perform(session.handle(.localFailure(message: "\(error)"))) }
             case .store(let n, let events):
                 guard !session.isOver else { continue }
                 do {

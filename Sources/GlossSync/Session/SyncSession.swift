@@ -50,6 +50,9 @@ public enum SyncInput: Sendable {
     /// (author, seq, id) among its events.
     case stored(batch: UInt32, result: AppendResult, tips: [SyncMessage.FrontierEntry])
     case storeFailed(batch: UInt32, message: String)
+    /// This side could not read or write its own ledger (a lock held too long, a full disk):
+    /// not the peer's fault, so not reported as an invalid event.
+    case localFailure(message: String)
     /// Live mode: new events appeared in the local log.
     case localEventsAppeared
     /// Nothing came from the peer for the idle timeout.
@@ -156,6 +159,8 @@ public final class SyncSession {
                 for t in tips { learn(t) }
                 send(.ack(number: n, stored: UInt32(result.stored.count), alreadyHad: UInt32(result.alreadyHad), tips: tips), control: true, &out)
                 checkCaughtUp(&out)
+            case .localFailure(let message):
+                throw SyncError(.internalError, "this side's ledger failed: \(message)")
             case .storeFailed(let n, let message):
                 throw SyncError(.invalidEvent, "batch \(n) was refused and nothing of it stored: \(message)")
             case .localEventsAppeared:
