@@ -21,7 +21,7 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
 
         .target(name: "GlossCore", dependencies: ["COpenSSL"]),
-        .target(name: "GlossStore", dependencies: ["GlossCore", "CSQLite"]),
+        .target(name: "GlossStore", dependencies: ["GlossCore", "GlossReplay", "CSQLite"]),
         .target(name: "GlossReplay", dependencies: ["GlossCore"]),
         .target(name: "GlossLedger", dependencies: ["GlossCore", "GlossStore", "GlossReplay"]),
         // The sync protocol: frames, messages, handshake, the session state machine. No I/O.

@@ -10,10 +10,12 @@ public indirect enum JSON: Sendable, Equatable {
     case array([JSON])
     case object([String: JSON])
 
-    public func serialized(pretty: Bool = false) -> String {
+    /// `indent`: the nesting level the value starts at (pretty only), for a value written as an
+    /// element of an array that is streamed piece by piece.
+    public func serialized(pretty: Bool = false, indent: Int = 0) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(4096)
-        write(into: &out, pretty: pretty, indent: 0)
+        write(into: &out, pretty: pretty, indent: indent)
         return String(decoding: out, as: UTF8.self)
     }
 

@@ -15,6 +15,9 @@ public struct Register<Value: Sendable & Equatable>: Sendable {
     var replaced: Set<EventID> = []
 
     public init(initial: Value, stamp: Stamp) { writes[stamp.id] = Version(value: initial, stamp: stamp) }
+    /// A register with no write yet (an article's text register, a re-anchored selector): it
+    /// must be written before its value is read.
+    public init() {}
     init(writes: [EventID: Version], replaced: Set<EventID>) { self.writes = writes; self.replaced = replaced }
 
     public mutating func write(_ value: Value, stamp: Stamp, pred: [EventID]) {

@@ -1,11 +1,11 @@
 import GlossCore
 
-/// The canonical JSON form of a ledger's state (Protocol/MERGE.md §Snapshot) and its hash.
-/// Two ledgers holding the same events produce the same bytes, whatever order they came in.
+/// The canonical JSON form of a ledger's state (Protocol/MERGE.md §Snapshot) and its hash,
+/// built whole in memory from a replayed state: the reference form. A ledger's own snapshot is
+/// streamed from its projection by `SnapshotWriter`, which writes the same bytes.
 public struct Snapshot: Sendable {
     public static let format = "gloss-snapshot-v1"
 
-    public let json: JSON
     /// The canonical (compact) serialisation.
     public let bytes: [UInt8]
     /// SHA-256 of `bytes`: the snapshot hash.
@@ -22,16 +22,25 @@ public struct Snapshot: Sendable {
             .filter { article == nil || $0.id == article }
             .sorted { $0.id < $1.id }
         let annotations = state.annotations(of: article, includeDeleted: true)
-        json = .object([
-            "format": .string(Self.format),
+        var out: [UInt8] = []
+        let writer = SnapshotWriter { out.append(contentsOf: $0) }
+        // The sink only appends to memory: nothing here throws.
+        for a in annotations { try? writer.annotation(a.view) }
+        for a in articles { try? writer.article(a.view) }
+        hash = (try? writer.finish(events: eventCount, heads: heads)) ?? .zero
+        bytes = out
+    }
+
+    /// The reference tree form, serialised by `JSON`: what `SnapshotWriter` must equal.
+    public static func tree(state: LedgerState, heads: [EventID], eventCount: Int, article: Hash32? = nil) -> JSON {
+        let articles = state.articles.values.filter { article == nil || $0.id == article }.sorted { $0.id < $1.id }
+        return .object([
+            "format": .string(format),
             "events": .int(Int64(eventCount)),
             "heads": .array(heads.sorted().map { .string($0.hex) }),
             "articles": .array(articles.map(\.json)),
-            "annotations": .array(annotations.map(\.json)),
+            "annotations": .array(state.annotations(of: article, includeDeleted: true).map(\.json)),
         ])
-        let text = json.serialized()
-        bytes = Array(text.utf8)
-        hash = SHA256.hash(bytes)
     }
 }
 

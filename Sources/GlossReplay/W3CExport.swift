@@ -9,17 +9,16 @@ public enum W3C {
     public static let authorIRIPrefix = "urn:gloss:author:"
     public static let articleIRIPrefix = "urn:sha256:"
 
+    /// The collection of `state`'s live annotations (of one article when given), as one value.
     public static func collection(_ state: LedgerState, article: Hash32? = nil) -> JSON {
-        // Deleted annotations are left out, and so are replies whose thread lost its parent:
-        // every reply in the file points at an item of the file, so the file imports anywhere.
-        let live = state.annotations(of: article)
-        var kept: Set<EventID> = []
-        for a in live {
-            if let parent = a.parent, !kept.contains(parent) { continue }
-            kept.insert(a.id)
-        }
-        let items = live.filter { kept.contains($0.id) }.map(annotation)
-        return .object([
+        var items: [JSON] = []
+        var kept = KeptThreads()
+        for a in state.annotations(of: article) where kept.keep(a.view) { items.append(annotation(a.view)) }
+        return collection(items)
+    }
+
+    static func collection(_ items: [JSON]) -> JSON {
+        .object([
             "@context": .string(context),
             "type": .string("AnnotationCollection"),
             "label": .string("Gloss annotations"),
@@ -32,15 +31,43 @@ public enum W3C {
         ])
     }
 
-    public static func annotation(_ a: AnnotationState) -> JSON {
+    /// Which live annotations go into a collection, fed in the total order: deleted ones are
+    /// left out, and so are replies whose thread lost its parent, so every reply in the file
+    /// points at an item of the file and the file imports anywhere.
+    public struct KeptThreads {
+        private var kept: Set<EventID> = []
+        public init() {}
+        public mutating func keep(_ a: AnnotationView) -> Bool {
+            if a.isDeleted { return false }
+            if let parent = a.parent, !kept.contains(parent) { return false }
+            kept.insert(a.id)
+            return true
+        }
+    }
+
+    /// Writes the collection pretty-printed, item by item, as `collection(...).serialized(pretty: true)`
+    /// would: `items` calls its argument with each live annotation in the total order.
+    public static func write(items: ((AnnotationView) throws -> Void) throws -> Void, to sink: @escaping (String) throws -> Void) throws {
+        try sink("{\n  \"@context\": \"\(context)\",\n  \"first\": {\n    \"items\": [")
+        var kept = KeptThreads()
+        var count = 0
+        try items { a in
+            guard kept.keep(a) else { return }
+            try sink((count == 0 ? "\n      " : ",\n      ") + annotation(a).serialized(pretty: true, indent: 3))
+            count += 1
+        }
+        try sink((count == 0 ? "]" : "\n    ]") + ",\n    \"startIndex\": 0,\n    \"type\": \"AnnotationPage\"\n  },\n  \"label\": \"Gloss annotations\",\n  \"total\": \(count),\n  \"type\": \"AnnotationCollection\"\n}")
+    }
+
+    public static func annotation(_ a: AnnotationView) -> JSON {
         var bodies: [JSON] = []
-        if !a.body.value.isEmpty {
+        if !a.body.isEmpty {
             bodies.append(.object([
-                "type": .string("TextualBody"), "value": .string(a.body.value), "format": .string("text/plain"),
+                "type": .string("TextualBody"), "value": .string(a.body), "format": .string("text/plain"),
                 "purpose": .string(a.isReply ? "replying" : "commenting"),
             ]))
         }
-        for t in a.tags.tags {
+        for t in a.tags {
             bodies.append(.object(["type": .string("TextualBody"), "value": .string(t), "purpose": .string("tagging")]))
         }
         let target: JSON
@@ -61,7 +88,7 @@ public enum W3C {
         var o: [String: JSON] = [
             "id": .string(annotationIRIPrefix + a.id.hex),
             "type": .string("Annotation"),
-            "motivation": .string(a.motivation.value),
+            "motivation": .string(a.motivation),
             "creator": .object(["id": .string(authorIRIPrefix + a.author.hex), "type": .string("Person")]),
             "created": .string(Timestamp.iso8601(a.created.time)),
             "modified": .string(Timestamp.iso8601(a.modified.time)),

@@ -29,9 +29,19 @@ public enum W3CImport {
         init(_ d: String) { description = d }
     }
 
+    /// What an import needs to know of the ledger it goes into.
+    public protocol Ledger {
+        /// The current text of article `id`, or nil when the ledger has no such article.
+        func articleText(_ id: Hash32) -> String?
+        /// The article (first in the total order) whose `source` is `source`.
+        func article(withSource source: String) -> Hash32?
+        /// The article of annotation `id` (deleted or not), or nil when there is none.
+        func articleOfAnnotation(_ id: EventID) -> Hash32?
+    }
+
     /// Parses `data`, parents before their replies. `state` resolves articles and existing
     /// annotations.
-    public static func items(_ data: [UInt8], state: LedgerState) throws(Failure) -> [Item] {
+    public static func items(_ data: [UInt8], state: some Ledger) throws(Failure) -> [Item] {
         guard let root = try? JSONSerialization.jsonObject(with: Data(data)) else {
             throw Failure("the file is not JSON: expected a W3C AnnotationCollection in JSON-LD")
         }
@@ -70,7 +80,7 @@ public enum W3CImport {
 
     static func key(_ o: [String: Any], _ i: Int) -> String { (o["id"] as? String) ?? "#\(i + 1)" }
 
-    static func item(_ o: [String: Any], index i: Int, keys: Set<String>, state: LedgerState) throws(Failure) -> Item {
+    static func item(_ o: [String: Any], index i: Int, keys: Set<String>, state: some Ledger) throws(Failure) -> Item {
         let name = "annotation \(i + 1) (\(key(o, i)))"
         var comments: [String] = []
         var tags: [String] = []
@@ -105,7 +115,7 @@ public enum W3CImport {
         let selectors: [[String: Any]] = (t["selector"] as? [[String: Any]]) ?? ((t["selector"] as? [String: Any]).map { [$0] } ?? [])
         let quote = selectors.first { $0["type"] as? String == "TextQuoteSelector" }
         let position = selectors.first { $0["type"] as? String == "TextPositionSelector" }
-        let matcher = QuoteMatcher(text: ArticleText(state.articles[article]?.text ?? ""))
+        let matcher = QuoteMatcher(text: ArticleText(state.articleText(article) ?? ""))
         var selector: TextSelector?
         if let p = position, let start = (p["start"] as? NSNumber)?.intValue, let end = (p["end"] as? NSNumber)?.intValue {
             if let s = try? matcher.selector(start: start, end: end), quote == nil || s.exact == quote?["exact"] as? String {
@@ -126,24 +136,24 @@ public enum W3CImport {
                     motivation: motivation, body: comments.joined(separator: "\n\n"), tags: tags)
     }
 
-    static func reply(to target: String, name: String, key: String, keys: Set<String>, state: LedgerState,
+    static func reply(to target: String, name: String, key: String, keys: Set<String>, state: some Ledger,
                       motivation: String, body: String, tags: [String]) throws(Failure) -> Item {
         if keys.contains(target) {
             // The parent is in the file; its article is found when the parent is.
             return Item(key: key, parentKey: target, parentInLedger: nil, article: .zero, selector: nil,
                         motivation: motivation, body: body, tags: tags)
         }
-        guard let id = Hash32(hex: String(target.dropFirst(W3C.annotationIRIPrefix.count))), let parent = state.annotations[id] else {
+        guard let id = Hash32(hex: String(target.dropFirst(W3C.annotationIRIPrefix.count))), let parentArticle = state.articleOfAnnotation(id) else {
             throw Failure("\(name): it replies to \(target), which is neither in the file nor in this ledger")
         }
-        return Item(key: key, parentKey: nil, parentInLedger: id, article: parent.article, selector: nil,
+        return Item(key: key, parentKey: nil, parentInLedger: id, article: parentArticle, selector: nil,
                     motivation: motivation, body: body, tags: tags)
     }
 
-    static func resolveArticle(_ source: String, _ state: LedgerState) -> Hash32? {
+    static func resolveArticle(_ source: String, _ state: some Ledger) -> Hash32? {
         if source.hasPrefix(W3C.articleIRIPrefix), let id = Hash32(hex: String(source.dropFirst(W3C.articleIRIPrefix.count))),
-           state.articles[id] != nil { return id }
-        return state.articles.values.filter { $0.source == source }.min { $0.added < $1.added }?.id
+           state.articleText(id) != nil { return id }
+        return state.article(withSource: source)
     }
 
     /// Orders items so that every parent comes before its replies, and gives replies to items
@@ -171,4 +181,12 @@ public enum W3CImport {
         }
         return out
     }
+}
+
+extension LedgerState: W3CImport.Ledger {
+    public func articleText(_ id: Hash32) -> String? { articles[id]?.text }
+    public func article(withSource source: String) -> Hash32? {
+        articles.values.filter { $0.source == source }.min { $0.added < $1.added }?.id
+    }
+    public func articleOfAnnotation(_ id: EventID) -> Hash32? { annotations[id]?.article }
 }

@@ -1,4 +1,5 @@
 import GlossCore
+import GlossReplay
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -28,7 +29,14 @@ extension EventLog {
             }
         }
         do {
-            return try wrap { try db.transaction { try insertVerified(events) } }
+            return try wrap {
+                try db.transaction {
+                    try bringProjectionUpToDate()
+                    let r = try insertVerified(events)
+                    try markProjected(events: r.stored.count)
+                    return r
+                }
+            }
         } catch let e where e.code == .fork {
             // Keep the evidence even though the batch is refused: the event, and its twin when
             // the twin came in the same batch (and so was rolled back with it).
@@ -62,14 +70,18 @@ extension EventLog {
                 // Chain every event first (ids only: cheap), sign them all on every core, then
                 // insert them all. Only the first names the other heads as deps: each later one
                 // has it as prev, and it covers them.
+                try bringProjectionUpToDate()
                 var tip = try tip(of: key.publicKey)
                 var heads = try headTips(excluding: tip?.id, limit: EventLimits.maxDeps)
                 var built: [Event.Unsigned] = []
                 var soFar: [Event] = []
+                var payloads: [Payload] = []
                 for i in 0..<count {
                     let bytes: [UInt8]
-                    do { bytes = try build(i, soFar).encoded() }
+                    let payload = try build(i, soFar)
+                    do { bytes = try payload.encoded() }
                     catch let e as DecodeError { throw StoreError(.invalidEvent, "cannot write this event: \(e.message)") }
+                    payloads.append(payload)
                     let lamport = 1 + max(tip?.lamport ?? 0, heads.map(\.lamport).max() ?? 0)
                     let u = Event.unsigned(author: key.publicKey, seq: (tip?.seq ?? 0) + 1, prev: tip?.id, lamport: lamport,
                                            time: time, deps: heads.map(\.id), payload: bytes)
@@ -79,7 +91,8 @@ extension EventLog {
                     if buildNeedsEvents { soFar.append(u.signed(by: key)) }
                 }
                 let events = buildNeedsEvents ? soFar : Parallel.map(built, minimumPerThread: 32) { $0.signed(by: key) }
-                try insertOwnChain(events)
+                try insertOwnChain(events, payloads)
+                try markProjected(events: events.count)
                 return events
             }
         }
@@ -125,14 +138,16 @@ extension EventLog {
     /// is the one before it and only the first names other heads, so the checks of
     /// `insertVerified` hold by construction (`gloss verify` re-checks them from the file).
     /// Heads change once: the first event's parents leave, the last event joins.
-    private func insertOwnChain(_ events: [Event]) throws {
+    private func insertOwnChain(_ events: [Event], _ payloads: [Payload]) throws {
         guard let first = events.first, let last = events.last else { return }
         let insert = try db.statement("INSERT INTO events(id, author, seq, lamport, time, kind, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        for e in events {
+        let projector = Projector(db: db)
+        for (e, payload) in zip(events, payloads) {
             insert.reset()
             try insert.bind(1, blob: e.id.bytes).bind(2, blob: e.author.raw.bytes).bind(3, Int64(e.header.seq))
                 .bind(4, Int64(e.header.lamport)).bind(5, e.header.time).bind(6, Int64(e.payloadKind))
                 .bind(7, blob: e.bytes).run()
+            try projector.apply(payload, stamp: Stamp(e), row: db.lastInsertRowID)
         }
         let drop = try db.statement("DELETE FROM heads WHERE id = ?")
         for p in first.header.parents { drop.reset(); drop.bind(1, blob: p.bytes); try drop.run() }
@@ -144,15 +159,21 @@ extension EventLog {
     private func insertVerified(_ events: [Event]) throws -> AppendResult {
         var result = AppendResult()
         let exists = try db.statement("SELECT 1 FROM events WHERE id = ?")
+        let projector = Projector(db: db)
         for e in events {
             exists.reset()
             exists.bind(1, blob: e.id.bytes)
             if try exists.step() { result.alreadyHad += 1; continue }
             try checkPlace(e)
+            let payload: Payload
+            do { payload = try e.payload() } catch {
+                throw StoreError(.invalidEvent, "event \(e.id.short()) (author \(e.author.raw.short()), seq \(e.header.seq)) has an invalid payload: \(error)", event: e.id)
+            }
             try db.statement("INSERT INTO events(id, author, seq, lamport, time, kind, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)")
                 .bind(1, blob: e.id.bytes).bind(2, blob: e.author.raw.bytes).bind(3, Int64(e.header.seq))
                 .bind(4, Int64(e.header.lamport)).bind(5, e.header.time).bind(6, Int64(e.payloadKind))
                 .bind(7, blob: e.bytes).run()
+            try projector.apply(payload, stamp: Stamp(e), row: db.lastInsertRowID)
             let drop = try db.statement("DELETE FROM heads WHERE id = ?")
             for p in e.header.parents { drop.reset(); drop.bind(1, blob: p.bytes); try drop.run() }
             try db.statement("INSERT INTO heads(id) VALUES (?)").bind(1, blob: e.id.bytes).run()
@@ -165,9 +186,6 @@ extension EventLog {
     private func checkPlace(_ e: Event) throws {
         let h = e.header
         let who = "event \(e.id.short()) (author \(h.author.raw.short()), seq \(h.seq))"
-        if case .failure(let err) = Result(catching: { try e.payload() }) {
-            throw StoreError(.invalidEvent, "\(who) has an invalid payload: \(err)", event: e.id)
-        }
         if try isForked(h.author) {
             throw StoreError(.authorForked, "\(who) is refused: its author has forked its chain (two events with one seq); nothing more of that author is accepted", event: e.id)
         }

@@ -1,19 +1,5 @@
 import GlossCore
 
-/// One annotation as the search index holds it.
-public struct SearchEntry: Sendable {
-    public let annotation: EventID
-    public let article: Hash32
-    public let author: PublicKey
-    public let quote: String
-    public let comment: String
-    public let tags: [String]
-    public init(annotation: EventID, article: Hash32, author: PublicKey, quote: String, comment: String, tags: [String]) {
-        self.annotation = annotation; self.article = article; self.author = author
-        self.quote = quote; self.comment = comment; self.tags = tags
-    }
-}
-
 /// A search result: the annotation, its rank (lower is better, SQLite's bm25) and the matching
 /// text with the matched words in [brackets].
 public struct SearchHit: Sendable {
@@ -22,50 +8,50 @@ public struct SearchHit: Sendable {
     public let context: String
 }
 
+/// What to narrow a search to.
+public struct SearchFilter: Sendable {
+    public var article: Hash32?
+    public var tag: String?
+    /// Hex digits the author's key starts with.
+    public var authorPrefix: String?
+    public var includeDeleted = false
+    public init(article: Hash32? = nil, tag: String? = nil, authorPrefix: String? = nil, includeDeleted: Bool = false) {
+        self.article = article; self.tag = tag; self.authorPrefix = authorPrefix; self.includeDeleted = includeDeleted
+    }
+}
+
 extension EventLog {
-    static let searchRowSetting = "search.row"
-
-    /// Whether the index reflects the log as it is now (else rebuild it from the state).
-    public func searchIsCurrent() throws(StoreError) -> Bool {
-        try setting(Self.searchRowSetting) == String(try lastRow())
-    }
-
-    /// Replaces the whole index (a projection: it holds nothing the log does not).
-    public func rebuildSearch(_ entries: [SearchEntry]) throws(StoreError) {
-        try wrap {
-            try db.transaction {
-                try db.execute("DELETE FROM search")
-                let ins = try db.statement("INSERT INTO search(quote, comment, tags, annotation, article, author) VALUES (?, ?, ?, ?, ?, ?)")
-                for e in entries {
-                    ins.reset()
-                    try ins.bind(1, e.quote).bind(2, e.comment).bind(3, e.tags.joined(separator: " "))
-                        .bind(4, e.annotation.hex).bind(5, e.article.hex).bind(6, e.author.hex).run()
-                }
-                let row = try db.statement("SELECT coalesce(max(rowid), 0) FROM events")
-                _ = try row.step()
-                let last = row.int(0)
-                row.reset()
-                try db.statement("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-                    .bind(1, Self.searchRowSetting).bind(2, String(last)).run()
-            }
-        }
-    }
-
-    /// Annotations matching every word of `query` (in quote, comment or tags), best first.
+    /// Annotations matching every word of `query` (in quote, comment or tags), best first, through
+    /// the projection's full-text index (kept up to date in every append's transaction).
     /// Words are matched as written (any punctuation is treated as SQLite's tokenizer does);
     /// nothing in the query is FTS5 syntax.
-    public func search(_ query: String, limit: Int = 50) throws(StoreError) -> [SearchHit] {
+    public func search(_ query: String, filter: SearchFilter = SearchFilter(), limit: Int = 50) throws(StoreError) -> [SearchHit] {
         // Each word becomes an FTS5 string (double quotes doubled), so nothing typed is syntax.
         let words = query.split(whereSeparator: \.isWhitespace).map { w in
             "\"" + w.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
         }
         guard !words.isEmpty else { return [] }
+        var conditions = ["p_search MATCH ?1"]
+        if filter.article != nil { conditions.append("a.article = ?3") }
+        if !filter.includeDeleted { conditions.append("a.deleted = 0") }
+        if filter.tag != nil { conditions.append("EXISTS (SELECT 1 FROM p_tags t WHERE t.annotation = a.n AND t.tag = ?4)") }
+        if filter.authorPrefix != nil { conditions.append("lower(hex(a.author)) LIKE ?5") }
+        let sql = """
+            SELECT a.id, bm25(p_search), snippet(p_search, -1, '[', ']', '…', 10) FROM p_search JOIN p_annotations a ON a.n = p_search.rowid
+            WHERE \(conditions.joined(separator: " AND ")) ORDER BY bm25(p_search) LIMIT ?2
+            """
         return try wrap {
-            let s = try db.statement("SELECT annotation, bm25(search), snippet(search, -1, '[', ']', '…', 10) FROM search WHERE search MATCH ? ORDER BY bm25(search) LIMIT ?")
+            let s = try db.statement(sql)
             s.bind(1, words.joined(separator: " ")).bind(2, Int64(limit))
+            if let a = filter.article { s.bind(3, a) }
+            if let t = filter.tag { s.bind(4, t) }
+            if let p = filter.authorPrefix {
+                guard p.allSatisfy(\.isHexDigit) else { return [] }
+                s.bind(5, p.lowercased() + "%")
+            }
             var out: [SearchHit] = []
             while try s.step() {
-                guard let id = Hash32(hex: s.text(0)) else { continue }
+                guard let id = s.hash(0) else { continue }
                 out.append(SearchHit(annotation: id, rank: s.double(1), context: s.text(2)))
             }
             return out

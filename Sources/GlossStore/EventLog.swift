@@ -27,7 +27,11 @@ public final class EventLog {
         } catch {
             throw StoreError(.sqlite, "\(path): \(error)")
         }
+        projectionRepair = try updateProjection()
     }
+
+    /// What opening found of the projection (and did about it).
+    public private(set) var projectionRepair: ProjectionRepair = .current
 
     func wrap<T>(_ body: () throws -> T) throws(StoreError) -> T {
         db.callDepth += 1
@@ -42,6 +46,11 @@ public final class EventLog {
     }
 
     // MARK: Reading
+
+    /// The row of the newest event (0 when empty).
+    public func lastRow() throws(StoreError) -> Int64 {
+        try wrap { try lastRowInCall() }
+    }
 
     public func count() throws(StoreError) -> Int {
         try wrap {

@@ -27,13 +27,18 @@ public enum FileSystem {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode)
         guard fd >= 0 else { throw StoreError(.io, "cannot create \(path): \(errno_())") }
         defer { close(fd) }
+        try writeAll(fd, bytes, path)
+        guard fsync(fd) == 0 else { throw StoreError(.io, "cannot sync \(path) to disk: \(errno_())") }
+    }
+
+    /// Writes every byte to an open file descriptor (standard output, say).
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], _ what: String) throws(StoreError) {
         var off = 0
         while off < bytes.count {
             let n = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            guard n > 0 else { throw StoreError(.io, "cannot write \(path): \(errno_())") }
+            guard n > 0 else { throw StoreError(.io, "cannot write \(what): \(errno_())") }
             off += n
         }
-        guard fsync(fd) == 0 else { throw StoreError(.io, "cannot sync \(path) to disk: \(errno_())") }
     }
 
     /// Reads a whole file.
@@ -56,6 +61,30 @@ public enum FileSystem {
 extension FileSystem {
     /// Writes `bytes` to `path` whole or not at all: into a temporary file beside it, fsynced,
     /// then renamed over it.
+    /// Like `replace(_:_:)`, for content written piece by piece: `body` is handed a function
+    /// that appends bytes. Nothing replaces `path` unless `body` returns.
+    public static func replace<T>(_ path: String, writing body: (_ write: ([UInt8]) throws -> Void) throws -> T) throws -> T {
+        let tmp = path + ".tmp-\(getpid())"
+        unlink(tmp)
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else { throw StoreError(.io, "cannot create \(tmp): \(errno_())") }
+        let value: T
+        do {
+            value = try body { bytes in try writeAll(fd, bytes, path) }
+            guard fsync(fd) == 0 else { throw StoreError(.io, "cannot sync \(path) to disk: \(errno_())") }
+        } catch {
+            close(fd); unlink(tmp)
+            throw error
+        }
+        close(fd)
+        guard rename(tmp, path) == 0 else {
+            let why = errno_()
+            unlink(tmp)
+            throw StoreError(.io, "cannot write \(path): \(why)")
+        }
+        return value
+    }
+
     public static func replace(_ path: String, _ bytes: [UInt8]) throws(StoreError) {
         let tmp = path + ".tmp-\(getpid())"
         unlink(tmp)

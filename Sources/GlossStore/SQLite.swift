@@ -1,4 +1,5 @@
 import CSQLite
+import GlossCore
 
 /// A SQLite failure: the result code to match on, and a message that says what was being done.
 /// Bound values (event bytes, annotation text) never appear in it.
@@ -75,6 +76,9 @@ public final class SQLiteConnection {
 
     public var changes: Int { Int(sqlite3_changes(db)) }
 
+    /// The rowid of the last row this connection inserted.
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(db) }
+
     /// Resets every cached statement. A statement left mid-way (a query whose caller stopped at
     /// the first row) keeps a read transaction open, which pins an old snapshot of the file and
     /// makes this connection's next write fail as busy; so every store call ends with this.
@@ -108,6 +112,17 @@ public final class Statement {
     @discardableResult
     public func bind(_ i: Int32, _ v: String) -> Statement { sqlite3_bind_text(stmt, i, v, -1, gloss_sqlite_transient()); return self }
     @discardableResult
+    public func bindNull(_ i: Int32) -> Statement { sqlite3_bind_null(stmt, i); return self }
+    @discardableResult
+    public func bind(_ i: Int32, _ v: Hash32) -> Statement {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        v.appendBytes(to: &bytes)
+        return bind(i, blob: bytes)
+    }
+    @discardableResult
+    public func bind(_ i: Int32, _ v: PublicKey) -> Statement { bind(i, v.raw) }
+    @discardableResult
     public func bind<C: Collection>(_ i: Int32, blob: C) -> Statement where C.Element == UInt8 {
         let a = Array(blob)
         a.withUnsafeBytes { b in _ = sqlite3_bind_blob(stmt, i, b.baseAddress, Int32(b.count), gloss_sqlite_transient()) }
@@ -135,6 +150,10 @@ public final class Statement {
     public func text(_ col: Int32) -> String {
         guard let p = sqlite3_column_text(stmt, col) else { return "" }
         return String(cString: p)
+    }
+    public func hash(_ col: Int32) -> Hash32? {
+        guard Int(sqlite3_column_bytes(stmt, col)) == 32, let p = sqlite3_column_blob(stmt, col) else { return nil }
+        return Hash32(UnsafeRawBufferPointer(start: p, count: 32))
     }
     public func blob(_ col: Int32) -> [UInt8] {
         let n = Int(sqlite3_column_bytes(stmt, col))

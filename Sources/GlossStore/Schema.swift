@@ -62,6 +62,13 @@ enum Schema {
             tokenize = 'unicode61 remove_diacritics 2'
         );
         """,
+        // 5: the state moved into the projection (ProjectionSchema, rebuilt from the log when
+        // missing): the checkpoint blobs and the separate search index go.
+        """
+        DROP TABLE checkpoints;
+        DROP TABLE search;
+        DELETE FROM settings WHERE key IN ('search.row', 'checkpoint.every');
+        """,
     ]
 
     /// Brings the file up to the newest schema, in one transaction.

@@ -24,7 +24,7 @@ struct Gloss: ParsableCommand {
             ReadCommand.self, ExportCommand.self, ReanchorCommand.self,
             SnapshotCommand.self, ImportCommand.self, BundleCommand.self, FrontierCommand.self,
             ServeCommand.self, SyncCommand.self, PeerCommand.self, KeyCommand.self,
-            LogCommand.self, VerifyCommand.self, ConfigCommand.self,
+            LogCommand.self, VerifyCommand.self,
         ]
     )
 

@@ -22,7 +22,7 @@ import Testing
         let rows = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [[String: Any]] ?? []
         let names = rows.compactMap { $0["name"] as? String }
         for prefix in ["raw Ed25519 sign", "raw Ed25519 verify", "raw SQLite insert", "raw SQLite scan",
-                       "1. bulk append", "2. ingest", "3. replay", "   open with checkpoint", "4. sync",
+                       "1. bulk append", "2. ingest", "3. replay", "   open after appending", "4. sync",
                        "   wire bytes", "5. reconciliation", "   control bytes", "   events re-sent",
                        "6. server, N", "   client, N", "   server, 4N", "   client, 4N"] {
             #expect(names.contains { $0.hasPrefix(prefix) }, "missing figure: \(prefix)")

@@ -39,3 +39,19 @@ public struct TextSelector: Sendable, Equatable {
         }
     }
 }
+
+extension TextSelector {
+    /// The selector's canonical bytes (as inside a payload), for a store that keeps one.
+    public var stored: [UInt8] {
+        var w = ByteWriter(capacity: 64 + exact.utf8.count + prefix.utf8.count + suffix.utf8.count)
+        w.string(exact); w.string(prefix); w.string(suffix); w.u32(start); w.u32(end)
+        return w.bytes
+    }
+
+    /// Reads back `stored`; nil when the bytes are not a selector.
+    public init?(stored bytes: [UInt8]) {
+        var r = ByteReader(bytes)
+        guard let s = try? TextSelector.decode(&r), r.isAtEnd else { return nil }
+        self = s
+    }
+}

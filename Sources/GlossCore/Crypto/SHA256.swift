@@ -52,3 +52,35 @@ extension Array: ContiguousCollection where Element == UInt8 {
 extension ArraySlice: ContiguousCollection where Element == UInt8 {
     public func withContiguousBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R { try withUnsafeBytes(body) }
 }
+
+extension SHA256 {
+    /// SHA-256 fed piece by piece: the hash of a snapshot written as a stream, so the whole
+    /// text never has to be held at once.
+    ///
+    /// Not Sendable: one hasher belongs to the code that writes one stream.
+    public final class Hasher {
+        private let ctx: OpaquePointer
+
+        public init() {
+            guard let ctx = EVP_MD_CTX_new() else { fatalError("EVP_MD_CTX_new: out of memory") }
+            precondition(EVP_DigestInit_ex(ctx, fetched.md, nil) == 1, "EVP_DigestInit_ex failed")
+            self.ctx = ctx
+        }
+        deinit { EVP_MD_CTX_free(ctx) }
+
+        public func update(_ bytes: UnsafeRawBufferPointer) {
+            guard bytes.count > 0 else { return }
+            precondition(EVP_DigestUpdate(ctx, bytes.baseAddress, bytes.count) == 1, "EVP_DigestUpdate failed")
+        }
+
+        public func update<C: ContiguousCollection>(_ bytes: C) { bytes.withContiguousBytes { update($0) } }
+
+        /// The hash of everything fed so far. The hasher must not be fed again.
+        public func finish() -> Hash32 {
+            var out = [UInt8](repeating: 0, count: 32)
+            var len: UInt32 = 0
+            precondition(EVP_DigestFinal_ex(ctx, &out, &len) == 1 && len == 32, "EVP_DigestFinal_ex failed")
+            return Hash32(out)
+        }
+    }
+}

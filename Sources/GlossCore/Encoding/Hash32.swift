@@ -91,3 +91,32 @@ public enum Hex {
         }
     }
 }
+
+extension Hash32 {
+    /// Appends the 64 lower-case hex digits to `out`, without building a String.
+    @inlinable
+    public func appendHex(to out: inout [UInt8]) {
+        @inline(__always) func word(_ w: UInt64, _ out: inout [UInt8]) {
+            var shift: UInt64 = 64
+            while shift > 0 {
+                shift -= 4
+                let nibble = UInt8(truncatingIfNeeded: (w >> shift) & 15)
+                out.append(nibble < 10 ? 48 + nibble : 87 + nibble)
+            }
+        }
+        word(w0, &out); word(w1, &out); word(w2, &out); word(w3, &out)
+    }
+}
+
+extension Hash32 {
+    /// Appends the 32 bytes to `out`.
+    @inlinable
+    public func appendBytes(to out: inout [UInt8]) {
+        for w in [w0, w1, w2, w3] {
+            out.append(UInt8(truncatingIfNeeded: w >> 56)); out.append(UInt8(truncatingIfNeeded: w >> 48))
+            out.append(UInt8(truncatingIfNeeded: w >> 40)); out.append(UInt8(truncatingIfNeeded: w >> 32))
+            out.append(UInt8(truncatingIfNeeded: w >> 24)); out.append(UInt8(truncatingIfNeeded: w >> 16))
+            out.append(UInt8(truncatingIfNeeded: w >> 8)); out.append(UInt8(truncatingIfNeeded: w))
+        }
+    }
+}

@@ -7,11 +7,11 @@ public struct ArticleLayout: Sendable {
     /// One highlighted annotation.
     public struct Note: Sendable {
         public let number: Int
-        public let annotation: AnnotationState
+        public let annotation: AnnotationView
         public let range: Range<Int>
         public let stage: Anchor.Stage
         /// Live replies, in the total order (a thread flattened, with its depth).
-        public let replies: [(AnnotationState, depth: Int)]
+        public let replies: [(AnnotationView, depth: Int)]
     }
     /// A paragraph and its pieces of text, each with the notes covering it.
     public struct Paragraph: Sendable {
@@ -21,20 +21,24 @@ public struct ArticleLayout: Sendable {
         public let notes: [Note]
     }
 
-    public let article: ArticleState
+    public let article: ArticleView
     public let text: ArticleText
     public let paragraphs: [Paragraph]
     public let notes: [Note]
     /// Annotations whose passage could not be found in the current text.
-    public let orphans: [AnnotationState]
+    public let orphans: [AnnotationView]
 
-    public init(state: LedgerState, article: ArticleState) {
+    /// `annotations`: every annotation of the article (replies and deleted ones included), in
+    /// the total order; `text`: its current text.
+    public init(article: ArticleView, text currentText: String, annotations: [AnnotationView]) {
         self.article = article
-        let text = ArticleText(article.text)
+        let text = ArticleText(currentText)
         self.text = text
-        var anchored: [(AnnotationState, Range<Int>, Anchor.Stage)] = []
-        var orphans: [AnnotationState] = []
-        for a in state.annotations(of: article.id) where !a.isReply {
+        var byID: [EventID: AnnotationView] = [:]
+        for a in annotations { byID[a.id] = a }
+        var anchored: [(AnnotationView, Range<Int>, Anchor.Stage)] = []
+        var orphans: [AnnotationView] = []
+        for a in annotations where !a.isReply && !a.isDeleted {
             guard let sel = a.selector else { continue }
             switch Anchor.locate(sel, in: text) {
             case .anchored(let r, let stage): anchored.append((a, r, stage))
@@ -43,7 +47,7 @@ public struct ArticleLayout: Sendable {
         }
         anchored.sort { $0.1.lowerBound != $1.1.lowerBound ? $0.1.lowerBound < $1.1.lowerBound : $0.0.created < $1.0.created }
         let notes = anchored.enumerated().map { i, x in
-            Note(number: i + 1, annotation: x.0, range: x.1, stage: x.2, replies: Self.thread(x.0, state))
+            Note(number: i + 1, annotation: x.0, range: x.1, stage: x.2, replies: Self.thread(x.0, byID))
         }
         self.notes = notes
         self.orphans = orphans
@@ -83,9 +87,9 @@ public struct ArticleLayout: Sendable {
         return out
     }
 
-    static func thread(_ a: AnnotationState, _ state: LedgerState, depth: Int = 1) -> [(AnnotationState, depth: Int)] {
-        a.replies.compactMap { state.annotations[$0] }.filter { !$0.isDeleted }.flatMap { r in
-            [(r, depth: depth)] + thread(r, state, depth: depth + 1)
+    static func thread(_ a: AnnotationView, _ byID: [EventID: AnnotationView], depth: Int = 1) -> [(AnnotationView, depth: Int)] {
+        a.replies.compactMap { byID[$0] }.filter { !$0.isDeleted }.flatMap { r in
+            [(r, depth: depth)] + thread(r, byID, depth: depth + 1)
         }
     }
 

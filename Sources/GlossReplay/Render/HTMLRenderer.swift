@@ -49,7 +49,7 @@ public struct HTMLRenderer: Sendable {
         if !layout.orphans.isEmpty {
             body += "<section class=\"orphans\"><h2>\(layout.orphans.count) orphaned annotation\(layout.orphans.count == 1 ? "" : "s")</h2><ul>"
             for a in layout.orphans {
-                body += "<li><q>\(e(a.selector?.exact ?? ""))</q> \(e(a.body.value)) <span class=\"who\">— \(e(who(a.author)))</span></li>"
+                body += "<li><q>\(e(a.selector?.exact ?? ""))</q> \(e(a.body)) <span class=\"who\">— \(e(who(a.author)))</span></li>"
             }
             body += "</ul></section>\n"
         }
@@ -79,14 +79,14 @@ public struct HTMLRenderer: Sendable {
         let e = Self.escape
         let a = n.annotation
         var s = "<li value=\"\(n.number)\" id=\"n\(n.number)\"><a href=\"#r\(n.number)\">↑</a> "
-        s += a.body.value.isEmpty ? "<em>\(e(a.motivation.value))</em>" : e(a.body.value)
-        if !a.tags.tags.isEmpty { s += " <span class=\"tags\">" + a.tags.tags.map { "#" + e($0) }.joined(separator: " ") + "</span>" }
+        s += a.body.isEmpty ? "<em>\(e(a.motivation))</em>" : e(a.body)
+        if !a.tags.isEmpty { s += " <span class=\"tags\">" + a.tags.map { "#" + e($0) }.joined(separator: " ") + "</span>" }
         s += " <span class=\"who\">— \(e(who(a.author)))</span>"
-        if !a.body.conflicts.isEmpty {
-            s += "<div class=\"conflict\">\(a.body.live.count) concurrent versions: " + a.body.live.map { "“\(e($0.value))” (\(e(who($0.stamp.author))))" }.joined(separator: " · ") + "</div>"
+        if !a.bodyConflicts.isEmpty {
+            s += "<div class=\"conflict\">\(a.bodyLive.count) concurrent versions: " + a.bodyLive.map { "“\(e($0.value))” (\(e(who($0.stamp.author))))" }.joined(separator: " · ") + "</div>"
         }
         for (r, depth) in n.replies {
-            s += "<div class=\"reply\" style=\"margin-left:\(depth)em\">↳ \(e(r.body.value)) <span class=\"who\">— \(e(who(r.author)))</span></div>"
+            s += "<div class=\"reply\" style=\"margin-left:\(depth)em\">↳ \(e(r.body)) <span class=\"who\">— \(e(who(r.author)))</span></div>"
         }
         return s + "</li>"
     }
@@ -103,19 +103,19 @@ public struct MarkdownRenderer: Sendable {
             let quote = layout.text.slice(n.range).split(separator: "\n", omittingEmptySubsequences: false).map { "> " + $0 }.joined(separator: "\n")
             out += quote + "\n\n"
             let a = n.annotation
-            var line = "**\(n.number).** " + (a.body.value.isEmpty ? "_\(a.motivation.value)_" : a.body.value)
+            var line = "**\(n.number).** " + (a.body.isEmpty ? "_\(a.motivation)_" : a.body)
             line += " — \(who(a.author))"
-            if !a.tags.tags.isEmpty { line += " · " + a.tags.tags.map { "#" + $0 }.joined(separator: " ") }
-            if !a.body.conflicts.isEmpty { line += " · ⚠ \(a.body.live.count) concurrent versions" }
+            if !a.tags.isEmpty { line += " · " + a.tags.map { "#" + $0 }.joined(separator: " ") }
+            if !a.bodyConflicts.isEmpty { line += " · ⚠ \(a.bodyLive.count) concurrent versions" }
             out += line + "\n"
             for (r, depth) in n.replies {
-                out += String(repeating: "  ", count: depth - 1) + "- ↳ \(r.body.value) — \(who(r.author))\n"
+                out += String(repeating: "  ", count: depth - 1) + "- ↳ \(r.body) — \(who(r.author))\n"
             }
             out += "\n"
         }
         if !layout.orphans.isEmpty {
             out += "## Orphaned annotations\n\n"
-            for a in layout.orphans { out += "- was “\(a.selector?.exact ?? "")”: \(a.body.value)\n" }
+            for a in layout.orphans { out += "- was “\(a.selector?.exact ?? "")”: \(a.body)\n" }
         }
         return out
     }

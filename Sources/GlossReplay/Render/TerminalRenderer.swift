@@ -24,7 +24,7 @@ public struct TerminalRenderer: Sendable {
         if !layout.orphans.isEmpty {
             out += bold("\(layout.orphans.count) orphaned annotation\(layout.orphans.count == 1 ? "" : "s")") + dim(" (the passage is gone from the revised text; `gloss reanchor ID --quote …` re-attaches one)") + "\n"
             for a in layout.orphans {
-                out += "  \(a.id.short())  was \"\(flat(a.selector?.exact ?? ""))\"" + (a.body.value.isEmpty ? "" : " — \(flat(a.body.value))") + "\n"
+                out += "  \(a.id.short())  was \"\(flat(a.selector?.exact ?? ""))\"" + (a.body.isEmpty ? "" : " — \(flat(a.body))") + "\n"
             }
         }
         return out
@@ -55,15 +55,15 @@ public struct TerminalRenderer: Sendable {
     func note(_ n: ArticleLayout.Note) -> String {
         let a = n.annotation
         var line = "  " + (color ? "\u{1B}[1;33m" : "") + ArticleLayout.superscript(n.number) + (color ? "\u{1B}[0m" : "") + " "
-        line += a.body.value.isEmpty ? dim("(\(a.motivation.value))") : flat(a.body.value)
-        if !a.tags.tags.isEmpty { line += "  " + a.tags.tags.map { "#" + $0 }.joined(separator: " ") }
+        line += a.body.isEmpty ? dim("(\(a.motivation))") : flat(a.body)
+        if !a.tags.isEmpty { line += "  " + a.tags.map { "#" + $0 }.joined(separator: " ") }
         line += dim("  — \(who(a.author))")
-        if a.body.conflicts.count > 0 { line += "  " + warn("⚠ \(a.body.live.count) concurrent versions (gloss show \(a.id.short()))") }
+        if a.bodyConflicts.count > 0 { line += "  " + warn("⚠ \(a.bodyLive.count) concurrent versions (gloss show \(a.id.short()))") }
         if n.stage == .fuzzy { line += dim("  (re-anchored by approximate match)") }
         var out = wrap(line, indent: "     ") + "\n"
         for (r, depth) in n.replies {
             let pad = String(repeating: "  ", count: depth + 1)
-            out += wrap(pad + "↳ " + flat(r.body.value) + dim("  — \(who(r.author))"), indent: pad + "  ") + "\n"
+            out += wrap(pad + "↳ " + flat(r.body) + dim("  — \(who(r.author))"), indent: pad + "  ") + "\n"
         }
         return out
     }

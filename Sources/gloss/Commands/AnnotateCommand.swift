@@ -58,7 +58,7 @@ struct AnnotateCommand: ParsableCommand {
         let m = try Motivation.check(motivation ?? (comment == nil ? "highlighting" : "commenting"))
         let ctx = try Context(options)
         let art = try ctx.article(article)
-        let matcher = QuoteMatcher(text: ArticleText(art.text))
+        let matcher = QuoteMatcher(text: ArticleText(try ctx.text(of: art)))
         let selector = try reporting {
             if let quote {
                 return try matcher.select(quote: quote, prefix: prefix, suffix: suffix, occurrence: occurrence)

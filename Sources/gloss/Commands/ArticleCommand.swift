@@ -26,7 +26,7 @@ struct ArticleCommand: ParsableCommand {
                 throw CLIError("\(file) is not UTF-8 text: convert it first (for example `iconv -t UTF-8 \(file)`)")
             }
             let added = ArticleAdded(title: title ?? Self.defaultTitle(text), source: source ?? Self.baseName(file), text: text)
-            if let existing = ctx.state.articles[added.articleID] {
+            if let existing = try reporting({ try ctx.log.article(added.articleID) }) {
                 print("Already in the ledger: \(existing.id.short()) \(existing.title)")
                 return
             }
@@ -48,10 +48,10 @@ struct ArticleCommand: ParsableCommand {
 
         func run() throws {
             let ctx = try Context(options)
-            let articles = ctx.state.articles.values.sorted { $0.added < $1.added }
+            let articles = try reporting { try ctx.log.articles() }
             if articles.isEmpty { print("No articles yet: add one with `gloss article add FILE`."); return }
             for a in articles {
-                let n = ctx.state.annotations(of: a.id).count
+                let n = try reporting { try ctx.log.annotationCount(article: a.id) }
                 print("\(a.id.short())  \(a.title)  (\(n) annotation\(n == 1 ? "" : "s"))")
             }
         }
@@ -63,7 +63,8 @@ struct ArticleCommand: ParsableCommand {
         @Argument(help: "The article id (a unique prefix is enough).") var article: String
 
         func run() throws {
-            print(try Context(options).article(article).text, terminator: "")
+            let ctx = try Context(options)
+            print(try ctx.text(of: try ctx.article(article)), terminator: "")
         }
     }
 }

@@ -62,26 +62,3 @@ struct FrontierCommand: ParsableCommand {
         print(try reporting { try options.open().log.frontier() }.description)
     }
 }
-
-struct ConfigCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "config", abstract: "Read or change a ledger setting.",
-        discussion: "Settings: checkpoint.every (events replayed before a new checkpoint is stored; default 1000).")
-    @OptionGroup var options: LedgerOptions
-    @Argument(help: "The setting.") var key: String
-    @Argument(help: "The new value (omit to print the current one).") var value: String?
-
-    static let known = [StateLoader.everySetting]
-
-    func run() throws {
-        guard Self.known.contains(key) else { throw CLIError("unknown setting \(key); settings: \(Self.known.joined(separator: ", "))") }
-        let ledger = try options.open()
-        if let value {
-            guard let n = Int(value), n >= 1 else { throw CLIError("\(key) must be a whole number ≥ 1") }
-            try reporting { try ledger.log.setSetting(key, String(n)) }
-            print("\(key) = \(n)")
-        } else {
-            print("\(key) = \(try reporting { try StateLoader.every(ledger.log) })")
-        }
-    }
-}

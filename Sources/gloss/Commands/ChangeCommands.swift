@@ -39,11 +39,13 @@ struct EditCommand: ParsableCommand {
         let a = try ctx.annotation(annotation)
         try ctx.requireMayChange(a)
         var payloads: [Payload] = []
-        if let comment, comment != a.body.value || !a.body.conflicts.isEmpty {
-            payloads.append(.bodyEdited(BodyEdited(annotation: a.id, pred: a.body.heads, body: comment)))
+        if let comment, comment != a.body || a.hasConflict {
+            let heads = try reporting { try ctx.log.heads(of: a.id, .body) }
+            payloads.append(.bodyEdited(BodyEdited(annotation: a.id, pred: heads, body: comment)))
         }
-        if let motivation, motivation != a.motivation.value || !a.motivation.conflicts.isEmpty {
-            payloads.append(.motivationChanged(MotivationChanged(annotation: a.id, pred: a.motivation.heads, motivation: try Motivation.check(motivation))))
+        if let motivation, motivation != a.motivation || !a.motivationConflicts.isEmpty {
+            let heads = try reporting { try ctx.log.heads(of: a.id, .motivation) }
+            payloads.append(.motivationChanged(MotivationChanged(annotation: a.id, pred: heads, motivation: try Motivation.check(motivation))))
         }
         guard !payloads.isEmpty else { print("Nothing to change: \(a.id.short()) already says that."); return }
         try ctx.append(payloads)
@@ -68,13 +70,13 @@ struct TagCommand: ParsableCommand {
         let ctx = try Context(options)
         let a = try ctx.annotation(annotation)
         try ctx.requireMayChange(a)
-        let present = Set(a.tags.tags)
+        let present = Set(a.tags)
         if let missing = remove.first(where: { !present.contains($0) }) {
-            throw CLIError("\(a.id.short()) is not tagged \"\(missing)\"; its tags: \(present.isEmpty ? "none" : Format.tags(a.tags.tags))")
+            throw CLIError("\(a.id.short()) is not tagged \"\(missing)\"; its tags: \(present.isEmpty ? "none" : Format.tags(a.tags))")
         }
         let newTags = add.filter { !present.contains($0) }
         guard !newTags.isEmpty || !remove.isEmpty else { print("Nothing to change: \(a.id.short()) already has those tags."); return }
-        let pred = remove.flatMap { a.tags.additions(of: $0) }
+        let pred = try remove.flatMap { tag in try reporting { try ctx.log.tagAdditions(a.id, tag: tag) } }
         try ctx.append([.tagsChanged(TagsChanged(annotation: a.id, add: newTags, remove: remove, pred: pred))])
         print("Tagged \(a.id.short())")
     }
@@ -90,7 +92,7 @@ enum DeletedRegister {
             throw CLIError(deleted ? "\(a.id.short()) is already deleted; `gloss restore \(a.id.short())` brings it back"
                                    : "\(a.id.short()) is not deleted; nothing to restore")
         }
-        let change = StateChange(annotation: a.id, pred: a.deleted.heads)
+        let change = StateChange(annotation: a.id, pred: try reporting { try ctx.log.heads(of: a.id, .deleted) })
         try ctx.append([deleted ? .annotationDeleted(change) : .annotationRestored(change)])
         print("\(deleted ? "Deleted" : "Restored") \(a.id.short())")
     }

@@ -12,16 +12,13 @@ struct HistoryCommand: ParsableCommand {
     func run() throws {
         let ctx = try Context(options)
         let a = try ctx.annotation(annotation)
-        for stamp in a.history {
+        for stamp in try reporting({ try ctx.log.history(of: a.id) }) {
             guard let e = try reporting({ try ctx.ledger.log.event(stamp.id) }), let p = try? e.payload() else { continue }
             let who = ctx.who(stamp.author)
             print("\(Format.time(stamp.time))  \(stamp.id.short())  \(who)")
             print("    " + Self.describe(p))
         }
-        let others = ctx.state.ineffective.filter { id, _ in
-            (try? ctx.ledger.log.event(id)?.payload().targetAnnotation) == a.id
-        }
-        for (id, why) in others.sorted(by: { $0.key < $1.key }) {
+        for (id, why) in try reporting({ try ctx.log.ineffectiveEvents(target: a.id) }) {
             print("ineffective \(id.short()): \(why)")
         }
     }

@@ -16,7 +16,7 @@ struct ImportCommand: ParsableCommand {
     func run() throws {
         let ctx = try Context(options)
         let bytes = try reporting { try FileSystem.read(file) }
-        let items = try reporting { try W3CImport.items(bytes, state: ctx.state) }
+        let items = try reporting { try W3CImport.items(bytes, state: ProjectionLookup(log: ctx.log)) }
         try ctx.requireNotAwaitingSync()
         let events = try reporting {
             try ctx.ledger.log.appendOwn(key: ctx.ledger.key, count: items.count, time: Clock.nowMillis()) { i, done in

@@ -14,25 +14,32 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         let ctx = try Context(options)
         let articleID = try article.map { try ctx.article($0).id }
-        let list = ctx.state.annotations(of: articleID, includeDeleted: all)
-            .filter { tag == nil || $0.tags.tags.contains(tag!) }  // tag != nil checked first
-        if json {
-            print(JSON.array(list.map(\.json)).serialized(pretty: true))
-            return
+        // Streamed: one annotation in memory at a time, whatever the size of the ledger.
+        var count = 0
+        if json { print("[", terminator: "") }
+        try reporting {
+            try ctx.log.forEachAnnotation(article: articleID, includeDeleted: all, tag: tag) { a in
+                if json {
+                    print((count == 0 ? "\n  " : ",\n  ") + a.json.serialized(pretty: true, indent: 1), terminator: "")
+                } else {
+                    print(Self.line(a, ctx))
+                }
+                count += 1
+            }
         }
-        if list.isEmpty { print("No annotations\(tag.map { " tagged \"\($0)\"" } ?? "")."); return }
-        for a in list { print(Self.line(a, ctx)) }
+        if json { print(count == 0 ? "]" : "\n]"); return }
+        if count == 0 { print("No annotations\(tag.map { " tagged \"\($0)\"" } ?? "").") }
     }
 
-    static func line(_ a: AnnotationState, _ ctx: Context) -> String {
-        var s = "\(a.id.short())  \(a.motivation.value)"
+    static func line(_ a: AnnotationView, _ ctx: Context) -> String {
+        var s = "\(a.id.short())  \(a.motivation)"
         if let sel = a.selector { s += "  \"\(Format.quote(sel.exact, max: 40))\"" }
         if let p = a.parent { s += "  ↳ reply to \(p.short())" }
-        if !a.body.value.isEmpty { s += "  — \(Format.quote(a.body.value, max: 50))" }
-        if !a.tags.tags.isEmpty { s += "  " + Format.tags(a.tags.tags) }
+        if !a.body.isEmpty { s += "  — \(Format.quote(a.body, max: 50))" }
+        if !a.tags.isEmpty { s += "  " + Format.tags(a.tags) }
         s += "  by \(ctx.who(a.author))"
         if a.isDeleted { s += "  [deleted]" }
-        if !a.body.conflicts.isEmpty { s += "  [conflict]" }
+        if a.hasConflict { s += "  [conflict]" }
         return s
     }
 }
@@ -46,20 +53,20 @@ struct ShowCommand: ParsableCommand {
     func run() throws {
         let ctx = try Context(options)
         let a = try ctx.annotation(annotation)
-        let article = ctx.state.articles[a.article]
+        let article = try reporting { try ctx.log.article(a.article) }
         print("annotation \(a.id.hex)\(a.isDeleted ? "  [deleted]" : "")")
         print("article    \(a.article.short())  \(article?.title ?? "")")
         print("author     \(ctx.who(a.author))")
         print("created    \(Format.time(a.created.time))   modified \(Format.time(a.modified.time))")
-        print("motivation \(a.motivation.value)")
+        print("motivation \(a.motivation)")
         if let s = a.selector {
             print("passage    [\(s.start)–\(s.end)] \(Format.tail(s.prefix))[\(s.exact)]\(Format.quote(s.suffix, max: 30))")
         }
         if let p = a.parent { print("reply to   \(p.short())") }
-        if !a.tags.tags.isEmpty { print("tags       \(Format.tags(a.tags.tags))") }
+        if !a.tags.isEmpty { print("tags       \(Format.tags(a.tags))") }
         if !a.editors.isEmpty { print("editors    \(a.editors.map { $0.raw.short(8) }.joined(separator: ", "))") }
-        print("comment    \(a.body.value)")
-        let versions = a.body.live
+        print("comment    \(a.body)")
+        let versions = a.bodyLive
         if versions.count > 1 {
             print("")
             print("\(versions.count) concurrent versions of the comment (the first is shown; `gloss edit` resolves them):")
@@ -70,8 +77,9 @@ struct ShowCommand: ParsableCommand {
         if !a.replies.isEmpty {
             print("")
             print("replies:")
-            for r in a.replies.compactMap({ ctx.state.annotations[$0] }) where !r.isDeleted {
-                print("  \(r.id.short())  \(ctx.who(r.author)): \(r.body.value)")
+            for id in a.replies {
+                guard let r = try reporting({ try ctx.log.annotation(id) }), !r.isDeleted else { continue }
+                print("  \(r.id.short())  \(ctx.who(r.author)): \(r.body)")
             }
         }
     }

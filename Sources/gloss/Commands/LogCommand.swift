@@ -42,12 +42,11 @@ struct VerifyCommand: ParsableCommand {
         let problems = try reporting { try ledger.log.verifyAll() }
         for p in problems { print("BAD  \(p)") }
         if problems.isEmpty {
-            let events = try reporting { try ledger.log.allEvents() }
-            let state = LedgerState.replay(events)
-            for (id, reason) in state.ineffective.sorted(by: { $0.key < $1.key }) {
+            let ineffective = try reporting { try ledger.log.ineffectiveEvents() }
+            for (id, reason) in ineffective {
                 print("ineffective  event \(id.short()): \(reason)")
             }
-            print("ok: \(events.count) events verified, \(state.ineffective.count) ineffective")
+            print("ok: \(try reporting { try ledger.log.count() }) events verified, \(ineffective.count) ineffective")
         } else {
             print("\(problems.count) problem\(problems.count == 1 ? "" : "s") in \(ledger.databasePath)")
             throw ExitCode.failure

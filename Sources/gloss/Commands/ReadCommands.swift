@@ -18,7 +18,7 @@ struct ReadCommand: ParsableCommand {
 
     func run() throws {
         let ctx = try Context(options)
-        let layout = ArticleLayout(state: ctx.state, article: try ctx.article(article))
+        let layout = try ArticleLayout.of(article, ctx)
         let color = !noColor && isatty(1) == 1 && Environment.get("NO_COLOR") == nil
         let names = ctx.names, me = ctx.me
         let renderer = TerminalRenderer(width: width ?? Self.terminalWidth(), color: color) { Format.author($0, me: me, names: names) }
@@ -44,7 +44,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let ctx = try Context(options)
-        let layout = ArticleLayout(state: ctx.state, article: try ctx.article(article))
+        let layout = try ArticleLayout.of(article, ctx)
         let names = ctx.names, me = ctx.me
         let who: @Sendable (PublicKey) -> String = { Format.author($0, me: me, names: names) }
         let text = format == .html ? HTMLRenderer(who: who).render(layout) : MarkdownRenderer(who: who).render(layout)
@@ -68,15 +68,14 @@ struct ReviseCommand: ParsableCommand {
     func run() throws {
         let ctx = try Context(options)
         let a = try ctx.article(article)
-        guard a.adders.contains(ctx.me) else { throw CLIError("only someone who added this article may revise it; you have not (add the same text with `gloss article add` first, then revise)") }
+        guard try reporting({ try ctx.log.adders(of: a.id) }).contains(ctx.me) else { throw CLIError("only someone who added this article may revise it; you have not (add the same text with `gloss article add` first, then revise)") }
         let bytes = try reporting { try FileSystem.read(file) }
         guard !bytes.isEmpty else { throw CLIError("\(file) is empty: a revised article needs some text") }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw CLIError("\(file) is not UTF-8 text") }
-        guard text != a.text else { print("Nothing to change: that is already the article's text."); return }
-        try ctx.append([.articleRevised(ArticleRevised(article: a.id, pred: a.revisions?.heads ?? [], text: text))])
-        let after = try reporting { try StateLoader.load(ctx.ledger.log) }.state
-        guard let revised = after.articles[a.id] else { return }
-        let layout = ArticleLayout(state: after, article: revised)
+        guard text != (try ctx.text(of: a)) else { print("Nothing to change: that is already the article's text."); return }
+        let heads = try reporting { try ctx.log.revisionHeads(of: a.id) }
+        try ctx.append([.articleRevised(ArticleRevised(article: a.id, pred: heads, text: text))])
+        let layout = try ArticleLayout.of(a.id.hex, ctx)
         print("Revised \(a.id.short()): \(layout.notes.count) annotation\(layout.notes.count == 1 ? "" : "s") anchored, \(layout.orphans.count) orphaned")
         for o in layout.orphans { print("  orphan \(o.id.short()): \"\(Format.quote(o.selector?.exact ?? ""))\"") }
     }
@@ -96,9 +95,19 @@ struct ReanchorCommand: ParsableCommand {
         let ctx = try Context(options)
         let a = try ctx.annotation(annotation)
         try ctx.requireMayChange(a)
-        guard !a.isReply, let article = ctx.state.articles[a.article] else { throw CLIError("\(a.id.short()) is a reply: it has no passage to re-anchor") }
-        let sel = try reporting { try QuoteMatcher(text: ArticleText(article.text)).select(quote: quote, prefix: prefix, suffix: suffix, occurrence: occurrence) }
-        try ctx.append([.annotationReanchored(Reanchored(annotation: a.id, pred: a.reanchors?.heads ?? [], selector: sel))])
+        guard !a.isReply, let article = try reporting({ try ctx.log.article(a.article) }) else { throw CLIError("\(a.id.short()) is a reply: it has no passage to re-anchor") }
+        let text = try ctx.text(of: article)
+        let sel = try reporting { try QuoteMatcher(text: ArticleText(text)).select(quote: quote, prefix: prefix, suffix: suffix, occurrence: occurrence) }
+        let heads = try reporting { try ctx.log.heads(of: a.id, .reanchor) }
+        try ctx.append([.annotationReanchored(Reanchored(annotation: a.id, pred: heads, selector: sel))])
         print("Re-anchored \(a.id.short()) on [\(sel.start)–\(sel.end)] \"\(Format.quote(sel.exact))\"")
+    }
+}
+
+extension ArticleLayout {
+    /// The layout of the article whose id starts with `prefix`: only its own rows are read.
+    static func of(_ prefix: String, _ ctx: Context) throws -> ArticleLayout {
+        let article = try ctx.article(prefix)
+        return ArticleLayout(article: article, text: try ctx.text(of: article), annotations: try ctx.annotations(of: article.id))
     }
 }

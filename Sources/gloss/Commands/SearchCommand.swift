@@ -8,8 +8,8 @@ struct SearchCommand: ParsableCommand {
         commandName: "search", abstract: "Find annotations by the words of their quotes, comments and tags.",
         discussion: """
             Every word must match (case and accents ignored: "etat" finds "État"); results are ranked
-            (SQLite FTS5, bm25) and shown with the matching words in [brackets]. The index is a
-            projection of the log, rebuilt from it whenever the log has changed since.
+            (SQLite FTS5, bm25) and shown with the matching words in [brackets]. The index is part of
+            the ledger's projection, kept up to date as every event is stored.
             """)
     @OptionGroup var options: LedgerOptions
     @Argument(help: "The words to find.") var query: [String]
@@ -21,22 +21,13 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         let ctx = try Context(options)
-        let log = ctx.ledger.log
-        if try !reporting({ try log.searchIsCurrent() }) {
-            let entries = ctx.state.annotations(includeDeleted: true).map {
-                SearchEntry(annotation: $0.id, article: $0.article, author: $0.author, quote: $0.selector?.exact ?? "",
-                            comment: $0.body.value, tags: $0.tags.tags)
-            }
-            try reporting { try log.rebuildSearch(entries) }
+        let log = ctx.log
+        if let author, !author.allSatisfy(\.isHexDigit) {
+            throw CLIError("--author \(author) is not a key prefix: give the first hex digits of the author's public key")
         }
-        let articleID = try article.map { try ctx.article($0).id }
-        let authorPrefix = author?.lowercased()
-        let hits = try reporting { try log.search(query.joined(separator: " "), limit: 200) }.compactMap { hit -> (SearchHit, AnnotationState)? in
-            guard let a = ctx.state.annotations[hit.annotation] else { return nil }
-            if !all && a.isDeleted { return nil }
-            if let articleID, a.article != articleID { return nil }
-            if let tag, !a.tags.tags.contains(tag) { return nil }
-            if let authorPrefix, !a.author.hex.hasPrefix(authorPrefix) { return nil }
+        let filter = SearchFilter(article: try article.map { try ctx.article($0).id }, tag: tag, authorPrefix: author, includeDeleted: all)
+        let hits = try reporting { try log.search(query.joined(separator: " "), filter: filter, limit: 200) }.compactMap { hit -> (SearchHit, AnnotationView)? in
+            guard let a = try? log.annotation(hit.annotation) else { return nil }
             return (hit, a)
         }
         if json {
@@ -47,7 +38,7 @@ struct SearchCommand: ParsableCommand {
         }
         if hits.isEmpty { print("No annotation matches \"\(query.joined(separator: " "))\"."); return }
         for (hit, a) in hits {
-            let title = ctx.state.articles[a.article]?.title ?? a.article.short()
+            let title = (try? log.article(a.article))?.title ?? a.article.short()
             print("\(a.id.short())  \(Format.quote(title, max: 40))  by \(ctx.who(a.author))")
             print("    \(Format.quote(hit.context, max: 100))")
         }

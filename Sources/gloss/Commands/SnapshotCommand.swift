@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import GlossCore
 import GlossLedger
 import GlossReplay
@@ -16,6 +17,8 @@ struct SnapshotCommand: ParsableCommand {
 
             Points in history: --at EVENT (that event and its causal past), --lamport N (events with
             lamport ≤ N), --before TIME (events written before TIME, e.g. 2026-11-25T12:00Z).
+            The state as of now is streamed from the ledger's projection; an earlier point replays the
+            events of that point from the log.
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case json, w3c }
@@ -38,46 +41,75 @@ struct SnapshotCommand: ParsableCommand {
     }
 
     func run() throws {
+        if at == nil && lamport == nil && before == nil { return try now() }
         let ledger = try options.open()
-        let state: LedgerState, heads: [EventID], count: Int
-        if at == nil && lamport == nil && before == nil {
-            let loaded = try reporting { try StateLoader.load(ledger.log) }
-            state = loaded.state
-            heads = try reporting { try ledger.log.heads() }
-            count = loaded.eventCount
+        let all = try reporting { try ledger.log.allEvents() }
+        let selection: EventSelection
+        if let at {
+            selection = .causalPast(of: try IDResolver.resolve(at, what: "event", hint: "`gloss log` lists the events") {
+                try ledger.log.ids(withPrefix: $0, limit: $1)
+            })
+        } else if let lamport {
+            selection = .lamport(atMost: lamport)
         } else {
-            let all = try reporting { try ledger.log.allEvents() }
-            let selection: EventSelection
-            if let at {
-                selection = .causalPast(of: try IDResolver.resolve(at, among: all.map(\.id), what: "event", hint: "`gloss log` lists the events"))
-            } else if let lamport {
-                selection = .lamport(atMost: lamport)
-            } else {
-                selection = .before(time: Timestamp.parse(before ?? "") ?? 0)
-            }
-            let chosen = selection.select(all) ?? []
-            state = LedgerState.replay(chosen)
-            heads = EventSelection.heads(chosen)
-            count = chosen.count
+            selection = .before(time: Timestamp.parse(before ?? "") ?? 0)
         }
+        let chosen = selection.select(all) ?? []
+        let state = LedgerState.replay(chosen)
         let articleID: Hash32? = try article.map { prefix in
-            try IDResolver.resolve(prefix, among: Array(state.articles.keys), what: "article", hint: "`gloss article list` shows the articles (at this point in history)")
+            try IDResolver.resolve(prefix, what: "article", hint: "`gloss article list` shows the articles (at this point in history)") { p, limit in
+                Array(state.articles.keys.filter { $0.hex.hasPrefix(p) }.sorted().prefix(limit))
+            }
         }
         switch format {
         case .json:
-            let snap = Snapshot(state: state, heads: heads, eventCount: count, article: articleID)
-            try emit(snap.bytes + [10])
-            print("snapshot \(snap.hash.hex)")
+            let snap = Snapshot(state: state, heads: EventSelection.heads(chosen), eventCount: chosen.count, article: articleID)
+            try emit { write in try write(snap.bytes); return snap.hash }
         case .w3c:
-            try emit(Array(W3C.collection(state, article: articleID).serialized(pretty: true).utf8) + [10])
+            try emitW3C { visit in for a in state.annotations(of: articleID) { try visit(a.view) } }
         }
     }
 
-    private func emit(_ bytes: [UInt8]) throws {
+    /// The state as of now, streamed from the projection.
+    private func now() throws {
+        let ctx = try Context(options)
+        let articleID = try article.map { try ctx.article($0).id }
+        switch format {
+        case .json:
+            try emit { write in try ctx.log.writeSnapshot(article: articleID, to: write) }
+        case .w3c:
+            try emitW3C { visit in try ctx.log.forEachAnnotation(article: articleID) { try visit($0) } }
+        }
+    }
+
+    /// Writes the snapshot (given piece by piece to `write`) and a newline to --out or standard
+    /// output, then the line `snapshot HASH`.
+    private func emit(_ body: (_ write: @escaping ([UInt8]) throws -> Void) throws -> Hash32) throws {
+        let hash: Hash32
         if let out {
-            try reporting { try FileSystem.replace(out, bytes) }
+            hash = try reporting { try FileSystem.replace(out) { write in
+                let h = try withoutActuallyEscaping(write) { try body($0) }
+                try write([10])
+                return h
+            } }
         } else {
-            print(String(decoding: bytes.dropLast(), as: UTF8.self))
+            hash = try reporting { try body { try FileSystem.writeAll(1, $0, "standard output") } }
+            try reporting { try FileSystem.writeAll(1, [10], "standard output") }
+        }
+        print("snapshot \(hash.hex)")
+    }
+
+    private func emitW3C(_ items: ((AnnotationView) throws -> Void) throws -> Void) throws {
+        if let out {
+            try reporting { try FileSystem.replace(out) { write in
+                try withoutActuallyEscaping(write) { w in try W3C.write(items: items) { try w(Array($0.utf8)) } }
+                try write([10])
+            } }
+        } else {
+            try reporting {
+                try W3C.write(items: items) { try FileSystem.writeAll(1, Array($0.utf8), "standard output") }
+                try FileSystem.writeAll(1, [10], "standard output")
+            }
         }
     }
 }

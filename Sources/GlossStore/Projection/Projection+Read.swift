@@ -1,0 +1,289 @@
+import GlossCore
+import GlossReplay
+
+/// A register of an annotation, for the ids a new write must name as `pred` (its heads).
+public enum AnnotationRegister: Sendable {
+    case body, motivation, deleted, reanchor
+    var kind: RegisterKind {
+        switch self {
+        case .body: .body
+        case .motivation: .motivation
+        case .deleted: .deleted
+        case .reanchor: .reanchor
+        }
+    }
+}
+
+/// What commands read: the projection's rows, one query for what each prints. Nothing here
+/// loads the whole state; the streams (`forEachAnnotation`, `writeSnapshot`) hold one row at
+/// a time.
+extension EventLog {
+    // MARK: Articles
+
+    static let articleColumns = "id, lamport, author, event, time, title, source, length, revised"
+
+    static func articleView(_ s: Statement) -> ArticleView {
+        ArticleView(id: s.hash(0) ?? .zero, title: s.text(5), source: s.text(6),
+                    added: Stamp(lamport: UInt64(s.int(1)), author: PublicKey(s.hash(2) ?? .zero), id: s.hash(3) ?? .zero, time: s.int(4)),
+                    length: Int(s.int(7)), revisedText: s.hash(8))
+    }
+
+    public func article(_ id: Hash32) throws(StoreError) -> ArticleView? {
+        try wrap {
+            let s = try db.statement("SELECT \(Self.articleColumns) FROM p_articles WHERE id = ?").bind(1, id)
+            return try s.step() ? Self.articleView(s) : nil
+        }
+    }
+
+    /// Every article, in the order they were first added (the total order).
+    public func articles() throws(StoreError) -> [ArticleView] {
+        try wrap {
+            let s = try db.statement("SELECT \(Self.articleColumns) FROM p_articles ORDER BY lamport, author, event")
+            var out: [ArticleView] = []
+            while try s.step() { out.append(Self.articleView(s)) }
+            return out
+        }
+    }
+
+    /// Articles whose id starts with `prefix` (hex), at most `limit`.
+    public func articleIDs(withPrefix prefix: String, limit: Int = 10) throws(StoreError) -> [Hash32] {
+        try wrap { try IDPrefix.lookup(db, table: "p_articles", prefix: prefix, limit: limit) }
+    }
+
+    /// The article's current text: the winning revision's, else the text it was added with.
+    public func articleText(_ id: Hash32) throws(StoreError) -> String? {
+        try wrap {
+            let s = try db.statement("SELECT coalesce(revision_row, original_row) FROM p_articles WHERE id = ?").bind(1, id)
+            guard try s.step() else { return nil }
+            let row = s.int(0)
+            s.reset()
+            return try Projector(db: db).revisionText(row: row)
+        }
+    }
+
+    /// Everyone who added the article's text: each may revise it.
+    public func adders(of article: Hash32) throws(StoreError) -> Set<PublicKey> {
+        try wrap {
+            let s = try db.statement("SELECT author FROM p_adders WHERE article = ?").bind(1, article)
+            var out: Set<PublicKey> = []
+            while try s.step() { if let k = s.hash(0) { out.insert(PublicKey(k)) } }
+            return out
+        }
+    }
+
+    /// The live effective revisions of the article (what a new revision replaces).
+    public func revisionHeads(of article: Hash32) throws(StoreError) -> [EventID] {
+        try wrap {
+            let s = try db.statement("""
+                SELECT r.row, r.lamport, r.author, r.event, r.time, r.pred FROM p_revisions r
+                WHERE r.article = ? AND EXISTS (SELECT 1 FROM p_adders d WHERE d.article = r.article AND d.author = r.author)
+                """).bind(1, article)
+            var register = Register<Int64>()
+            var any = false
+            while try s.step() {
+                register.write(s.int(0), stamp: Stamp(lamport: UInt64(s.int(1)), author: PublicKey(s.hash(2) ?? .zero),
+                                                      id: s.hash(3) ?? .zero, time: s.int(4)), pred: Projector.ids(s.blob(5)))
+                any = true
+            }
+            return any ? register.heads : []
+        }
+    }
+
+    // MARK: Annotations
+
+    static let annotationColumns = """
+        n, id, article, lamport, author, created, parent, exact, prefix, suffix, start, "end", editors, motivation,
+        motivation_live, body, body_live, deleted, reanchored, tags, replies, mod_lamport, mod_author, mod_event, modified
+        """
+
+    /// The annotation at the statement's current row, with its conflicts and replies looked up
+    /// when it has any.
+    func annotationView(_ s: Statement) throws -> AnnotationView {
+        let n = s.int(0), id = s.hash(1) ?? .zero
+        let created = Stamp(lamport: UInt64(s.int(3)), author: PublicKey(s.hash(4) ?? .zero), id: id, time: s.int(5))
+        let target: AnnotationTarget
+        if let parent = s.hash(6) {
+            target = .reply(to: parent)
+        } else {
+            target = .text(TextSelector(exact: s.text(7), prefix: s.text(8), suffix: s.text(9),
+                                        start: UInt32(clamping: s.int(10)), end: UInt32(clamping: s.int(11))))
+        }
+        let reanchored = s.isNull(18) ? nil : TextSelector(stored: s.blob(18))
+        let tags = s.text(19)
+        return AnnotationView(
+            id: id, article: s.hash(2) ?? .zero, created: created,
+            modified: Stamp(lamport: UInt64(s.int(21)), author: PublicKey(s.hash(22) ?? .zero), id: s.hash(23) ?? .zero, time: s.int(24)),
+            target: target, editors: Projector.ids(s.blob(12)).map(PublicKey.init),
+            motivation: s.text(13), motivationLive: s.int(14) > 1 ? try liveVersions(n, .motivation) : [],
+            body: s.text(15), bodyLive: s.int(16) > 1 ? try liveVersions(n, .body) : [],
+            isDeleted: s.int(17) != 0, tags: tags.isEmpty ? [] : tags.split(separator: "\n", omittingEmptySubsequences: false).map(String.init),
+            replies: s.int(20) > 0 ? try replyIDs(id) : [], reanchored: reanchored)
+    }
+
+    private func liveVersions(_ n: Int64, _ reg: RegisterKind) throws -> [RegisterVersion<String>] {
+        let s = try db.statement("""
+            SELECT value, lamport, author, event, time FROM p_writes WHERE annotation = ? AND reg = ? AND live = 1
+            ORDER BY lamport DESC, author DESC, event DESC
+            """).bind(1, n).bind(2, reg.rawValue)
+        var out: [RegisterVersion<String>] = []
+        while try s.step() {
+            out.append(RegisterVersion(value: s.text(0), stamp: Stamp(lamport: UInt64(s.int(1)), author: PublicKey(s.hash(2) ?? .zero),
+                                                                       id: s.hash(3) ?? .zero, time: s.int(4))))
+        }
+        s.reset()
+        return out
+    }
+
+    private func replyIDs(_ id: EventID) throws -> [EventID] {
+        let s = try db.statement("SELECT id FROM p_annotations WHERE parent = ? ORDER BY lamport, author, id").bind(1, id)
+        var out: [EventID] = []
+        while try s.step() { if let h = s.hash(0) { out.append(h) } }
+        s.reset()
+        return out
+    }
+
+    /// The effective annotation `id` (deleted or not), or nil.
+    public func annotation(_ id: EventID) throws(StoreError) -> AnnotationView? {
+        try wrap {
+            let s = try db.statement("SELECT \(Self.annotationColumns) FROM p_annotations WHERE id = ?").bind(1, id)
+            guard try s.step() else { return nil }
+            return try annotationView(s)
+        }
+    }
+
+    /// Annotations whose id starts with `prefix` (hex), at most `limit`.
+    public func annotationIDs(withPrefix prefix: String, limit: Int = 10) throws(StoreError) -> [EventID] {
+        try wrap { try IDPrefix.lookup(db, table: "p_annotations", prefix: prefix, limit: limit) }
+    }
+
+    /// Calls `body` with each annotation in the total order of their creation, one at a time:
+    /// of one article or all, without the deleted ones unless `includeDeleted`, only those
+    /// tagged `tag` when given.
+    public func forEachAnnotation(article: Hash32? = nil, includeDeleted: Bool = false, tag: String? = nil,
+                                  _ body: (AnnotationView) throws -> Void) throws {
+        var conditions: [String] = []
+        if article != nil { conditions.append("article = ?1") }
+        if !includeDeleted { conditions.append("deleted = 0") }
+        if tag != nil { conditions.append("EXISTS (SELECT 1 FROM p_tags t WHERE t.annotation = a.n AND t.tag = ?2)") }
+        let sql = "SELECT \(Self.annotationColumns) FROM p_annotations a"
+            + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+            + (article != nil ? " ORDER BY article, lamport, author, id" : " ORDER BY lamport, author, id")
+        try wrap {
+            let s = try db.statement(sql)
+            if let article { s.bind(1, article) }
+            if let tag { s.bind(2, tag) }
+            while try s.step() { try body(try annotationView(s)) }
+        }
+    }
+
+    /// How many annotations (not deleted) an article has.
+    public func annotationCount(article: Hash32) throws(StoreError) -> Int {
+        try wrap {
+            let s = try db.statement("SELECT count(*) FROM p_annotations WHERE article = ? AND deleted = 0").bind(1, article)
+            _ = try s.step()
+            return Int(s.int(0))
+        }
+    }
+
+    /// The ids a write to `register` must name as `pred`: its live writes.
+    public func heads(of annotation: EventID, _ register: AnnotationRegister) throws(StoreError) -> [EventID] {
+        try wrap {
+            let s = try db.statement("""
+                SELECT w.event FROM p_writes w JOIN p_annotations a ON a.n = w.annotation
+                WHERE a.id = ? AND w.reg = ? AND w.live = 1 ORDER BY w.lamport DESC, w.author DESC, w.event DESC
+                """).bind(1, annotation).bind(2, register.kind.rawValue)
+            var out: [EventID] = []
+            while try s.step() { if let h = s.hash(0) { out.append(h) } }
+            return out
+        }
+    }
+
+    /// The additions of `tag` still present on `annotation`: what a removal of it must name.
+    public func tagAdditions(_ annotation: EventID, tag: String) throws(StoreError) -> [EventID] {
+        try wrap {
+            let s = try db.statement("SELECT t.event FROM p_tags t JOIN p_annotations a ON a.n = t.annotation WHERE a.id = ? AND t.tag = ? ORDER BY t.event")
+                .bind(1, annotation).bind(2, tag)
+            var out: [EventID] = []
+            while try s.step() { if let h = s.hash(0) { out.append(h) } }
+            return out
+        }
+    }
+
+    /// The creation and every effective change of `annotation`, in the total order.
+    public func history(of annotation: EventID) throws(StoreError) -> [Stamp] {
+        try wrap {
+            let s = try db.statement("""
+                SELECT h.lamport, h.author, h.event, h.time FROM p_history h JOIN p_annotations a ON a.n = h.annotation
+                WHERE a.id = ? ORDER BY h.lamport, h.author, h.event
+                """).bind(1, annotation)
+            var out: [Stamp] = []
+            while try s.step() {
+                out.append(Stamp(lamport: UInt64(s.int(0)), author: PublicKey(s.hash(1) ?? .zero), id: s.hash(2) ?? .zero, time: s.int(3)))
+            }
+            return out
+        }
+    }
+
+    /// Events with no effect and why: rejected, waiting for a target, and revisions by someone
+    /// who did not add the article. With `target`, only the rejected changes of that annotation.
+    public func ineffectiveEvents(target: Hash32? = nil) throws(StoreError) -> [(event: EventID, reason: String)] {
+        try wrap {
+            var out: [(event: EventID, reason: String)] = []
+            let s = try db.statement(target == nil
+                ? "SELECT e.id, i.reason FROM p_ineffective i JOIN events e ON e.rowid = i.row ORDER BY e.id"
+                : "SELECT e.id, i.reason FROM p_ineffective i JOIN events e ON e.rowid = i.row WHERE i.target = ? AND i.waiting = 0 ORDER BY e.id")
+            if let target { s.bind(1, target) }
+            while try s.step() { if let id = s.hash(0) { out.append((id, s.text(1))) } }
+            s.reset()
+            guard target == nil else { return out }
+            let r = try db.statement("""
+                SELECT r.event, r.article FROM p_revisions r
+                WHERE NOT EXISTS (SELECT 1 FROM p_adders d WHERE d.article = r.article AND d.author = r.author)
+                """)
+            while try r.step() {
+                if let id = r.hash(0), let article = r.hash(1) {
+                    out.append((id, "only someone who added article \(article.short()) may revise it"))
+                }
+            }
+            return out.sorted { $0.event < $1.event }
+        }
+    }
+
+    /// Events the projection covers: every event of the log.
+    public func projectedEventCount() throws(StoreError) -> Int {
+        try wrap {
+            let s = try db.statement("SELECT events FROM projection WHERE only = 1")
+            return try s.step() ? Int(s.int(0)) : 0
+        }
+    }
+
+    // MARK: Snapshot
+
+    /// Streams the canonical snapshot of the whole ledger (or of one article) to `sink` and
+    /// returns its hash. Memory stays flat: one annotation at a time.
+    public func writeSnapshot(article: Hash32? = nil, to sink: @escaping ([UInt8]) throws -> Void) throws -> Hash32 {
+        let writer = SnapshotWriter(sink: sink)
+        try forEachAnnotation(article: article, includeDeleted: true) { try writer.annotation($0) }
+        try wrap {
+            let s = try db.statement(article == nil
+                ? "SELECT \(Self.articleColumns) FROM p_articles ORDER BY id"
+                : "SELECT \(Self.articleColumns) FROM p_articles WHERE id = ?")
+            if let article { s.bind(1, article) }
+            while try s.step() { try writer.article(Self.articleView(s)) }
+        }
+        return try writer.finish(events: try projectedEventCount(), heads: try heads())
+    }
+
+    /// The snapshot hash of the whole ledger, without keeping its bytes.
+    public func snapshotHash() throws -> Hash32 { try writeSnapshot { _ in } }
+}
+
+extension EventLog {
+    /// The article (first added, in the total order) whose `source` is `source`.
+    public func article(withSource source: String) throws(StoreError) -> Hash32? {
+        try wrap {
+            let s = try db.statement("SELECT id FROM p_articles WHERE source = ? ORDER BY lamport, author, event LIMIT 1").bind(1, source)
+            return try s.step() ? s.hash(0) : nil
+        }
+    }
+}

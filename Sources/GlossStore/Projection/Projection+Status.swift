@@ -1,0 +1,114 @@
+import GlossCore
+
+/// How the projection was found when the ledger was opened.
+public enum ProjectionRepair: Sendable, Equatable {
+    /// It covered the whole log.
+    case current
+    /// It lagged behind the log (events appended by an older gloss): the rows after it were applied.
+    case caughtUp(events: Int)
+    /// It was missing, of another format, or did not match the log: rebuilt from every event.
+    case rebuilt(events: Int, reason: String)
+}
+
+extension EventLog {
+    /// Brings the projection up to the log, in a transaction of its own when the caller has none
+    /// open: applies the rows it lacks, or rebuilds it when it is missing, of another format, or
+    /// claims rows the log does not have (a ledger file swapped or restored under it).
+    @discardableResult
+    public func updateProjection() throws(StoreError) -> ProjectionRepair {
+        try wrap {
+            // Reading first keeps the common case (already current) free of a write lock.
+            if case .current = try projectionStatus() { return .current }
+            return try db.transaction { try bringProjectionUpToDate() }
+        }
+    }
+
+    /// Rebuilds the projection from every event of the log, whatever state it is in.
+    @discardableResult
+    public func rebuildProjection() throws(StoreError) -> Int {
+        try wrap { try db.transaction { try rebuild() } }
+    }
+
+    enum ProjectionStatus { case current, behind(upto: Int64), invalid(String) }
+
+    func projectionStatus() throws -> ProjectionStatus {
+        let exists = try db.statement("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'projection'")
+        guard try exists.step() else { return .invalid("it is missing (a ledger made by an older gloss)") }
+        exists.reset()
+        let s = try db.statement("SELECT format, upto, last_id FROM projection WHERE only = 1")
+        guard try s.step() else { return .invalid("it is missing") }
+        let format = s.int(0), upto = s.int(1), lastID = s.hash(2)
+        s.reset()
+        guard format == ProjectionSchema.format else { return .invalid("it has format \(format), this gloss uses \(ProjectionSchema.format)") }
+        let last = try lastRowInCall()
+        if upto > last { return .invalid("it covers \(upto) rows but the log has \(last)") }
+        if upto > 0 {
+            let at = try db.statement("SELECT id FROM events WHERE rowid = ?").bind(1, upto)
+            let id = try at.step() ? at.hash(0) : nil
+            at.reset()
+            guard id != nil, id == lastID else { return .invalid("the event at row \(upto) is not the one it covered") }
+        }
+        return upto == last ? .current : .behind(upto: upto)
+    }
+
+    /// Inside a write transaction: makes the projection cover the whole log.
+    @discardableResult
+    func bringProjectionUpToDate() throws -> ProjectionRepair {
+        switch try projectionStatus() {
+        case .current:
+            return .current
+        case .behind(let upto):
+            var n = 0
+            let projector = Projector(db: db)
+            let s = try db.statement("SELECT rowid, id, bytes FROM events WHERE rowid > ? ORDER BY rowid").bind(1, upto)
+            var pending: [(Int64, Event)] = []
+            while try s.step() {
+                pending.append((s.int(0), try Event.decode(stored: s.blob(2), id: s.hash(1) ?? .zero)))
+                if pending.count == 1000 { n += try applyPending(&pending, projector) }
+            }
+            s.reset()
+            n += try applyPending(&pending, projector)
+            try markProjected(events: n)
+            return .caughtUp(events: n)
+        case .invalid(let why):
+            return .rebuilt(events: try rebuild(), reason: why)
+        }
+    }
+
+    /// Applies rows read ahead. SQLite lets a statement read on while others write the same
+    /// connection's other tables (the events table is not written here).
+    private func applyPending(_ pending: inout [(Int64, Event)], _ projector: Projector) throws -> Int {
+        for (row, e) in pending { try projector.apply(e, row: row) }
+        defer { pending.removeAll(keepingCapacity: true) }
+        return pending.count
+    }
+
+    /// Drops the projection's tables and applies every event of the log in storage order.
+    private func rebuild() throws -> Int {
+        for t in ProjectionSchema.tables { try db.execute("DROP TABLE IF EXISTS \(t)") }
+        try db.execute(ProjectionSchema.create)
+        try db.execute("INSERT INTO projection(only, format, upto, last_id, events) VALUES (1, \(ProjectionSchema.format), 0, NULL, 0)")
+        guard case .behind = try projectionStatus() else { return 0 }
+        if case .caughtUp(let n) = try bringProjectionUpToDate() { return n }
+        return 0
+    }
+
+    /// Records that the projection now covers the whole log, `events` more than before.
+    func markProjected(events: Int) throws {
+        let last = try lastRowInCall()
+        let at = try db.statement("SELECT id FROM events WHERE rowid = ?").bind(1, last)
+        let id = try at.step() ? at.hash(0) : nil
+        at.reset()
+        let s = try db.statement("UPDATE projection SET upto = ?, last_id = ?, events = events + ? WHERE only = 1")
+        s.bind(1, last).bind(3, Int64(events))
+        if let id { s.bind(2, id) } else { s.bindNull(2) }
+        try s.run()
+    }
+
+    func lastRowInCall() throws -> Int64 {
+        let s = try db.statement("SELECT coalesce(max(rowid), 0) FROM events")
+        _ = try s.step()
+        defer { s.reset() }
+        return s.int(0)
+    }
+}
