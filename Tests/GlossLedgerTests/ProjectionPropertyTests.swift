@@ -1,0 +1,199 @@
+import Foundation
+import GlossCore
+import GlossLedger
+import GlossReplay
+import GlossStore
+import GlossSync
+import Testing
+
+/// The projection (the state kept in SQLite as events are stored) against the reference replay
+/// of MERGE.md (`LedgerState`): random histories delivered in random orders and batch splits,
+/// through every way events enter a ledger, and after every batch the projection's snapshot
+/// must equal the replay's of the same events, byte for byte.
+@Suite struct ProjectionPropertyTests {
+    /// The projection's snapshot bytes and hash (streamed), of the whole ledger or one article.
+    static func projected(_ log: EventLog, article: Hash32? = nil) throws -> (bytes: [UInt8], hash: Hash32) {
+        var bytes: [UInt8] = []
+        let hash = try log.writeSnapshot(article: article) { bytes.append(contentsOf: $0) }
+        return (bytes, hash)
+    }
+
+    /// Fails the test with the first differing bytes when the projection and the replay differ.
+    static func expectAgrees(_ log: EventLog, _ label: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let events = try log.allEvents()
+        let reference = Snapshot(events: events)
+        let mine = try projected(log)
+        guard mine.bytes != reference.bytes else {
+            #expect(mine.hash == reference.hash, sourceLocation: sourceLocation)
+            return
+        }
+        let common = min(mine.bytes.count, reference.bytes.count)
+        let i = (0..<common).first { mine.bytes[$0] != reference.bytes[$0] } ?? common
+        func around(_ b: [UInt8]) -> String { String(decoding: b[max(0, i - 150)..<min(b.count, i + 150)], as: UTF8.self) }
+        Issue.record("\(label): the projection differs from the replay at byte \(i)\nprojection: …\(around(mine.bytes))…\nreplay:     …\(around(reference.bytes))…",
+                     sourceLocation: sourceLocation)
+    }
+
+    static func history(seed: UInt64, steps: Int) -> HistoryGenerator {
+        var g = HistoryGenerator(seed: seed)
+        g.run(steps: steps)
+        return g
+    }
+
+    @Test func theHistoryHasEveryCase() throws {
+        let g = Self.history(seed: 42, steps: 400)
+        let state = LedgerState.replay(g.events)
+        let reasons = state.ineffective.values
+        #expect(reasons.contains { $0.contains("may not change") }, "a change by someone who may not")
+        #expect(reasons.contains { $0.contains("own author as an editor") }, "an author naming itself")
+        #expect(reasons.contains { $0.contains("no passage to re-anchor") }, "a reanchor of a reply")
+        #expect(reasons.contains { $0.contains("may revise") }, "a revision by a non-adder")
+        #expect(state.unknownKinds > 0, "unknown kinds")
+        #expect(state.annotations.values.contains { !$0.body.conflicts.isEmpty }, "a conflict")
+        #expect(state.articles.values.contains { $0.isRevised }, "a revised article")
+        #expect(state.articles.values.contains { $0.adders.count > 1 }, "several adders of one text")
+        #expect(state.annotations.values.contains { $0.reanchors != nil }, "a reanchor")
+        #expect(state.annotations.values.contains { $0.isDeleted }, "a deletion")
+    }
+
+    /// Bundle imports in random orders and random batch sizes; checked after every batch.
+    @Test(arguments: [1 as UInt64, 2, 3, 4])
+    func bundlesInAnyOrderAgreeAfterEveryBatch(seed: UInt64) throws {
+        let dir = try TempDir()
+        let g = Self.history(seed: seed, steps: 300)
+        var rng = SeededRandom(seed: seed &* 31)
+        let reference = Snapshot(events: g.events)
+        for n in 0..<3 {
+            let order = HistoryGenerator.randomTopologicalOrder(g.events, &rng)
+            let log = try EventLog(path: "\(dir.path)/b\(n).sqlite", create: true)
+            var i = 0
+            while i < order.count {
+                let k = Int.random(in: 1...60, using: &rng)
+                // A batch may repeat events already held: they are skipped, not applied twice.
+                let again = i > 0 && Bool.random(using: &rng) ? [order[Int.random(in: 0..<i, using: &rng)]] : []
+                _ = try BundleExchange.import(Bundle.encode(again + Array(order[i..<min(order.count, i + k)])), into: log)
+                try Self.expectAgrees(log, "seed \(seed), order \(n), after \(i + k) events")
+                i += k
+            }
+            #expect(try Self.projected(log).hash == reference.hash)
+            // One article's snapshot too.
+            for article in Set(LedgerState.replay(g.events).articles.keys) {
+                #expect(try Self.projected(log, article: article).bytes == Snapshot(events: g.events, article: article).bytes)
+            }
+        }
+    }
+
+    /// Events stored one at a time in the order of `append` (the path a sync batch takes, one
+    /// event per batch: the worst case for waiting and waking).
+    @Test func oneEventAtATimeAgrees() throws {
+        let dir = try TempDir()
+        let g = Self.history(seed: 77, steps: 250)
+        var rng = SeededRandom(seed: 9)
+        let log = try EventLog(path: "\(dir.path)/one.sqlite", create: true)
+        for (i, e) in HistoryGenerator.randomTopologicalOrder(g.events, &rng).enumerated() {
+            try log.append([e])
+            if i % 10 == 0 { try Self.expectAgrees(log, "after \(i + 1) events") }
+        }
+        try Self.expectAgrees(log, "at the end")
+    }
+
+    /// Two ledgers holding different parts of the history sync through the real session (in
+    /// memory, real SQLite); both projections must equal the replay of everything.
+    @Test func syncIngestAgrees() throws {
+        let dir = try TempDir()
+        let g = Self.history(seed: 5, steps: 300)
+        var rng = SeededRandom(seed: 11)
+        let order = HistoryGenerator.randomTopologicalOrder(g.events, &rng)
+        let a = try LocalSyncSide(path: dir.path + "/a.sqlite"), b = try LocalSyncSide(path: dir.path + "/b.sqlite")
+        // Causally closed parts: prefixes of two different parent-first orders.
+        _ = try BundleExchange.import(Bundle.encode(Array(order.prefix(order.count * 2 / 3))), into: a.log)
+        let other = HistoryGenerator.randomTopologicalOrder(g.events, &rng)
+        _ = try BundleExchange.import(Bundle.encode(Array(other.prefix(order.count / 2))), into: b.log)
+        try a.begin(role: .client, allow: [b.key.publicKey], window: 2)
+        try b.begin(role: .server, allow: [a.key.publicKey], window: 2)
+        LocalSyncSide.exchange(a, b)
+        #expect(a.failure == nil && b.failure == nil)
+        let union = Set(order.prefix(order.count * 2 / 3).map(\.id)).union(other.prefix(order.count / 2).map(\.id))
+        #expect(try a.log.count() == union.count && b.log.count() == union.count)
+        try Self.expectAgrees(a.log, "client")
+        try Self.expectAgrees(b.log, "server")
+        #expect(try Self.projected(a.log).hash == Self.projected(b.log).hash)
+    }
+
+    /// The ledger's own author writes through `appendOwn` (reading heads and registers from the
+    /// projection, as the commands do) while other authors' events arrive by bundle.
+    @Test func ownAppendsInterleavedWithImportsAgree() throws {
+        let dir = try TempDir()
+        let g = Self.history(seed: 8, steps: 200)
+        var rng = SeededRandom(seed: 13)
+        let order = HistoryGenerator.randomTopologicalOrder(g.events, &rng)
+        let key = SigningKey()
+        let log = try EventLog(path: dir.path + "/own.sqlite", create: true)
+        var i = 0
+        var t: Int64 = 1000
+        while i < order.count {
+            let k = Int.random(in: 1...40, using: &rng)
+            _ = try BundleExchange.import(Bundle.encode(Array(order[i..<min(order.count, i + k)])), into: log)
+            i += k
+            // A few own events on what the projection shows.
+            var payloads: [Payload] = []
+            var ids: [EventID] = []
+            try log.forEachAnnotation(includeDeleted: true) { ids.append($0.id) }
+            for _ in 0..<Int.random(in: 0...3, using: &rng) {
+                t += 1
+                guard let id = ids.randomElement(using: &rng), let a = try log.annotation(id) else { break }
+                switch Int.random(in: 0..<5, using: &rng) {
+                case 0: payloads.append(.annotationCreated(AnnotationCreated(article: a.article, target: .reply(to: a.id), motivation: "replying", body: "own \(t)", tags: [])))
+                case 1: payloads.append(.bodyEdited(BodyEdited(annotation: a.id, pred: try log.heads(of: a.id, .body), body: "own edit \(t)")))
+                case 2: payloads.append(.tagsChanged(TagsChanged(annotation: a.id, add: ["own"], remove: [], pred: [])))
+                case 3:
+                    let change = StateChange(annotation: a.id, pred: try log.heads(of: a.id, .deleted))
+                    payloads.append(a.isDeleted ? .annotationRestored(change) : .annotationDeleted(change))
+                default:
+                    if let tag = a.tags.first {
+                        payloads.append(.tagsChanged(TagsChanged(annotation: a.id, add: [], remove: [tag], pred: try log.tagAdditions(a.id, tag: tag))))
+                    }
+                }
+            }
+            if !payloads.isEmpty { _ = try log.appendOwn(key: key, payloads: payloads, time: t) }
+            try Self.expectAgrees(log, "after \(i) imported events")
+        }
+    }
+
+    /// A projection that is missing, stale (events appended behind it) or of another format is
+    /// caught up or rebuilt on open, and then agrees with the log.
+    @Test func aStaleOrForeignProjectionIsRepairedOnOpen() throws {
+        let dir = try TempDir()
+        let g = Self.history(seed: 21, steps: 150)
+        let path = dir.path + "/r.sqlite"
+        let log = try EventLog(path: path, create: true)
+        _ = try BundleExchange.import(Bundle.encode(Array(g.events.prefix(100))), into: log)
+        let raw = try SQLiteConnection(path: path, create: false)
+        // Behind: the projection of the first 70 rows, then 30 rows appended by a gloss that kept
+        // no projection (an older version): they are applied on open.
+        let behind = try EventLog(path: dir.path + "/behind.sqlite", create: true)
+        _ = try BundleExchange.import(Bundle.encode(Array(try log.allEvents().prefix(70))), into: behind)
+        let rawBehind = try SQLiteConnection(path: dir.path + "/behind.sqlite", create: false)
+        try rawBehind.execute("ATTACH '\(path)' AS full; INSERT INTO events SELECT * FROM full.events WHERE rowid > 70; DELETE FROM heads; INSERT INTO heads SELECT * FROM full.heads; DETACH full")
+        var reopened = try EventLog(path: dir.path + "/behind.sqlite")
+        #expect(reopened.projectionRepair == .caughtUp(events: 30))
+        try Self.expectAgrees(reopened, "caught up")
+        // Another format: rebuilt on open.
+        _ = log
+        try raw.execute("UPDATE projection SET format = 999")
+        reopened = try EventLog(path: path)
+        guard case .rebuilt(let n, _) = reopened.projectionRepair else { Issue.record("not rebuilt: \(reopened.projectionRepair)"); return }
+        #expect(n == 100)
+        try Self.expectAgrees(reopened, "after a format change")
+        // Missing (a ledger made before the projection existed).
+        try raw.execute("DROP TABLE projection")
+        reopened = try EventLog(path: path)
+        guard case .rebuilt = reopened.projectionRepair else { Issue.record("not rebuilt: \(reopened.projectionRepair)"); return }
+        // A row it claims that the log does not hold (the file was swapped under it).
+        try raw.execute("UPDATE projection SET last_id = zeroblob(32)")
+        reopened = try EventLog(path: path)
+        guard case .rebuilt = reopened.projectionRepair else { Issue.record("not rebuilt: \(reopened.projectionRepair)"); return }
+        _ = try BundleExchange.import(Bundle.encode(g.events), into: reopened)
+        try Self.expectAgrees(reopened, "after the rest arrived")
+    }
+}
