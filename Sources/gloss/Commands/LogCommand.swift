@@ -34,7 +34,7 @@ struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Re-check every event and chain from the file; exit 1 naming each bad event.",
-        discussion: "Checks each stored event from its bytes alone: canonical encoding, id, signature, each author's seq/prev chain, dependencies, the lamport rule, and that the log's append-only triggers are in place. Also lists events that are valid but have no effect under the merge rules, with the reason.")
+        discussion: "Checks each stored event from its bytes alone: canonical encoding, id, signature, each author's seq/prev chain, dependencies, the lamport rule, and that the log's append-only triggers are in place. Also lists events that are valid but have no effect under the merge rules, with the reason, and replays the whole log to check that the projection (the state commands read, kept in SQLite) agrees with it; one that does not is rebuilt.")
     @OptionGroup var options: LedgerOptions
 
     func run() throws {
@@ -46,7 +46,17 @@ struct VerifyCommand: ParsableCommand {
             for (id, reason) in ineffective {
                 print("ineffective  event \(id.short()): \(reason)")
             }
-            print("ok: \(try reporting { try ledger.log.count() }) events verified, \(ineffective.count) ineffective")
+            // The projection is a cache of the log: replay the log and compare.
+            var state = LedgerState()
+            let count = try reporting { try ledger.log.forEachEvent(afterRow: 0) { state.apply($0) }; return state.applied }
+            let replayed = Snapshot(state: state, heads: try reporting { try ledger.log.heads() }, eventCount: count).hash
+            let projected = try reporting { try ledger.log.snapshotHash() }
+            guard replayed == projected else {
+                print("BAD  the projection (the state kept in SQLite) differs from a replay of the log: snapshot \(projected.hex), replay \(replayed.hex); rebuilt it from the log")
+                try reporting { try ledger.log.rebuildProjection() }
+                throw ExitCode.failure
+            }
+            print("ok: \(count) events verified, \(ineffective.count) ineffective; the projection agrees with the log (snapshot \(projected.hex.prefix(16)))")
         } else {
             print("\(problems.count) problem\(problems.count == 1 ? "" : "s") in \(ledger.databasePath)")
             throw ExitCode.failure
