@@ -8,12 +8,15 @@ import GlossCore
 public final class EventLog {
     public let path: String
     let db: SQLiteConnection
+    /// SQLite's page cache for this connection, in KiB.
+    let cacheKiB: Int
 
     /// Opens (or, with `create`, creates) the log at `path`, applying any pending migrations.
     /// `cacheKiB`: SQLite's page cache for this connection. A sync session needs little (it
     /// reads in order and inserts in batches); fifty of them at 8 MiB each would be 400 MiB.
     public init(path: String, create: Bool = false, cacheKiB: Int = 8192) throws(StoreError) {
         self.path = path
+        self.cacheKiB = max(256, cacheKiB)
         do {
             db = try SQLiteConnection(path: path, create: create)
             // WAL: readers never block the writer. synchronous=FULL: a COMMIT has been fsynced

@@ -115,16 +115,22 @@ public final class Statement {
     public func bindNull(_ i: Int32) -> Statement { sqlite3_bind_null(stmt, i); return self }
     @discardableResult
     public func bind(_ i: Int32, _ v: Hash32) -> Statement {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
-        v.appendBytes(to: &bytes)
-        return bind(i, blob: bytes)
+        v.withUnsafeBytes { b in _ = sqlite3_bind_blob(stmt, i, b.baseAddress, 32, gloss_sqlite_transient()) }
+        return self
+    }
+    @discardableResult
+    public func bind(_ i: Int32, blob: [UInt8]) -> Statement {
+        // An empty blob, not NULL (a nil base address would bind NULL).
+        if blob.isEmpty { sqlite3_bind_zeroblob(stmt, i, 0); return self }
+        blob.withUnsafeBytes { b in _ = sqlite3_bind_blob(stmt, i, b.baseAddress, Int32(b.count), gloss_sqlite_transient()) }
+        return self
     }
     @discardableResult
     public func bind(_ i: Int32, _ v: PublicKey) -> Statement { bind(i, v.raw) }
     @discardableResult
     public func bind<C: Collection>(_ i: Int32, blob: C) -> Statement where C.Element == UInt8 {
         let a = Array(blob)
+        if a.isEmpty { sqlite3_bind_zeroblob(stmt, i, 0); return self }
         a.withUnsafeBytes { b in _ = sqlite3_bind_blob(stmt, i, b.baseAddress, Int32(b.count), gloss_sqlite_transient()) }
         return self
     }

@@ -8,6 +8,10 @@ public struct Hash32: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// or `init?(hex:)`, which check the length first.
     public init<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         precondition(bytes.count == 32, "Hash32 needs 32 bytes")
+        if let words = bytes.withContiguousStorageIfAvailable({ Self.words(UnsafeRawBufferPointer($0)) }) {
+            (w0, w1, w2, w3) = words
+            return
+        }
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         var i = 0
         for b in bytes {
@@ -22,6 +26,20 @@ public struct Hash32: Hashable, Comparable, Sendable, CustomStringConvertible {
         (w0, w1, w2, w3) = words
     }
 
+    /// Precondition: `raw` holds exactly 32 bytes (a column or buffer of known length).
+    public init(_ raw: UnsafeRawBufferPointer) {
+        precondition(raw.count == 32, "Hash32 needs 32 bytes")
+        (w0, w1, w2, w3) = Self.words(raw)
+    }
+
+    @inline(__always)
+    private static func words(_ raw: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt64, UInt64) {
+        (UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+         UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+         UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
+         UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
+    }
+
     public init?(hex: String) {
         guard let b = Hex.decode(hex), b.count == 32 else { return nil }
         self.init(b)
@@ -33,9 +51,7 @@ public struct Hash32: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var bytes: [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(32)
-        for w in [w0, w1, w2, w3] {
-            for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: w >> UInt64(shift))) }
-        }
+        appendBytes(to: &out)
         return out
     }
 
@@ -112,11 +128,14 @@ extension Hash32 {
     /// Appends the 32 bytes to `out`.
     @inlinable
     public func appendBytes(to out: inout [UInt8]) {
-        for w in [w0, w1, w2, w3] {
-            out.append(UInt8(truncatingIfNeeded: w >> 56)); out.append(UInt8(truncatingIfNeeded: w >> 48))
-            out.append(UInt8(truncatingIfNeeded: w >> 40)); out.append(UInt8(truncatingIfNeeded: w >> 32))
-            out.append(UInt8(truncatingIfNeeded: w >> 24)); out.append(UInt8(truncatingIfNeeded: w >> 16))
-            out.append(UInt8(truncatingIfNeeded: w >> 8)); out.append(UInt8(truncatingIfNeeded: w))
-        }
+        Swift.withUnsafeBytes(of: (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)) { out.append(contentsOf: $0) }
+    }
+}
+
+extension Hash32 {
+    /// Calls `body` with the 32 bytes, without allocating.
+    @inlinable
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try Swift.withUnsafeBytes(of: (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)) { try body($0) }
     }
 }

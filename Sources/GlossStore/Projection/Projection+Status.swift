@@ -58,21 +58,34 @@ extension EventLog {
         case .current:
             return .current
         case .behind(let upto):
-            var n = 0
-            let projector = Projector(db: db)
-            let s = try db.statement("SELECT rowid, id, bytes FROM events WHERE rowid > ? ORDER BY rowid").bind(1, upto)
-            var pending: [(Int64, Event)] = []
-            while try s.step() {
-                pending.append((s.int(0), try Event.decode(stored: s.blob(2), id: s.hash(1) ?? .zero)))
-                if pending.count == 1000 { n += try applyPending(&pending, projector) }
-            }
-            s.reset()
-            n += try applyPending(&pending, projector)
-            try markProjected(events: n)
+            let n = try applyLog(after: upto, bulk: false)
             return .caughtUp(events: n)
         case .invalid(let why):
             return .rebuilt(events: try rebuild(), reason: why)
         }
+    }
+
+    /// Applies the log's rows after `upto` and records that the projection covers them. `bulk`
+    /// (a rebuild): a larger page cache for the while, and the search index filled at the end.
+    private func applyLog(after upto: Int64, bulk: Bool) throws -> Int {
+        var n = 0
+        var projector = Projector(db: db)
+        if bulk {
+            projector.indexSearch = false
+            try db.execute("PRAGMA cache_size = -65536")
+        }
+        defer { if bulk { try? db.execute("PRAGMA cache_size = -\(cacheKiB)") } }
+        let s = try db.statement("SELECT rowid, id, bytes FROM events WHERE rowid > ? ORDER BY rowid").bind(1, upto)
+        var pending: [(Int64, Event)] = []
+        while try s.step() {
+            pending.append((s.int(0), try Event.decode(stored: s.blob(2), id: s.hash(1) ?? .zero)))
+            if pending.count == 1000 { n += try applyPending(&pending, projector) }
+        }
+        s.reset()
+        n += try applyPending(&pending, projector)
+        if bulk { try projector.fillSearch() }
+        try markProjected(events: n)
+        return n
     }
 
     /// Applies rows read ahead. SQLite lets a statement read on while others write the same
@@ -88,9 +101,7 @@ extension EventLog {
         for t in ProjectionSchema.tables { try db.execute("DROP TABLE IF EXISTS \(t)") }
         try db.execute(ProjectionSchema.create)
         try db.execute("INSERT INTO projection(only, format, upto, last_id, events) VALUES (1, \(ProjectionSchema.format), 0, NULL, 0)")
-        guard case .behind = try projectionStatus() else { return 0 }
-        if case .caughtUp(let n) = try bringProjectionUpToDate() { return n }
-        return 0
+        return try applyLog(after: 0, bulk: true)
     }
 
     /// Records that the projection now covers the whole log, `events` more than before.

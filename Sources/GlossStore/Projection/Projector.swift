@@ -26,6 +26,9 @@ struct AnnotationFacts {
 /// tests hold the two to the same snapshot bytes.
 struct Projector {
     let db: SQLiteConnection
+    /// Whether to keep the full-text index up to date event by event. A rebuild turns it off
+    /// and fills the index once at the end (`fillSearch`), which is much cheaper.
+    var indexSearch = true
 
     /// Applies the event stored at `row`. A payload that does not decode has no effect (a stored
     /// event always decodes: the store refuses one that does not).
@@ -48,6 +51,7 @@ struct Projector {
         case .bodyEdited(let p):
             try change(p.annotation, stamp, row) { n in
                 try write(n, .body, stamp, text: p.body, pred: p.pred)
+                guard indexSearch else { return }
                 try db.statement("UPDATE p_search SET comment = (SELECT body FROM p_annotations WHERE n = ?1) WHERE rowid = ?1").bind(1, n).run()
             }
         case .motivationChanged(let p):
@@ -70,6 +74,7 @@ struct Projector {
             }
             try change(r.annotation, stamp, row) { n in
                 try write(n, .reanchor, stamp, selector: r.selector, pred: r.pred)
+                guard indexSearch else { return }
                 try db.statement("""
                     UPDATE p_search SET quote = (SELECT coalesce(exact, '') FROM p_annotations WHERE n = ?1) WHERE rowid = ?1
                     """).bind(1, n).run()
@@ -211,8 +216,10 @@ struct Projector {
         if let parent {
             try db.statement("UPDATE p_annotations SET replies = replies + 1 WHERE id = ?").bind(1, parent).run()
         }
-        try db.statement("INSERT INTO p_search(rowid, quote, comment, tags) VALUES (?, ?, ?, ?)")
-            .bind(1, n).bind(2, selector?.exact ?? "").bind(3, c.body).bind(4, c.tags.joined(separator: " ")).run()
+        if indexSearch {
+            try db.statement("INSERT INTO p_search(rowid, quote, comment, tags) VALUES (?, ?, ?, ?)")
+                .bind(1, n).bind(2, selector?.exact ?? "").bind(3, c.body).bind(4, c.tags.joined(separator: " ")).run()
+        }
         try wake(stamp.id)
     }
 
@@ -331,7 +338,22 @@ struct Projector {
         while try s.step() { tags.append(s.text(0)) }
         s.reset()
         try db.statement("UPDATE p_annotations SET tags = ? WHERE n = ?").bind(1, tags.joined(separator: "\n")).bind(2, n).run()
-        try db.statement("UPDATE p_search SET tags = ? WHERE rowid = ?").bind(1, tags.joined(separator: " ")).bind(2, n).run()
+        if indexSearch {
+            try db.statement("UPDATE p_search SET tags = ? WHERE rowid = ?").bind(1, tags.joined(separator: " ")).bind(2, n).run()
+        }
+    }
+
+    /// Fills the full-text index from the annotations, after a rebuild that did not index.
+    func fillSearch() throws {
+        try db.execute("DELETE FROM p_search")
+        let s = try db.statement("SELECT n, coalesce(exact, ''), reanchored, body, tags FROM p_annotations ORDER BY n")
+        let ins = try db.statement("INSERT INTO p_search(rowid, quote, comment, tags) VALUES (?, ?, ?, ?)")
+        while try s.step() {
+            let quote = s.isNull(2) ? s.text(1) : (TextSelector(stored: s.blob(2))?.exact ?? s.text(1))
+            ins.reset()
+            try ins.bind(1, s.int(0)).bind(2, quote).bind(3, s.text(3))
+                .bind(4, s.text(4).split(separator: "\n").joined(separator: " ")).run()
+        }
     }
 
     // MARK: Waiting and rejection (§4, §8)
@@ -374,6 +396,9 @@ struct Projector {
 
     /// 32-byte ids packed one after another.
     static func ids(_ bytes: [UInt8]) -> [Hash32] {
-        stride(from: 0, to: bytes.count - bytes.count % 32, by: 32).map { Hash32(bytes[$0..<($0 + 32)]) }
+        guard bytes.count >= 32 else { return [] }
+        return bytes.withUnsafeBytes { raw in
+            stride(from: 0, to: raw.count - raw.count % 32, by: 32).map { Hash32(UnsafeRawBufferPointer(rebasing: raw[$0..<($0 + 32)])) }
+        }
     }
 }
