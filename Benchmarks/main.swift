@@ -15,6 +15,8 @@ struct Options {
     var skipMemory = false
     /// Only build the workload and replay it this many times (for a profiler).
     var profileReplay = 0
+    /// Ledger sizes for the everyday commands (the first and last are compared).
+    var everydaySizes = [1_000, 100_000, 1_000_000]
     init(_ args: [String]) {
         var it = args.makeIterator()
         while let a = it.next() {
@@ -24,12 +26,14 @@ struct Options {
             case "--json": json = it.next()
             case "--no-memory": skipMemory = true
             case "--profile-replay": profileReplay = Int(it.next() ?? "") ?? 1
+            case "--everyday": everydaySizes = (it.next() ?? "").split(separator: ",").compactMap { Int($0) }.filter { $0 >= 100 }
             case "--help", "-h":
                 print("""
                     usage: Benchmarks [--quick] [--n N] [--json FILE] [--no-memory]
                       --quick      a smoke run on a few thousand events (the test suite runs it)
                       --n N        events in the workload (default 100000); memory also runs 4N
                       --json FILE  also write the figures to FILE
+                      --everyday A,B,…  ledger sizes for the everyday commands (default 1000,100000,1000000)
                     """)
                 exit(0)
             default:
@@ -181,7 +185,35 @@ if !opts.skipMemory {
     _ = try Workload.append(into: big.log, n: 3 * n, authors: 4)
     let four = try syncOnce(big, clientName: "client4n")
     table.add("   server, 4N events", Double(four.serverRSS) / 1_048_576, "MiB", String(format: "(4N ÷ N = %.2f; flat is ≈ 1) %@", Double(four.serverRSS) / Double(first.serverRSS), verdict(four.serverRSS <= 64 << 20 && Double(four.serverRSS) / Double(first.serverRSS) < 1.3)))
-    table.add("   client, 4N events (sync, then snapshot)", Double(four.clientRSS) / 1_048_576, "MiB", String(format: "(4N ÷ N = %.2f) %@", Double(four.clientRSS) / Double(first.clientRSS), verdict(four.clientRSS <= 64 << 20 && Double(four.clientRSS) / Double(first.clientRSS) < 1.3)))
+    table.add("   client, 4N events (sync, then snapshot)", Double(four.clientRSS) / 1_048_576, "MiB", String(format: "(4N ÷ N = %.2f; target ≤ 64 MiB and ≤ 1.1) %@", Double(four.clientRSS) / Double(first.clientRSS), verdict(four.clientRSS <= 64 << 20 && Double(four.clientRSS) / Double(first.clientRSS) <= 1.1)))
 }
+
+// MARK: 7. Everyday commands on ledgers of growing size
+let sizes = opts.quick ? [1_000, 5_000] : opts.everydaySizes
+table.section("Everyday commands, real gloss processes (median of \(opts.quick ? 3 : 7) runs; the same probe article of 50 annotations in each ledger)")
+var probes: [Everyday.Probe] = []
+for size in sizes {
+    let built = try seconds { probes.append(try Everyday.build(at: tmp + "/everyday-\(size)", n: size)) }
+    table.add("   ledger of \(size) events, built by appendOwn", Double(probes.last!.events) / built, "events/s", "(the real append path, projection maintained)")  // appended just above
+}
+let commands: [(String, (Everyday.Probe) -> [String])] = [
+    ("show", { ["show", $0.annotation] }),
+    ("history", { ["history", $0.annotation] }),
+    ("list ARTICLE", { ["list", $0.article] }),
+]
+var worstRatio = 0.0, worstRSS = 0
+for (name, args) in commands {
+    var timesBySize: [Double] = []
+    for probe in probes {
+        let m = try Everyday.measure(glossBinary, probe, args(probe), runs: opts.quick ? 3 : 7, tmp: tmp)
+        timesBySize.append(m.seconds)
+        table.add("   \(name), \(probe.events) events", m.seconds * 1000, "ms", String(format: "peak %.1f MiB", Double(m.rss) / 1_048_576))
+        if probe.events == probes.last?.events { worstRSS = max(worstRSS, m.rss) }
+    }
+    let ratio = (timesBySize.last ?? 0) / max(1e-9, timesBySize.first ?? 1)
+    worstRatio = max(worstRatio, ratio)
+    table.add("7. \(name): \(probes.last?.events ?? 0) ÷ \(probes.first?.events ?? 0) events (time)", ratio, "ratio", "(target ≤ 1.5) \(verdict(ratio <= 1.5))")
+}
+table.add("   peak RSS of show, history, list at \(probes.last?.events ?? 0) events", Double(worstRSS) / 1_048_576, "MiB", "(target ≤ 32) \(verdict(worstRSS <= 32 << 20))")
 print("\nsnapshot of the workload: \(snapshotHash.hex)")
 if let path = opts.json { try table.write(json: path) }

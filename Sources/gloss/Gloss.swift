@@ -30,6 +30,7 @@ struct Gloss: ParsableCommand {
 
     /// Accepts `--ledger PATH` before the command too (`gloss --ledger L list`), as git takes -C.
     static func main() {
+        PeakMemory.reportAtExit()
         var args = Array(CommandLine.arguments.dropFirst())
         var moved: [String] = []
         while let first = args.first, first.hasPrefix("--ledger") {

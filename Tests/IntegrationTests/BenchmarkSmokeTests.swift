@@ -24,7 +24,8 @@ import Testing
         for prefix in ["raw Ed25519 sign", "raw Ed25519 verify", "raw SQLite insert", "raw SQLite scan",
                        "1. bulk append", "2. ingest", "3. replay", "   open after appending", "4. sync",
                        "   wire bytes", "5. reconciliation", "   control bytes", "   events re-sent",
-                       "6. server, N", "   client, N", "   server, 4N", "   client, 4N"] {
+                       "6. server, N", "   client, N", "   server, 4N", "   client, 4N",
+                       "7. show", "7. history", "7. list ARTICLE", "   peak RSS of show"] {
             #expect(names.contains { $0.hasPrefix(prefix) }, "missing figure: \(prefix)")
         }
         #expect(rows.allSatisfy { ($0["value"] as? Double).map { $0.isFinite && $0 >= 0 } ?? false })

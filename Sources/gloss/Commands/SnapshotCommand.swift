@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import GlossCore
 import GlossLedger
 import GlossReplay
