@@ -55,15 +55,9 @@ public indirect enum JSON: Sendable, Equatable {
         }
     }
 
-    static func writeString(_ s: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        // Most strings need no escaping: copy them whole.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out.append(contentsOf: s.utf8)
-            out.append(UInt8(ascii: "\""))
-            return
-        }
-        for b in s.utf8 {
+    /// The escaped form of UTF-8 bytes, without the quotes.
+    static func writeEscaped<C: Sequence>(_ bytes: C, into out: inout [UInt8]) where C.Element == UInt8 {
+        for b in bytes {
             switch b {
             case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
             case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
@@ -78,6 +72,16 @@ public indirect enum JSON: Sendable, Equatable {
                 out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 15)])
             default: out.append(b)
             }
+        }
+    }
+
+    static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        // Most strings need no escaping: copy them whole.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out.append(contentsOf: s.utf8)
+        } else {
+            writeEscaped(s.utf8, into: &out)
         }
         out.append(UInt8(ascii: "\""))
     }

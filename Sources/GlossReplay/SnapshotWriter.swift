@@ -8,7 +8,7 @@ import GlossCore
 /// Call `annotation` for each annotation in order, then `article` for each article in order,
 /// then `finish`.
 public final class SnapshotWriter {
-    private var out: [UInt8] = []
+    private var out = JSONBytes(capacity: (1 << 16) + 4096)
     private let hasher = SHA256.Hasher()
     private let sink: ([UInt8]) throws -> Void
     private var annotationCount = 0
@@ -19,114 +19,94 @@ public final class SnapshotWriter {
     /// `sink` receives the snapshot's bytes in order, in chunks; pass `{ _ in }` to only hash.
     public init(sink: @escaping ([UInt8]) throws -> Void) {
         self.sink = sink
-        out.reserveCapacity(Self.chunk + 4096)
-        raw("{\"annotations\":[")
+        out.raw("{\"annotations\":[")
     }
 
     /// The next annotation in the total order (of creation stamps).
     public func annotation(_ a: AnnotationView) throws {
-        precondition(!inArticles, "annotations come before articles")
-        if annotationCount > 0 { out.append(UInt8(ascii: ",")) }
-        annotationCount += 1
-        raw("{\"article\":"); hex(a.article)
-        raw(",\"author\":"); hex(a.author.raw)
-        raw(",\"body\":"); string(a.body)
+        var o = JSONBytes()
+        o.raw("{\"article\":"); o.hex(a.article)
+        o.raw(",\"author\":"); o.hex(a.author.raw)
+        o.raw(",\"body\":"); o.string(a.body)
         if !a.bodyConflicts.isEmpty {
-            raw(",\"bodyConflicts\":[")
+            o.raw(",\"bodyConflicts\":[")
             for (i, v) in a.bodyConflicts.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                raw("{\"author\":"); hex(v.stamp.author.raw); raw(",\"body\":"); string(v.value)
-                raw(",\"event\":"); hex(v.stamp.id); raw("}")
+                if i > 0 { o.comma() }
+                o.raw("{\"author\":"); o.hex(v.stamp.author.raw); o.raw(",\"body\":"); o.string(v.value)
+                o.raw(",\"event\":"); o.hex(v.stamp.id); o.raw("}")
             }
-            raw("]")
+            o.raw("]")
         }
-        raw(",\"created\":"); int(a.created.time)
-        raw(",\"deleted\":"); raw(a.isDeleted ? "true" : "false")
-        raw(",\"editors\":["); hexList(a.editors.map(\.raw)); raw("]")
-        raw(",\"id\":"); hex(a.id)
-        raw(",\"lamport\":"); int(Int64(a.created.lamport))
-        raw(",\"modified\":"); int(a.modified.time)
-        raw(",\"motivation\":"); string(a.motivation)
+        o.raw(",\"created\":"); o.int(a.created.time)
+        o.raw(",\"deleted\":"); o.raw(a.isDeleted ? "true" : "false")
+        o.raw(",\"editors\":["); o.hexList(a.editors.map(\.raw)); o.raw("]")
+        o.raw(",\"id\":"); o.hex(a.id)
+        o.raw(",\"lamport\":"); o.int(Int64(a.created.lamport))
+        o.raw(",\"modified\":"); o.int(a.modified.time)
+        o.raw(",\"motivation\":"); o.string(a.motivation)
         if !a.motivationConflicts.isEmpty {
-            raw(",\"motivationConflicts\":[")
+            o.raw(",\"motivationConflicts\":[")
             for (i, v) in a.motivationConflicts.enumerated() {
-                if i > 0 { out.append(UInt8(ascii: ",")) }
-                raw("{\"author\":"); hex(v.stamp.author.raw); raw(",\"event\":"); hex(v.stamp.id)
-                raw(",\"motivation\":"); string(v.value); raw("}")
+                if i > 0 { o.comma() }
+                o.raw("{\"author\":"); o.hex(v.stamp.author.raw); o.raw(",\"event\":"); o.hex(v.stamp.id)
+                o.raw(",\"motivation\":"); o.string(v.value); o.raw("}")
             }
-            raw("]")
+            o.raw("]")
         }
-        if let re = a.reanchored, !a.isReply { raw(",\"reanchored\":"); selector(re) }
-        raw(",\"replies\":["); hexList(a.replies); raw("]")
+        if let re = a.reanchored, !a.isReply { o.raw(",\"reanchored\":"); o.selector(re) }
+        o.raw(",\"replies\":["); o.hexList(a.replies); o.raw("]")
         switch a.target {
-        case .reply(let parent): raw(",\"replyTo\":"); hex(parent)
-        case .text(let s): raw(",\"selector\":"); selector(s)
+        case .reply(let parent): o.raw(",\"replyTo\":"); o.hex(parent)
+        case .text(let s): o.raw(",\"selector\":"); o.selector(s)
         }
-        raw(",\"tags\":[")
+        o.raw(",\"tags\":[")
         for (i, t) in a.tags.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            string(t)
+            if i > 0 { o.comma() }
+            o.string(t)
         }
-        raw("]}")
+        o.raw("]}")
+        try annotation(json: o)
+    }
+
+    /// The next annotation, already written (by the fast replay, say) in canonical form.
+    func annotation(json: JSONBytes) throws {
+        precondition(!inArticles, "annotations come before articles")
+        if annotationCount > 0 { out.comma() }
+        annotationCount += 1
+        out.bytes.append(contentsOf: json.bytes)
         try flushIfFull()
     }
 
     /// The next article, by id.
     public func article(_ a: ArticleView) throws {
-        if !inArticles { raw("],\"articles\":["); inArticles = true }
-        if articleCount > 0 { out.append(UInt8(ascii: ",")) }
+        if !inArticles { out.raw("],\"articles\":["); inArticles = true }
+        if articleCount > 0 { out.comma() }
         articleCount += 1
-        raw("{\"added\":"); int(a.added.time)
-        raw(",\"addedBy\":"); hex(a.added.author.raw)
-        raw(",\"id\":"); hex(a.id)
-        raw(",\"length\":"); int(Int64(a.length))
-        if let r = a.revisedText { raw(",\"revisedText\":"); hex(r) }
-        raw(",\"source\":"); string(a.source)
-        raw(",\"title\":"); string(a.title)
-        raw("}")
+        out.raw("{\"added\":"); out.int(a.added.time)
+        out.raw(",\"addedBy\":"); out.hex(a.added.author.raw)
+        out.raw(",\"id\":"); out.hex(a.id)
+        out.raw(",\"length\":"); out.int(Int64(a.length))
+        if let r = a.revisedText { out.raw(",\"revisedText\":"); out.hex(r) }
+        out.raw(",\"source\":"); out.string(a.source)
+        out.raw(",\"title\":"); out.string(a.title)
+        out.raw("}")
         try flushIfFull()
     }
 
     /// Ends the snapshot with the selection's event count and heads; returns its hash.
     public func finish(events: Int, heads: [EventID]) throws -> Hash32 {
-        if !inArticles { raw("],\"articles\":["); inArticles = true }
-        raw("],\"events\":"); int(Int64(events))
-        raw(",\"format\":\"\(Snapshot.format)\",\"heads\":["); hexList(heads.sorted()); raw("]}")
+        if !inArticles { out.raw("],\"articles\":["); inArticles = true }
+        out.raw("],\"events\":"); out.int(Int64(events))
+        out.raw(",\"format\":\"\(Snapshot.format)\",\"heads\":["); out.hexList(heads.sorted()); out.raw("]}")
         try flush()
         return hasher.finish()
     }
 
-    private func flushIfFull() throws { if out.count >= Self.chunk { try flush() } }
+    private func flushIfFull() throws { if out.bytes.count >= Self.chunk { try flush() } }
     private func flush() throws {
-        guard !out.isEmpty else { return }
-        hasher.update(out)
-        try sink(out)
-        out.removeAll(keepingCapacity: true)
-    }
-
-    private func raw(_ s: StaticString) {
-        s.withUTF8Buffer { out.append(contentsOf: $0) }
-    }
-    private func raw(_ s: String) { out.append(contentsOf: s.utf8) }
-    private func hex(_ h: Hash32) {
-        out.append(UInt8(ascii: "\""))
-        h.appendHex(to: &out)
-        out.append(UInt8(ascii: "\""))
-    }
-    private func hexList(_ list: [Hash32]) {
-        for (i, h) in list.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            hex(h)
-        }
-    }
-    private func int(_ v: Int64) { out.append(contentsOf: String(v).utf8) }
-    private func string(_ s: String) { JSON.writeString(s, into: &out) }
-    private func selector(_ s: TextSelector) {
-        raw("{\"end\":"); int(Int64(s.end))
-        raw(",\"exact\":"); string(s.exact)
-        raw(",\"prefix\":"); string(s.prefix)
-        raw(",\"start\":"); int(Int64(s.start))
-        raw(",\"suffix\":"); string(s.suffix)
-        raw("}")
+        guard !out.bytes.isEmpty else { return }
+        hasher.update(out.bytes)
+        try sink(out.bytes)
+        out.bytes.removeAll(keepingCapacity: true)
     }
 }

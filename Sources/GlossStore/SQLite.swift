@@ -161,6 +161,12 @@ public final class Statement {
         guard Int(sqlite3_column_bytes(stmt, col)) == 32, let p = sqlite3_column_blob(stmt, col) else { return nil }
         return Hash32(UnsafeRawBufferPointer(start: p, count: 32))
     }
+    /// The column's bytes in place: valid until the statement steps, resets or is finalized.
+    public func rawBlob(_ col: Int32) -> UnsafeRawBufferPointer {
+        let n = Int(sqlite3_column_bytes(stmt, col))
+        guard n > 0, let p = sqlite3_column_blob(stmt, col) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: p, count: n)
+    }
     public func blob(_ col: Int32) -> [UInt8] {
         let n = Int(sqlite3_column_bytes(stmt, col))
         guard n > 0, let p = sqlite3_column_blob(stmt, col) else { return [] }

@@ -97,4 +97,29 @@ struct VectorList: Codable {
             #expect(SHA256.hash(Array(c.snapshot.utf8)).hex == c.hash, "\(c.name): the hash is SHA-256 of the snapshot")
         }
     }
+
+    /// The same cases through a real ledger: the projection (for `all`) and the fast replay of
+    /// the log (for every selection) must write the vector's bytes.
+    @Test func everyCaseThroughTheLedger() throws {
+        let file = try Self.load()
+        let dir = try TempDir()
+        for (n, c) in file.cases.enumerated() {
+            let events = try c.events.map { try Event.decode(Hex.decode($0)!) }
+            let log = try EventLog(path: "\(dir.path)/v\(n).sqlite", create: true)
+            _ = try BundleExchange.import(Bundle.encode(events.shuffled()), into: log)
+            let article = c.article.flatMap { Hash32(hex: $0) }
+            let selection = try #require(Self.selection(c.selection), "\(c.name)")
+            let replayed = try #require(try log.replay(selection), "\(c.name)")
+            var bytes: [UInt8] = []
+            let hash = try replayed.state.writeSnapshot(to: SnapshotWriter { bytes.append(contentsOf: $0) }, heads: replayed.heads,
+                                                        eventCount: replayed.count, article: article)
+            #expect(String(decoding: bytes, as: UTF8.self) == c.snapshot, "\(c.name): fast replay")
+            #expect(hash.hex == c.hash, "\(c.name): fast replay hash")
+            if c.selection == "all" {
+                var projected: [UInt8] = []
+                _ = try log.writeSnapshot(article: article) { projected.append(contentsOf: $0) }
+                #expect(String(decoding: projected, as: UTF8.self) == c.snapshot, "\(c.name): projection")
+            }
+        }
+    }
 }

@@ -22,6 +22,12 @@ import Testing
     static func expectAgrees(_ log: EventLog, _ label: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let events = try log.allEvents()
         let reference = Snapshot(events: events)
+        // The fast replay of the log, too.
+        let fast = try #require(try log.replay(.all))
+        var fastBytes: [UInt8] = []
+        _ = try fast.state.writeSnapshot(to: SnapshotWriter { fastBytes.append(contentsOf: $0) }, heads: fast.heads, eventCount: fast.count)
+        #expect(fastBytes == reference.bytes, "\(label): the fast replay differs from the reference", sourceLocation: sourceLocation)
+        #expect(fast.state.ineffective.count == LedgerState.replay(events).ineffective.count, "\(label): ineffective events", sourceLocation: sourceLocation)
         let mine = try projected(log)
         guard mine.bytes != reference.bytes else {
             #expect(mine.hash == reference.hash, sourceLocation: sourceLocation)

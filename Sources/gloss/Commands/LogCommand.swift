@@ -47,11 +47,11 @@ struct VerifyCommand: ParsableCommand {
                 print("ineffective  event \(id.short()): \(reason)")
             }
             // The projection is a cache of the log: replay the log and compare.
-            var state = LedgerState()
-            let count = try reporting { try ledger.log.forEachEvent(afterRow: 0) { state.apply($0) }; return state.applied }
-            let replayed = Snapshot(state: state, heads: try reporting { try ledger.log.heads() }, eventCount: count).hash
+            guard let replay = try reporting({ try ledger.log.replay(.all) }) else { throw CLIError("the log could not be replayed") }
+            let count = replay.count
+            let replayed = try reporting { try replay.state.snapshotHash(heads: replay.heads, eventCount: count) }
             let projected = try reporting { try ledger.log.snapshotHash() }
-            guard replayed == projected else {
+            guard replayed == projected, replay.state.ineffective.count == ineffective.count else {
                 print("BAD  the projection (the state kept in SQLite) differs from a replay of the log: snapshot \(projected.hex), replay \(replayed.hex); rebuilt it from the log")
                 try reporting { try ledger.log.rebuildProjection() }
                 throw ExitCode.failure

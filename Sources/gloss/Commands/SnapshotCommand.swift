@@ -42,7 +42,6 @@ struct SnapshotCommand: ParsableCommand {
     func run() throws {
         if at == nil && lamport == nil && before == nil { return try now() }
         let ledger = try options.open()
-        let all = try reporting { try ledger.log.allEvents() }
         let selection: EventSelection
         if let at {
             selection = .causalPast(of: try IDResolver.resolve(at, what: "event", hint: "`gloss log` lists the events") {
@@ -53,19 +52,19 @@ struct SnapshotCommand: ParsableCommand {
         } else {
             selection = .before(time: Timestamp.parse(before ?? "") ?? 0)
         }
-        let chosen = selection.select(all) ?? []
-        let state = LedgerState.replay(chosen)
+        guard let past = try reporting({ try ledger.log.replay(selection) }) else {
+            throw CLIError("that event is not in this ledger; `gloss log` lists the events")
+        }
         let articleID: Hash32? = try article.map { prefix in
             try IDResolver.resolve(prefix, what: "article", hint: "`gloss article list` shows the articles (at this point in history)") { p, limit in
-                Array(state.articles.keys.filter { $0.hex.hasPrefix(p) }.sorted().prefix(limit))
+                Array(past.state.articleIDs.filter { $0.hex.hasPrefix(p) }.sorted().prefix(limit))
             }
         }
         switch format {
         case .json:
-            let snap = Snapshot(state: state, heads: EventSelection.heads(chosen), eventCount: chosen.count, article: articleID)
-            try emit { write in try write(snap.bytes); return snap.hash }
+            try emit { write in try past.state.writeSnapshot(to: SnapshotWriter(sink: write), heads: past.heads, eventCount: past.count, article: articleID) }
         case .w3c:
-            try emitW3C { visit in for a in state.annotations(of: articleID) { try visit(a.view) } }
+            try emitW3C { visit in try past.state.forEachAnnotation(article: articleID) { a in if !a.isDeleted { try visit(a) } } }
         }
     }
 
