@@ -23,16 +23,12 @@ extension EventLog {
     /// of the batch is stored then.
     @discardableResult
     public func append(_ events: [Event], signaturesChecked: Bool = false) throws(StoreError) -> AppendResult {
-        if !signaturesChecked {
-            for e in events where !e.hasValidSignature {
-                throw StoreError(.badSignature, "event \(e.id.short()) by \(e.author.raw.short()) has a bad signature: it was not signed by its author's key", event: e.id)
-            }
-        }
+        let signatures = signaturesChecked ? nil : Parallel.map(events) { $0.hasValidSignature }
         do {
             return try wrap {
                 try db.transaction {
                     try bringProjectionUpToDate()
-                    let r = try insertVerified(events)
+                    let r = try insertVerified(events, signatures: signatures)
                     try markProjected(events: r.stored.count)
                     return r
                 }
@@ -154,69 +150,38 @@ extension EventLog {
         try db.statement("INSERT INTO heads(id) VALUES (?)").bind(1, blob: last.id.bytes).run()
     }
 
-    /// Inserts events whose signatures are known good, checking everything else. Runs inside
-    /// the caller's transaction; throws on the first bad event.
-    private func insertVerified(_ events: [Event]) throws -> AppendResult {
+    /// Verifies and inserts events (with the projection), inside the caller's transaction;
+    /// throws on the first event the verifier refuses. `signatures[i]`: whether event i's
+    /// signature checks (nil: the caller checked them all).
+    private func insertVerified(_ events: [Event], signatures: [Bool]?) throws -> AppendResult {
         var result = AppendResult()
-        let exists = try db.statement("SELECT 1 FROM events WHERE id = ?")
+        var verifier = EventVerifier(facts: try chainFacts(for: events))
         let projector = Projector(db: db)
-        for e in events {
-            exists.reset()
-            exists.bind(1, blob: e.id.bytes)
-            if try exists.step() { result.alreadyHad += 1; continue }
-            try checkPlace(e)
-            let payload: Payload
-            do { payload = try e.payload() } catch {
-                throw StoreError(.invalidEvent, "event \(e.id.short()) (author \(e.author.raw.short()), seq \(e.header.seq)) has an invalid payload: \(error)", event: e.id)
+        let insert = try db.statement("INSERT INTO events(id, author, seq, lamport, time, kind, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        let drop = try db.statement("DELETE FROM heads WHERE id = ?")
+        let head = try db.statement("INSERT INTO heads(id) VALUES (?)")
+        for (i, e) in events.enumerated() {
+            let payload = try? e.payload()
+            switch verifier.check(e, signatureValid: signatures?[i] ?? true, payloadValid: payload != nil) {
+            case .alreadyStored:
+                result.alreadyHad += 1
+                continue
+            case .refuse(let r):
+                throw StoreError(r)
+            case .store:
+                break
             }
-            try db.statement("INSERT INTO events(id, author, seq, lamport, time, kind, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                .bind(1, blob: e.id.bytes).bind(2, blob: e.author.raw.bytes).bind(3, Int64(e.header.seq))
-                .bind(4, Int64(e.header.lamport)).bind(5, e.header.time).bind(6, Int64(e.payloadKind))
-                .bind(7, blob: e.bytes).run()
+            guard let payload else { continue }  // the verifier refuses an event whose payload does not decode
+            insert.reset()
+            try insert.bind(1, e.id).bind(2, e.author).bind(3, Int64(e.header.seq)).bind(4, Int64(e.header.lamport))
+                .bind(5, e.header.time).bind(6, Int64(e.payloadKind)).bind(7, blob: e.bytes).run()
             try projector.apply(payload, stamp: Stamp(e), row: db.lastInsertRowID)
-            let drop = try db.statement("DELETE FROM heads WHERE id = ?")
-            for p in e.header.parents { drop.reset(); drop.bind(1, blob: p.bytes); try drop.run() }
-            try db.statement("INSERT INTO heads(id) VALUES (?)").bind(1, blob: e.id.bytes).run()
+            for p in e.header.parents { drop.reset(); try drop.bind(1, p).run() }
+            head.reset()
+            try head.bind(1, e.id).run()
             result.stored.append(e.id)
         }
         return result
-    }
-
-    /// The chain and causal checks of Protocol/EVENTS.md §Verification, against the log.
-    private func checkPlace(_ e: Event) throws {
-        let h = e.header
-        let who = "event \(e.id.short()) (author \(h.author.raw.short()), seq \(h.seq))"
-        if try isForked(h.author) {
-            throw StoreError(.authorForked, "\(who) is refused: its author has forked its chain (two events with one seq); nothing more of that author is accepted", event: e.id)
-        }
-        let same = try db.statement("SELECT id FROM events WHERE author = ? AND seq = ?")
-        same.bind(1, blob: h.author.raw.bytes).bind(2, Int64(h.seq))
-        if try same.step() {
-            throw StoreError(.fork, "\(who) is a fork: the ledger already holds another event \(Hash32(same.blob(0)).short()) with that author and seq. Both are kept as evidence and the author is refused from now on", event: e.id)
-        }
-        let parent = try db.statement("SELECT author, seq, lamport FROM events WHERE id = ?")
-        var maxLamport: UInt64 = 0
-        if let prev = h.prev {
-            parent.bind(1, blob: prev.bytes)
-            guard try parent.step() else {
-                throw StoreError(.missingParent, "\(who) names prev \(prev.short()), which this ledger does not hold: its author's earlier events must come first", event: e.id)
-            }
-            guard Hash32(parent.blob(0)) == h.author.raw, UInt64(parent.int(1)) == h.seq - 1 else {
-                throw StoreError(.brokenChain, "\(who) has a broken chain: prev \(prev.short()) is not its author's event at seq \(h.seq - 1)", event: e.id)
-            }
-            maxLamport = UInt64(parent.int(2))
-        }
-        for d in h.deps {
-            parent.reset()
-            parent.bind(1, blob: d.bytes)
-            guard try parent.step() else {
-                throw StoreError(.missingParent, "\(who) depends on \(d.short()), which this ledger does not hold: send its dependencies first", event: e.id)
-            }
-            maxLamport = max(maxLamport, UInt64(parent.int(2)))
-        }
-        guard h.lamport == maxLamport + 1 else {
-            throw StoreError(.badLamport, "\(who) has lamport \(h.lamport), but 1 + the largest lamport of its parents is \(maxLamport + 1)", event: e.id)
-        }
     }
 }
 

@@ -16,9 +16,12 @@ public struct LogProblem: Sendable, CustomStringConvertible {
 
 extension EventLog {
     /// Re-checks every stored event from its bytes alone, trusting no column and no earlier
-    /// check: canonical decoding, id, signature, the columns against the header, each author's
-    /// seq/prev chain, deps present, the lamport rule, and that the append-only triggers are in
-    /// place. Returns every problem found (empty when the log is sound).
+    /// check: canonical decoding, id, the columns against the header, and then the rules that
+    /// decide whether an event may be stored (`EventVerifier`, the same as every append runs:
+    /// signature, payload, seq/prev chain, deps present, lamport), against the rows stored
+    /// before it. Reads the log in chunks (facts looked up per chunk, signatures checked on every
+    /// core), so memory does not grow with the log. Also checks that the append-only triggers
+    /// are in place. Returns every problem found (empty when the log is sound).
     public func verifyAll() throws(StoreError) -> [LogProblem] {
         try wrap {
             var problems: [LogProblem] = []
@@ -27,48 +30,51 @@ extension EventLog {
             if triggers.int(0) != 2 {
                 problems.append(LogProblem(row: nil, event: nil, message: "the append-only triggers on the events table are missing: someone changed the schema by hand"))
             }
-            var lamports: [EventID: UInt64] = [:]
-            var chains: [PublicKey: [UInt64: EventID]] = [:]
-            let s = try db.statement("SELECT rowid, id, author, seq, lamport, time, kind, bytes FROM events ORDER BY rowid")
-            while try s.step() {
-                let row = s.int(0)
-                let idColumn = s.blob(1)
-                let colID = idColumn.count == 32 ? Hash32(idColumn) : nil
-                func problem(_ m: String, _ id: EventID? = colID) { problems.append(LogProblem(row: row, event: id, message: m)) }
-                let event: Event
-                do { event = try Event.decode(s.blob(7)) } catch {
-                    problem("its bytes are not a valid event: \(error)")
-                    continue
-                }
-                let h = event.header
-                if colID != event.id { problem("the id column does not match the hash of the event's header (\(event.id.short()))") }
-                if s.blob(2) != h.author.raw.bytes || s.int(3) != Int64(h.seq) || s.int(4) != Int64(h.lamport) || s.int(5) != h.time {
-                    problem("the author, seq, lamport or time column does not match the signed header")
-                }
-                if s.int(6) != Int64(event.payloadKind) {
-                    problem("the kind column does not match the payload")
-                }
-                if !event.hasValidSignature { problem("bad signature: the event was not signed by its author's key", event.id) }
-                if case .failure(let err) = Result(catching: { try event.payload() }) {
-                    problem("its payload is not canonical: \(err)", event.id)
-                }
-                var maxParent: UInt64 = 0
-                if let prev = h.prev {
-                    if chains[h.author]?[h.seq - 1] != prev {
-                        problem("broken chain: prev \(prev.short()) is not its author's stored event at seq \(h.seq - 1)", event.id)
+            triggers.reset()
+            try db.transaction(immediate: false) {
+                let s = try db.statement("SELECT rowid, id, author, seq, lamport, time, kind, bytes FROM events WHERE rowid > ? ORDER BY rowid LIMIT 1000")
+                var after: Int64 = 0
+                while true {
+                    s.reset()
+                    s.bind(1, after)
+                    var chunk: [(row: Int64, event: Event)] = []
+                    while try s.step() {
+                        let row = s.int(0)
+                        after = row
+                        let idColumn = s.blob(1)
+                        let colID = idColumn.count == 32 ? Hash32(idColumn) : nil
+                        func problem(_ m: String, _ id: EventID? = colID) { problems.append(LogProblem(row: row, event: id, message: m)) }
+                        let event: Event
+                        do { event = try Event.decode(s.blob(7)) } catch {
+                            problem("its bytes are not a valid event: \(error)")
+                            continue
+                        }
+                        let h = event.header
+                        if colID != event.id { problem("the id column does not match the hash of the event's header (\(event.id.short()))") }
+                        if s.blob(2) != h.author.raw.bytes || s.int(3) != Int64(h.seq) || s.int(4) != Int64(h.lamport) || s.int(5) != h.time {
+                            problem("the author, seq, lamport or time column does not match the signed header")
+                        }
+                        if s.int(6) != Int64(event.payloadKind) { problem("the kind column does not match the payload") }
+                        chunk.append((row, event))
                     }
-                    maxParent = lamports[prev] ?? 0
+                    s.reset()
+                    guard let first = chunk.first else { break }
+                    let events = chunk.map(\.event)
+                    let signatures = Parallel.map(events) { $0.hasValidSignature }
+                    var verifier = EventVerifier(facts: try chainFacts(for: events, beforeRow: first.row, includeForks: false))
+                    for (i, (row, e)) in chunk.enumerated() {
+                        let payloadValid: Bool
+                        do { _ = try e.payload(); payloadValid = true } catch {
+                            problems.append(LogProblem(row: row, event: e.id, message: "its payload is not canonical: \(error)"))
+                            payloadValid = true  // reported just above; go on with the other rules
+                        }
+                        if case .refuse(let r) = verifier.check(e, signatureValid: signatures[i], payloadValid: payloadValid) {
+                            problems.append(LogProblem(row: row, event: e.id, message: Self.problem(r)))
+                            // Count it as stored all the same, so its children are judged on their own.
+                            verifier.assumeStored(e)
+                        }
+                    }
                 }
-                if chains[h.author]?[h.seq] != nil { problem("two events with author \(h.author.raw.short()) and seq \(h.seq)", event.id) }
-                for d in h.deps {
-                    if let l = lamports[d] { maxParent = max(maxParent, l) }
-                    else { problem("depends on \(d.short()), which is not stored before it", event.id) }
-                }
-                if h.lamport != maxParent + 1 {
-                    problem("lamport \(h.lamport) is not 1 + the largest lamport of its parents (\(maxParent + 1))", event.id)
-                }
-                lamports[event.id] = h.lamport
-                chains[h.author, default: [:]][h.seq] = event.id
             }
             for (author, seqs) in try forkedAuthors() {
                 problems.append(LogProblem(row: nil, event: nil, message: "author \(author.raw.short()) forked its chain at seq \(seqs.map(String.init).joined(separator: ", ")): both events are kept as evidence and its further events are refused"))
@@ -77,4 +83,12 @@ extension EventLog {
         }
     }
 
+    /// A refusal as `verify` words it about a stored row.
+    static func problem(_ r: Refusal) -> String {
+        switch r.code {
+        case .badSignature: "bad signature: the event was not signed by its author's key"
+        case .fork(let twin): "two events with this author and seq (the other is \(twin.short()))"
+        default: r.message
+        }
+    }
 }
