@@ -4,10 +4,23 @@ import GlossStore
 
 /// Offline sync by file: writing what a peer lacks, and taking in what a peer wrote.
 public enum BundleExchange {
-    /// The events a ledger at `since` lacks (all events when nil), parents first.
-    public static func export(_ log: EventLog, since: Frontier? = nil) throws(StoreError) -> [UInt8] {
-        if let since { return Bundle.encode(try log.events(notCoveredBy: since)) }
-        return Bundle.encode(try log.allEvents())
+    /// The events a ledger at `since` lacks (all events when nil), parents first, as a bundle.
+    public static func export(_ log: EventLog, since: Frontier? = nil) throws -> [UInt8] {
+        var out: [UInt8] = []
+        _ = try export(log, since: since) { out.append(contentsOf: $0) }
+        return out
+    }
+
+    /// The same bundle written piece by piece to `sink`, one event in memory at a time, read in
+    /// one transaction so the count announced first is the count written. Returns the count.
+    public static func export(_ log: EventLog, since: Frontier?, to sink: @escaping ([UInt8]) throws -> Void) throws -> Int {
+        try log.reading {
+            let count = try log.count(notCoveredBy: since)
+            let writer = try Bundle.Writer(count: count, sink: sink)
+            try log.forEachEvent(notCoveredBy: since) { try writer.add($0) }
+            try writer.finish()
+            return count
+        }
     }
 
     /// What an import did.

@@ -145,6 +145,7 @@ extension EventLog {
                 .bind(7, blob: e.bytes).run()
             try projector.apply(payload, stamp: Stamp(e), row: db.lastInsertRowID)
         }
+        try projector.noteStored(last)
         let drop = try db.statement("DELETE FROM heads WHERE id = ?")
         for p in first.header.parents { drop.reset(); drop.bind(1, blob: p.bytes); try drop.run() }
         try db.statement("INSERT INTO heads(id) VALUES (?)").bind(1, blob: last.id.bytes).run()
@@ -176,6 +177,7 @@ extension EventLog {
             try insert.bind(1, e.id).bind(2, e.author).bind(3, Int64(e.header.seq)).bind(4, Int64(e.header.lamport))
                 .bind(5, e.header.time).bind(6, Int64(e.payloadKind)).bind(7, blob: e.bytes).run()
             try projector.apply(payload, stamp: Stamp(e), row: db.lastInsertRowID)
+            try projector.noteStored(e)
             for p in e.header.parents { drop.reset(); try drop.bind(1, p).run() }
             head.reset()
             try head.bind(1, e.id).run()

@@ -6,14 +6,15 @@ extension EventLog {
     /// so a small difference on a large ledger is found without a scan.
     public func startRow(forPeer peer: Frontier) throws(StoreError) -> Int64 {
         try wrap {
-            let authors = try db.statement("SELECT author, max(seq) FROM events GROUP BY author")
+            let authors = try db.statement("SELECT author, seq FROM p_tips")
             var missing: [(PublicKey, UInt64)] = []
             while try authors.step() {
                 let a = PublicKey(Hash32(authors.blob(0)))
                 let theirs = peer.tips[a]?.seq ?? 0
                 if theirs < UInt64(authors.int(1)) { missing.append((a, theirs + 1)) }
             }
-            var start = try lastRow()
+            authors.reset()
+            var start = try lastRowInCall()
             let row = try db.statement("SELECT rowid FROM events WHERE author = ? AND seq = ?")
             for (a, seq) in missing {
                 row.reset()

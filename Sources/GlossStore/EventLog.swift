@@ -142,18 +142,43 @@ public final class EventLog {
         }
     }
 
-    /// Events a ledger at `frontier` lacks, in stored order (parents first).
-    public func events(notCoveredBy frontier: Frontier) throws(StoreError) -> [Event] {
-        try allEvents().filter { !frontier.covers($0.author, seq: $0.header.seq) }
+    /// Calls `body` with each event a ledger at `frontier` lacks (every event when nil), in
+    /// stored order (parents first), one at a time.
+    public func forEachEvent(notCoveredBy frontier: Frontier?, _ body: (Event) throws -> Void) throws {
+        let start = try frontier.map { try startRow(forPeer: $0) } ?? 0
+        try wrap {
+            let s = try db.statement("SELECT id, author, seq, bytes FROM events WHERE rowid > ? ORDER BY rowid").bind(1, start)
+            while try s.step() {
+                if let frontier, let author = s.hash(1), frontier.covers(PublicKey(author), seq: UInt64(s.int(2))) { continue }
+                try body(try Event.decode(stored: s.blob(3), id: s.hash(0) ?? .zero))
+            }
+        }
     }
 
-    /// This ledger's frontier: each author's newest seq and id.
+    /// How many events a ledger at `frontier` lacks (all of them when nil). Each author's events
+    /// are seq 1…n, so this is a sum over authors, not a scan.
+    public func count(notCoveredBy frontier: Frontier?) throws(StoreError) -> Int {
+        guard let frontier else { return try count() }
+        return try self.frontier().tips.reduce(0) { sum, tip in
+            sum + Int(tip.value.seq - min(tip.value.seq, frontier.tips[tip.key]?.seq ?? 0))
+        }
+    }
+
+    /// Events a ledger at `frontier` lacks, in stored order (parents first).
+    public func events(notCoveredBy frontier: Frontier) throws -> [Event] {
+        var out: [Event] = []
+        try forEachEvent(notCoveredBy: frontier) { out.append($0) }
+        return out
+    }
+
+    /// This ledger's frontier: each author's newest seq and id (kept by the projection).
     public func frontier() throws(StoreError) -> Frontier {
         try wrap {
-            let s = try db.statement("SELECT author, max(seq), id FROM events GROUP BY author")
+            let s = try db.statement("SELECT author, seq, id FROM p_tips")
             var tips: [PublicKey: Frontier.Tip] = [:]
             while try s.step() {
-                tips[PublicKey(Hash32(s.blob(0)))] = Frontier.Tip(seq: UInt64(s.int(1)), id: Hash32(s.blob(2)))
+                guard let author = s.hash(0) else { continue }
+                tips[PublicKey(author)] = Frontier.Tip(seq: UInt64(s.int(1)), id: s.hash(2))
             }
             return Frontier(tips)
         }
@@ -187,6 +212,47 @@ public final class EventLog {
             try db.transaction {
                 try db.statement("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
                     .bind(1, key).bind(2, value).run()
+            }
+        }
+    }
+}
+
+extension EventLog {
+    /// Runs `body` in one read transaction: everything it reads sees the same state of the file,
+    /// whatever other processes commit meanwhile.
+    public func reading<T>(_ body: () throws -> T) throws -> T {
+        try wrap { try db.transaction(immediate: false) { try body() } }
+    }
+}
+
+/// One row of `gloss log`: an event's header fields, without its payload.
+public struct LogEntry: Sendable {
+    public let id: EventID
+    public let author: PublicKey
+    public let seq: UInt64
+    public let lamport: UInt64
+    public let time: Int64
+    public let kind: UInt16
+}
+
+extension EventLog {
+    /// Calls `body` with each event in the total order (lamport, author, id), or with the last
+    /// `last` of them, one row at a time.
+    public func forEachLogEntry(last: Int? = nil, _ body: (LogEntry) throws -> Void) throws {
+        try wrap {
+            func entry(_ s: Statement) -> LogEntry {
+                LogEntry(id: s.hash(0) ?? .zero, author: PublicKey(s.hash(1) ?? .zero), seq: UInt64(s.int(2)),
+                         lamport: UInt64(s.int(3)), time: s.int(4), kind: UInt16(clamping: s.int(5)))
+            }
+            if let last {
+                // The last N in reverse, then printed oldest first: N rows in memory.
+                let s = try db.statement("SELECT id, author, seq, lamport, time, kind FROM events ORDER BY lamport DESC, author DESC, id DESC LIMIT ?").bind(1, Int64(last))
+                var rows: [LogEntry] = []
+                while try s.step() { rows.append(entry(s)) }
+                for e in rows.reversed() { try body(e) }
+            } else {
+                let s = try db.statement("SELECT id, author, seq, lamport, time, kind FROM events ORDER BY lamport, author, id")
+                while try s.step() { try body(entry(s)) }
             }
         }
     }

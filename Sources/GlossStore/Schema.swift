@@ -69,6 +69,10 @@ enum Schema {
         DROP TABLE search;
         DELETE FROM settings WHERE key IN ('search.row', 'checkpoint.every');
         """,
+        // 6: `gloss log` lists events in the total order (lamport, author, id) as a stream.
+        """
+        CREATE INDEX events_lamport ON events(lamport);
+        """,
     ]
 
     /// Brings the file up to the newest schema, in one transaction.

@@ -21,6 +21,50 @@ public enum Bundle {
         return w.bytes
     }
 
+    /// Writes a bundle piece by piece to `sink` (a file, say), so a large one is never held
+    /// whole: the header at once, each event as it is added, the digest at `finish`. The count
+    /// is given first, as the format puts it before the events; `finish` checks it was kept.
+    public final class Writer {
+        private let sink: ([UInt8]) throws -> Void
+        private let hasher = SHA256.Hasher()
+        private let count: Int
+        private var written = 0
+        private var buffer: [UInt8] = []
+
+        public init(count: Int, sink: @escaping ([UInt8]) throws -> Void) throws {
+            self.sink = sink
+            self.count = count
+            var w = ByteWriter(capacity: 24)
+            w.raw(Bundle.magic)
+            w.u64(UInt64(count))
+            buffer = w.bytes
+        }
+
+        public func add(_ e: Event) throws {
+            var w = ByteWriter(capacity: 4)
+            w.u32(UInt32(e.bytes.count))
+            buffer.append(contentsOf: w.bytes)
+            buffer.append(contentsOf: e.bytes)
+            written += 1
+            if buffer.count >= 1 << 16 { try flush() }
+        }
+
+        /// Writes the digest. Throws when the events added are not the count announced.
+        public func finish() throws {
+            guard written == count else { throw BundleError(index: nil, "\(written) events were written where \(count) were announced: the log changed while it was read; try again") }
+            try flush()
+            let digest = hasher.finish().bytes
+            try sink(digest)
+        }
+
+        private func flush() throws {
+            guard !buffer.isEmpty else { return }
+            hasher.update(buffer)
+            try sink(buffer)
+            buffer.removeAll(keepingCapacity: true)
+        }
+    }
+
     /// Decodes every event (canonical form, payload hash, id), without checking signatures.
     /// Throws naming the event (by position, and by id when it decoded) that is wrong.
     public static func decode(_ bytes: [UInt8]) throws(BundleError) -> [Event] {

@@ -91,7 +91,10 @@ extension EventLog {
     /// Applies rows read ahead. SQLite lets a statement read on while others write the same
     /// connection's other tables (the events table is not written here).
     private func applyPending(_ pending: inout [(Int64, Event)], _ projector: Projector) throws -> Int {
-        for (row, e) in pending { try projector.apply(e, row: row) }
+        for (row, e) in pending {
+            try projector.noteStored(e)
+            try projector.apply(e, row: row)
+        }
         defer { pending.removeAll(keepingCapacity: true) }
         return pending.count
     }

@@ -6,11 +6,11 @@
 enum ProjectionSchema {
     /// Changes whenever a table below or a rule of the projector changes: every ledger then
     /// rebuilds its projection from the log on its next open.
-    static let format: Int64 = 1
+    static let format: Int64 = 2
 
     static let tables = [
         "projection", "p_articles", "p_adders", "p_revisions", "p_annotations", "p_writes", "p_replaced",
-        "p_tags", "p_untagged", "p_history", "p_ineffective", "p_search",
+        "p_tags", "p_untagged", "p_history", "p_ineffective", "p_search", "p_tips",
     ]
 
     static let create = """
@@ -86,6 +86,8 @@ enum ProjectionSchema {
         -- or waiting for their target to arrive (waiting = 1; §8).
         CREATE TABLE p_ineffective(row INTEGER PRIMARY KEY, target BLOB, waiting INTEGER NOT NULL, reason TEXT NOT NULL);
         CREATE INDEX p_ineffective_target ON p_ineffective(target, waiting) WHERE target IS NOT NULL;
+        -- Each author's newest event: the ledger's frontier (MERGE.md §13.1), read by sync and bundles.
+        CREATE TABLE p_tips(author BLOB PRIMARY KEY, seq INTEGER NOT NULL, id BLOB NOT NULL) WITHOUT ROWID;
         -- Full-text search over quotes, comments and tags; rowid = p_annotations.n.
         CREATE VIRTUAL TABLE p_search USING fts5(quote, comment, tags, tokenize = 'unicode61 remove_diacritics 2');
         """

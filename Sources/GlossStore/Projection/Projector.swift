@@ -30,6 +30,14 @@ struct Projector {
     /// and fills the index once at the end (`fillSearch`), which is much cheaper.
     var indexSearch = true
 
+    /// Records that `e` is stored: its author's newest seq, for the frontier.
+    func noteStored(_ e: Event) throws {
+        try db.statement("""
+            INSERT INTO p_tips(author, seq, id) VALUES (?1, ?2, ?3)
+            ON CONFLICT(author) DO UPDATE SET seq = excluded.seq, id = excluded.id WHERE excluded.seq > p_tips.seq
+            """).bind(1, e.author).bind(2, Int64(e.header.seq)).bind(3, e.id).run()
+    }
+
     /// Applies the event stored at `row`. A payload that does not decode has no effect (a stored
     /// event always decodes: the store refuses one that does not).
     func apply(_ e: Event, row: Int64) throws {

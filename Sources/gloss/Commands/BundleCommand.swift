@@ -30,10 +30,16 @@ struct BundleCommand: ParsableCommand {
                 case .failure(let e): throw CLIError("--since: \(e)")
                 }
             }
-            let bytes = try reporting { try BundleExchange.export(ledger.log, since: frontier) }
-            try reporting { try FileSystem.replace(file, bytes) }
-            let n = try reporting { try Bundle.decode(bytes).count }
-            print("Wrote \(n) event\(n == 1 ? "" : "s") (\(bytes.count) bytes) to \(file)")
+            // Streamed to the file: one event in memory at a time, whatever the size of the ledger.
+            var size = 0
+            let n = try reporting {
+                try FileSystem.replace(file) { write in
+                    try withoutActuallyEscaping(write) { write in
+                        try BundleExchange.export(ledger.log, since: frontier) { size += $0.count; try write($0) }
+                    }
+                }
+            }
+            print("Wrote \(n) event\(n == 1 ? "" : "s") (\(size) bytes) to \(file)")
         }
     }
 

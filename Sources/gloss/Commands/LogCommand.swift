@@ -10,13 +10,13 @@ struct LogCommand: ParsableCommand {
 
     func run() throws {
         let ledger = try options.open()
-        var events = try reporting { try ledger.log.allEvents() }.sorted { Stamp($0) < Stamp($1) }
-        if let limit { events = Array(events.suffix(max(0, limit))) }
         print("id            author    seq  lamport  kind                 time")
-        for e in events {
-            let h = e.header
-            print([e.id.short(), h.author.raw.short(8), pad(h.seq, 4), pad(h.lamport, 7),
-                   PayloadKind.name(e.payloadKind).padding(20), Format.time(h.time)].joined(separator: "  "))
+        // Streamed in the total order: one row in memory at a time.
+        try reporting {
+            try ledger.log.forEachLogEntry(last: limit.map { max(0, $0) }) { e in
+                print([e.id.short(), e.author.raw.short(8), pad(e.seq, 4), pad(e.lamport, 7),
+                       PayloadKind.name(e.kind).padding(20), Format.time(e.time)].joined(separator: "  "))
+            }
         }
     }
 
