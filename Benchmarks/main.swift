@@ -15,6 +15,8 @@ struct Options {
     var skipMemory = false
     /// Only build the workload and replay it this many times (for a profiler).
     var profileReplay = 0
+    /// Only build the workload and rebuild its projection this many times (for a profiler).
+    var profileRebuild = 0
     /// Ledger sizes for the everyday commands (the first and last are compared).
     var everydaySizes = [1_000, 100_000, 1_000_000]
     init(_ args: [String]) {
@@ -26,6 +28,7 @@ struct Options {
             case "--json": json = it.next()
             case "--no-memory": skipMemory = true
             case "--profile-replay": profileReplay = Int(it.next() ?? "") ?? 1
+            case "--profile-rebuild": profileRebuild = Int(it.next() ?? "") ?? 1
             case "--everyday": everydaySizes = (it.next() ?? "").split(separator: ",").compactMap { Int($0) }.filter { $0 >= 100 }
             case "--help", "-h":
                 print("""
@@ -52,6 +55,16 @@ defer { try? FileManager.default.removeItem(atPath: tmp) }
 let glossBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("gloss").path
 let table = Table()
 print("Gloss benchmarks: N = \(n) events, \(Parallel.cores) cores\(opts.quick ? " (quick)" : "")")
+
+if opts.profileRebuild > 0 {
+    let log = try EventLog(path: tmp + "/profile.sqlite", create: true)
+    _ = try Workload.append(into: log, n: n, authors: 4)
+    for _ in 0..<opts.profileRebuild {
+        let t = try seconds { try log.rebuildProjection() }
+        print(String(format: "rebuild: %.0f events/s", Double(n) / t))
+    }
+    exit(0)
+}
 
 if opts.profileReplay > 0 {
     let log = try EventLog(path: tmp + "/profile.sqlite", create: true)

@@ -104,7 +104,7 @@ extension EventLog {
     private func headTips(excluding: EventID?, limit: Int) throws -> [(id: EventID, lamport: UInt64)] {
         // CROSS JOIN keeps heads (a handful of rows) as the outer loop; a plain JOIN let SQLite
         // scan every event to honour the ORDER BY, which made each append O(log size).
-        let s = try db.statement("SELECT e.id, e.lamport FROM heads h CROSS JOIN events e ON e.id = h.id")
+        let s = try db.prepared("SELECT e.id, e.lamport FROM heads h CROSS JOIN events e ON e.id = h.id")
         var all: [(id: EventID, lamport: UInt64)] = []
         while try s.step() {
             let id = Hash32(s.blob(0))
@@ -115,7 +115,7 @@ extension EventLog {
     }
 
     func isForked(_ author: PublicKey) throws -> Bool {
-        let s = try db.statement("SELECT 1 FROM forks WHERE author = ? LIMIT 1")
+        let s = try db.prepared("SELECT 1 FROM forks WHERE author = ? LIMIT 1")
         s.bind(1, blob: author.raw.bytes)
         return try s.step()
     }
@@ -123,7 +123,7 @@ extension EventLog {
     private func recordFork(_ e: Event) throws(StoreError) {
         try wrap {
             try db.transaction {
-                try db.statement("INSERT OR IGNORE INTO forks(id, author, seq, bytes, detected_at) VALUES (?, ?, ?, ?, ?)")
+                try db.prepared("INSERT OR IGNORE INTO forks(id, author, seq, bytes, detected_at) VALUES (?, ?, ?, ?, ?)")
                     .bind(1, blob: e.id.bytes).bind(2, blob: e.author.raw.bytes).bind(3, Int64(e.header.seq))
                     .bind(4, blob: e.bytes).bind(5, Clock.nowMillis()).run()
             }
@@ -136,7 +136,7 @@ extension EventLog {
     /// Heads change once: the first event's parents leave, the last event joins.
     private func insertOwnChain(_ events: [Event], _ payloads: [Payload]) throws {
         guard let first = events.first, let last = events.last else { return }
-        let insert = try db.statement("INSERT INTO events(id, author, seq, lamport, time, kind, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        let insert = try db.prepared("INSERT INTO events(id, author, seq, lamport, time, kind, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)")
         let projector = Projector(db: db)
         for (e, payload) in zip(events, payloads) {
             insert.reset()
@@ -145,10 +145,11 @@ extension EventLog {
                 .bind(7, blob: e.bytes).run()
             try projector.apply(payload, stamp: Stamp(e), row: db.lastInsertRowID)
         }
-        try projector.noteStored(last)
-        let drop = try db.statement("DELETE FROM heads WHERE id = ?")
+        projector.noteStored(last)
+        try projector.finish()
+        let drop = try db.prepared("DELETE FROM heads WHERE id = ?")
         for p in first.header.parents { drop.reset(); drop.bind(1, blob: p.bytes); try drop.run() }
-        try db.statement("INSERT INTO heads(id) VALUES (?)").bind(1, blob: last.id.bytes).run()
+        try db.prepared("INSERT INTO heads(id) VALUES (?)").bind(1, blob: last.id.bytes).run()
     }
 
     /// Verifies and inserts events (with the projection), inside the caller's transaction;
@@ -158,9 +159,9 @@ extension EventLog {
         var result = AppendResult()
         var verifier = EventVerifier(facts: try chainFacts(for: events))
         let projector = Projector(db: db)
-        let insert = try db.statement("INSERT INTO events(id, author, seq, lamport, time, kind, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)")
-        let drop = try db.statement("DELETE FROM heads WHERE id = ?")
-        let head = try db.statement("INSERT INTO heads(id) VALUES (?)")
+        let insert = try db.prepared("INSERT INTO events(id, author, seq, lamport, time, kind, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        let drop = try db.prepared("DELETE FROM heads WHERE id = ?")
+        let head = try db.prepared("INSERT INTO heads(id) VALUES (?)")
         for (i, e) in events.enumerated() {
             let payload = try? e.payload()
             switch verifier.check(e, signatureValid: signatures?[i] ?? true, payloadValid: payload != nil) {
@@ -177,12 +178,13 @@ extension EventLog {
             try insert.bind(1, e.id).bind(2, e.author).bind(3, Int64(e.header.seq)).bind(4, Int64(e.header.lamport))
                 .bind(5, e.header.time).bind(6, Int64(e.payloadKind)).bind(7, blob: e.bytes).run()
             try projector.apply(payload, stamp: Stamp(e), row: db.lastInsertRowID)
-            try projector.noteStored(e)
+            projector.noteStored(e)
             for p in e.header.parents { drop.reset(); try drop.bind(1, p).run() }
             head.reset()
             try head.bind(1, e.id).run()
             result.stored.append(e.id)
         }
+        try projector.finish()
         return result
     }
 }

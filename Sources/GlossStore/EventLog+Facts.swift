@@ -32,7 +32,7 @@ extension EventLog {
             s.reset()
             i += chunk
         }
-        let seat = try db.statement("SELECT seq, id FROM events WHERE author = ? AND seq BETWEEN ? AND ? AND rowid < ?")
+        let seat = try db.prepared("SELECT seq, id FROM events WHERE author = ? AND seq BETWEEN ? AND ? AND rowid < ?")
         for (author, range) in seats {
             seat.reset()
             seat.bind(1, author).bind(2, Int64(clamping: range.lowerBound)).bind(3, Int64(clamping: range.upperBound)).bind(4, limit)
@@ -42,7 +42,7 @@ extension EventLog {
         }
         seat.reset()
         if includeForks {
-            let f = try db.statement("SELECT DISTINCT author FROM forks")
+            let f = try db.prepared("SELECT DISTINCT author FROM forks")
             while try f.step() { if let a = f.hash(0) { facts.forked.insert(PublicKey(a)) } }
             f.reset()
         }

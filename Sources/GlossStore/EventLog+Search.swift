@@ -21,8 +21,20 @@ public struct SearchFilter: Sendable {
 }
 
 extension EventLog {
+    /// Brings the full-text index up to the projection: rewrites the rows of the annotations
+    /// changed since it was last searched (a write, in a transaction of its own).
+    public func refreshSearchIndex() throws(StoreError) {
+        try wrap {
+            let s = try db.prepared("SELECT 1 FROM p_search_dirty LIMIT 1")
+            let any = try s.step()
+            s.reset()
+            guard any else { return }
+            try db.transaction { try Projector(db: db).refreshSearch() }
+        }
+    }
+
     /// Annotations matching every word of `query` (in quote, comment or tags), best first, through
-    /// the projection's full-text index (kept up to date in every append's transaction).
+    /// the projection's full-text index (brought up to date first: see `refreshSearchIndex`).
     /// Words are matched as written (any punctuation is treated as SQLite's tokenizer does);
     /// nothing in the query is FTS5 syntax.
     public func search(_ query: String, filter: SearchFilter = SearchFilter(), limit: Int = 50) throws(StoreError) -> [SearchHit] {
@@ -31,6 +43,7 @@ extension EventLog {
             "\"" + w.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
         }
         guard !words.isEmpty else { return [] }
+        try refreshSearchIndex()
         var conditions = ["p_search MATCH ?1"]
         if filter.article != nil { conditions.append("a.article = ?3") }
         if !filter.includeDeleted { conditions.append("a.deleted = 0") }

@@ -32,6 +32,7 @@ public final class SQLiteConnection {
     }
 
     deinit {
+        literalStatements.removeAll()
         statements.removeAll()
         sqlite3_close_v2(db)
     }
@@ -59,6 +60,21 @@ public final class SQLiteConnection {
         statements[sql] = s
         return s
     }
+
+    /// `statement(_:)` for SQL written in the source: cached by the literal's address, so the
+    /// hot paths (the projector applies a dozen statements per event) do not hash the SQL text
+    /// on every call.
+    public func prepared(_ sql: StaticString) throws(SQLiteError) -> Statement {
+        let key = UnsafeRawPointer(sql.utf8Start)
+        if let s = literalStatements[key] {
+            s.reset()
+            return s
+        }
+        let s = try statement(sql.description)
+        literalStatements[key] = s
+        return s
+    }
+    private var literalStatements: [UnsafeRawPointer: Statement] = [:]
 
     /// Runs `body` in a transaction; commits if it returns, rolls back if it throws.
     /// `immediate` takes the write lock at the start, so what `body` reads stays true until commit.

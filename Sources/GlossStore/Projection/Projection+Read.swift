@@ -53,7 +53,7 @@ extension EventLog {
     /// The article's current text: the winning revision's, else the text it was added with.
     public func articleText(_ id: Hash32) throws(StoreError) -> String? {
         try wrap {
-            let s = try db.statement("SELECT coalesce(revision_row, original_row) FROM p_articles WHERE id = ?").bind(1, id)
+            let s = try db.prepared("SELECT coalesce(revision_row, original_row) FROM p_articles WHERE id = ?").bind(1, id)
             guard try s.step() else { return nil }
             let row = s.int(0)
             s.reset()
@@ -64,7 +64,7 @@ extension EventLog {
     /// Everyone who added the article's text: each may revise it.
     public func adders(of article: Hash32) throws(StoreError) -> Set<PublicKey> {
         try wrap {
-            let s = try db.statement("SELECT author FROM p_adders WHERE article = ?").bind(1, article)
+            let s = try db.prepared("SELECT author FROM p_adders WHERE article = ?").bind(1, article)
             var out: Set<PublicKey> = []
             while try s.step() { if let k = s.hash(0) { out.insert(PublicKey(k)) } }
             return out
@@ -74,7 +74,7 @@ extension EventLog {
     /// The live effective revisions of the article (what a new revision replaces).
     public func revisionHeads(of article: Hash32) throws(StoreError) -> [EventID] {
         try wrap {
-            let s = try db.statement("""
+            let s = try db.prepared("""
                 SELECT r.row, r.lamport, r.author, r.event, r.time, r.pred FROM p_revisions r
                 WHERE r.article = ? AND EXISTS (SELECT 1 FROM p_adders d WHERE d.article = r.article AND d.author = r.author)
                 """).bind(1, article)
@@ -121,7 +121,7 @@ extension EventLog {
     }
 
     private func liveVersions(_ n: Int64, _ reg: RegisterKind) throws -> [RegisterVersion<String>] {
-        let s = try db.statement("""
+        let s = try db.prepared("""
             SELECT value, lamport, author, event, time FROM p_writes WHERE annotation = ? AND reg = ? AND live = 1
             ORDER BY lamport DESC, author DESC, event DESC
             """).bind(1, n).bind(2, reg.rawValue)
@@ -135,7 +135,7 @@ extension EventLog {
     }
 
     private func replyIDs(_ id: EventID) throws -> [EventID] {
-        let s = try db.statement("SELECT id FROM p_annotations WHERE parent = ? ORDER BY lamport, author, id").bind(1, id)
+        let s = try db.prepared("SELECT id FROM p_annotations WHERE parent = ? ORDER BY lamport, author, id").bind(1, id)
         var out: [EventID] = []
         while try s.step() { if let h = s.hash(0) { out.append(h) } }
         s.reset()
@@ -179,7 +179,7 @@ extension EventLog {
     /// How many annotations (not deleted) an article has.
     public func annotationCount(article: Hash32) throws(StoreError) -> Int {
         try wrap {
-            let s = try db.statement("SELECT count(*) FROM p_annotations WHERE article = ? AND deleted = 0").bind(1, article)
+            let s = try db.prepared("SELECT count(*) FROM p_annotations WHERE article = ? AND deleted = 0").bind(1, article)
             _ = try s.step()
             return Int(s.int(0))
         }
@@ -188,7 +188,7 @@ extension EventLog {
     /// The ids a write to `register` must name as `pred`: its live writes.
     public func heads(of annotation: EventID, _ register: AnnotationRegister) throws(StoreError) -> [EventID] {
         try wrap {
-            let s = try db.statement("""
+            let s = try db.prepared("""
                 SELECT w.event FROM p_writes w JOIN p_annotations a ON a.n = w.annotation
                 WHERE a.id = ? AND w.reg = ? AND w.live = 1 ORDER BY w.lamport DESC, w.author DESC, w.event DESC
                 """).bind(1, annotation).bind(2, register.kind.rawValue)
@@ -201,7 +201,7 @@ extension EventLog {
     /// The additions of `tag` still present on `annotation`: what a removal of it must name.
     public func tagAdditions(_ annotation: EventID, tag: String) throws(StoreError) -> [EventID] {
         try wrap {
-            let s = try db.statement("SELECT t.event FROM p_tags t JOIN p_annotations a ON a.n = t.annotation WHERE a.id = ? AND t.tag = ? ORDER BY t.event")
+            let s = try db.prepared("SELECT t.event FROM p_tags t JOIN p_annotations a ON a.n = t.annotation WHERE a.id = ? AND t.tag = ? ORDER BY t.event")
                 .bind(1, annotation).bind(2, tag)
             var out: [EventID] = []
             while try s.step() { if let h = s.hash(0) { out.append(h) } }
@@ -212,7 +212,7 @@ extension EventLog {
     /// The creation and every effective change of `annotation`, in the total order.
     public func history(of annotation: EventID) throws(StoreError) -> [Stamp] {
         try wrap {
-            let s = try db.statement("""
+            let s = try db.prepared("""
                 SELECT h.lamport, h.author, h.event, h.time FROM p_history h JOIN p_annotations a ON a.n = h.annotation
                 WHERE a.id = ? ORDER BY h.lamport, h.author, h.event
                 """).bind(1, annotation)
@@ -236,7 +236,7 @@ extension EventLog {
             while try s.step() { if let id = s.hash(0) { out.append((id, s.text(1))) } }
             s.reset()
             guard target == nil else { return out }
-            let r = try db.statement("""
+            let r = try db.prepared("""
                 SELECT r.event, r.article FROM p_revisions r
                 WHERE NOT EXISTS (SELECT 1 FROM p_adders d WHERE d.article = r.article AND d.author = r.author)
                 """)
@@ -252,7 +252,7 @@ extension EventLog {
     /// Events the projection covers: every event of the log.
     public func projectedEventCount() throws(StoreError) -> Int {
         try wrap {
-            let s = try db.statement("SELECT events FROM projection WHERE only = 1")
+            let s = try db.prepared("SELECT events FROM projection WHERE only = 1")
             return try s.step() ? Int(s.int(0)) : 0
         }
     }
@@ -282,7 +282,7 @@ extension EventLog {
     /// The article (first added, in the total order) whose `source` is `source`.
     public func article(withSource source: String) throws(StoreError) -> Hash32? {
         try wrap {
-            let s = try db.statement("SELECT id FROM p_articles WHERE source = ? ORDER BY lamport, author, event LIMIT 1").bind(1, source)
+            let s = try db.prepared("SELECT id FROM p_articles WHERE source = ? ORDER BY lamport, author, event LIMIT 1").bind(1, source)
             return try s.step() ? s.hash(0) : nil
         }
     }

@@ -69,11 +69,8 @@ extension EventLog {
     /// (a rebuild): a larger page cache for the while, and the search index filled at the end.
     private func applyLog(after upto: Int64, bulk: Bool) throws -> Int {
         var n = 0
-        var projector = Projector(db: db)
-        if bulk {
-            projector.indexSearch = false
-            try db.execute("PRAGMA cache_size = -65536")
-        }
+        let projector = Projector(db: db, indexSearch: !bulk)
+        if bulk { try db.execute("PRAGMA cache_size = -65536") }
         defer { if bulk { try? db.execute("PRAGMA cache_size = -\(cacheKiB)") } }
         let s = try db.statement("SELECT rowid, id, bytes FROM events WHERE rowid > ? ORDER BY rowid").bind(1, upto)
         var pending: [(Int64, Event)] = []
@@ -83,6 +80,7 @@ extension EventLog {
         }
         s.reset()
         n += try applyPending(&pending, projector)
+        try projector.finish()
         if bulk { try projector.fillSearch() }
         try markProjected(events: n)
         return n
@@ -92,7 +90,7 @@ extension EventLog {
     /// connection's other tables (the events table is not written here).
     private func applyPending(_ pending: inout [(Int64, Event)], _ projector: Projector) throws -> Int {
         for (row, e) in pending {
-            try projector.noteStored(e)
+            projector.noteStored(e)
             try projector.apply(e, row: row)
         }
         defer { pending.removeAll(keepingCapacity: true) }

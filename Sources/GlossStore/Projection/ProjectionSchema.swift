@@ -6,11 +6,11 @@
 enum ProjectionSchema {
     /// Changes whenever a table below or a rule of the projector changes: every ledger then
     /// rebuilds its projection from the log on its next open.
-    static let format: Int64 = 2
+    static let format: Int64 = 4
 
     static let tables = [
         "projection", "p_articles", "p_adders", "p_revisions", "p_annotations", "p_writes", "p_replaced",
-        "p_tags", "p_untagged", "p_history", "p_ineffective", "p_search", "p_tips",
+        "p_tags", "p_untagged", "p_history", "p_ineffective", "p_search", "p_search_dirty", "p_tips",
     ]
 
     static let create = """
@@ -69,7 +69,6 @@ enum ProjectionSchema {
             value, live INTEGER NOT NULL,
             PRIMARY KEY (annotation, reg, event)
         ) WITHOUT ROWID;
-        CREATE INDEX p_writes_live ON p_writes(annotation, reg, live, lamport, author, event);
         CREATE TABLE p_replaced(annotation INTEGER NOT NULL, reg INTEGER NOT NULL, event BLOB NOT NULL,
             PRIMARY KEY (annotation, reg, event)) WITHOUT ROWID;
         -- The tag set (§6): additions present, and removal pairs (tombstones).
@@ -90,5 +89,7 @@ enum ProjectionSchema {
         CREATE TABLE p_tips(author BLOB PRIMARY KEY, seq INTEGER NOT NULL, id BLOB NOT NULL) WITHOUT ROWID;
         -- Full-text search over quotes, comments and tags; rowid = p_annotations.n.
         CREATE VIRTUAL TABLE p_search USING fts5(quote, comment, tags, tokenize = 'unicode61 remove_diacritics 2');
+        -- Annotations changed since their full-text rows were written: rewritten before a search.
+        CREATE TABLE p_search_dirty(n INTEGER PRIMARY KEY);
         """
 }

@@ -24,18 +24,77 @@ struct AnnotationFacts {
 ///
 /// The reference implementation of the same rules is `LedgerState` (GlossReplay); the property
 /// tests hold the two to the same snapshot bytes.
-struct Projector {
+final class Projector {
     let db: SQLiteConnection
-    /// Whether to keep the full-text index up to date event by event. A rebuild turns it off
-    /// and fills the index once at the end (`fillSearch`), which is much cheaper.
+    /// Whether to keep the full-text index up to date as events are applied. A rebuild turns it
+    /// off and fills the index once at the end (`fillSearch`), which is much cheaper.
     var indexSearch = true
+    /// Annotations whose quote, comment or tags changed since the last `finish`: their
+    /// full-text rows are rewritten once per batch, however many events touched them.
+    private var searchDirty: Set<Int64> = []
 
-    /// Records that `e` is stored: its author's newest seq, for the frontier.
-    func noteStored(_ e: Event) throws {
-        try db.statement("""
+    init(db: SQLiteConnection, indexSearch: Bool = true) {
+        self.db = db
+        self.indexSearch = indexSearch
+    }
+
+    /// Ends a batch: writes the authors' newest events, and lists the annotations whose quote,
+    /// comment or tags changed in `p_search_dirty`: their full-text rows are rewritten, once
+    /// each, when the index is next searched (`refreshSearch`), not once per event stored.
+    func finish() throws {
+        try writeTips()
+        guard indexSearch, !searchDirty.isEmpty else { searchDirty.removeAll(); return }
+        let mark = try db.prepared("INSERT OR IGNORE INTO p_search_dirty(n) VALUES (?)")
+        for n in searchDirty {
+            mark.reset()
+            try mark.bind(1, n).run()
+        }
+        searchDirty.removeAll()
+    }
+
+    /// Rewrites the full-text rows of the annotations listed in `p_search_dirty`.
+    func refreshSearch() throws {
+        let dirty = try db.prepared("SELECT n FROM p_search_dirty ORDER BY n")
+        var rows: [Int64] = []
+        while try dirty.step() { rows.append(dirty.int(0)) }
+        dirty.reset()
+        guard !rows.isEmpty else { return }
+        let drop = try db.prepared("DELETE FROM p_search WHERE rowid = ?")
+        let ins = try db.prepared("""
+            INSERT INTO p_search(rowid, quote, comment, tags)
+            SELECT n, coalesce(exact, ''), body, replace(tags, char(10), ' ') FROM p_annotations WHERE n = ?
+            """)
+        let quote = try db.prepared("UPDATE p_search SET quote = ? WHERE rowid = ?")
+        let reanchored = try db.prepared("SELECT reanchored FROM p_annotations WHERE n = ? AND reanchored IS NOT NULL")
+        for n in rows {
+            drop.reset(); try drop.bind(1, n).run()
+            ins.reset(); try ins.bind(1, n).run()
+            reanchored.reset()
+            reanchored.bind(1, n)
+            if try reanchored.step(), let sel = TextSelector(stored: reanchored.blob(0)) {
+                quote.reset(); try quote.bind(1, sel.exact).bind(2, n).run()
+            }
+        }
+        reanchored.reset()
+        try db.execute("DELETE FROM p_search_dirty")
+    }
+
+    /// Records that `e` is stored: its author's newest seq, for the frontier (written at `finish`).
+    func noteStored(_ e: Event) {
+        if (tips[e.author]?.seq ?? 0) < e.header.seq { tips[e.author] = (e.header.seq, e.id) }
+    }
+    private var tips: [PublicKey: (seq: UInt64, id: EventID)] = [:]
+
+    private func writeTips() throws {
+        let s = try db.prepared("""
             INSERT INTO p_tips(author, seq, id) VALUES (?1, ?2, ?3)
             ON CONFLICT(author) DO UPDATE SET seq = excluded.seq, id = excluded.id WHERE excluded.seq > p_tips.seq
-            """).bind(1, e.author).bind(2, Int64(e.header.seq)).bind(3, e.id).run()
+            """)
+        for (author, tip) in tips {
+            s.reset()
+            try s.bind(1, author).bind(2, Int64(tip.seq)).bind(3, tip.id).run()
+        }
+        tips.removeAll()
     }
 
     /// Applies the event stored at `row`. A payload that does not decode has no effect (a stored
@@ -59,8 +118,7 @@ struct Projector {
         case .bodyEdited(let p):
             try change(p.annotation, stamp, row) { n in
                 try write(n, .body, stamp, text: p.body, pred: p.pred)
-                guard indexSearch else { return }
-                try db.statement("UPDATE p_search SET comment = (SELECT body FROM p_annotations WHERE n = ?1) WHERE rowid = ?1").bind(1, n).run()
+                searchDirty.insert(n)
             }
         case .motivationChanged(let p):
             try change(p.annotation, stamp, row) { n in try write(n, .motivation, stamp, text: p.motivation, pred: p.pred) }
@@ -82,10 +140,7 @@ struct Projector {
             }
             try change(r.annotation, stamp, row) { n in
                 try write(n, .reanchor, stamp, selector: r.selector, pred: r.pred)
-                guard indexSearch else { return }
-                try db.statement("""
-                    UPDATE p_search SET quote = (SELECT coalesce(exact, '') FROM p_annotations WHERE n = ?1) WHERE rowid = ?1
-                    """).bind(1, n).run()
+                searchDirty.insert(n)
             }
         case .unknown:
             break
@@ -96,15 +151,15 @@ struct Projector {
 
     private func addArticle(_ a: ArticleAdded, _ stamp: Stamp, _ row: Int64) throws {
         let id = a.articleID
-        let old = try db.statement("SELECT lamport, author, event FROM p_articles WHERE id = ?").bind(1, id)
+        let old = try db.prepared("SELECT lamport, author, event FROM p_articles WHERE id = ?").bind(1, id)
         guard try old.step() else {
             let length = Int64(a.text.unicodeScalars.count)
-            try db.statement("""
+            try db.prepared("""
                 INSERT INTO p_articles(id, lamport, author, event, time, title, source, original_row, original_length, revision_row, length, revised)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL)
                 """).bind(1, id).bind(2, Int64(stamp.lamport)).bind(3, stamp.author).bind(4, stamp.id).bind(5, stamp.time)
                 .bind(6, a.title).bind(7, a.source).bind(8, row).bind(9, length).bind(10, length).run()
-            try db.statement("INSERT INTO p_adders(article, author) VALUES (?, ?)").bind(1, id).bind(2, stamp.author).run()
+            try db.prepared("INSERT INTO p_adders(article, author) VALUES (?, ?)").bind(1, id).bind(2, stamp.author).run()
             try wake(id)
             return
         }
@@ -112,11 +167,11 @@ struct Projector {
         old.reset()
         if stamp < first {
             // An earlier addition of the same text names the article instead (a minimum).
-            try db.statement("UPDATE p_articles SET lamport = ?, author = ?, event = ?, time = ?, title = ?, source = ?, original_row = ? WHERE id = ?")
+            try db.prepared("UPDATE p_articles SET lamport = ?, author = ?, event = ?, time = ?, title = ?, source = ?, original_row = ? WHERE id = ?")
                 .bind(1, Int64(stamp.lamport)).bind(2, stamp.author).bind(3, stamp.id).bind(4, stamp.time)
                 .bind(5, a.title).bind(6, a.source).bind(7, row).bind(8, id).run()
         }
-        try db.statement("INSERT OR IGNORE INTO p_adders(article, author) VALUES (?, ?)").bind(1, id).bind(2, stamp.author).run()
+        try db.prepared("INSERT OR IGNORE INTO p_adders(article, author) VALUES (?, ?)").bind(1, id).bind(2, stamp.author).run()
         // A new adder may make revisions already held count.
         if db.changes > 0 { try refreshText(id) }
     }
@@ -127,10 +182,10 @@ struct Projector {
         }
         var pred: [UInt8] = []
         for p in r.pred { p.appendBytes(to: &pred) }
-        try db.statement("INSERT INTO p_revisions(event, article, row, lamport, author, time, pred) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        try db.prepared("INSERT INTO p_revisions(event, article, row, lamport, author, time, pred) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .bind(1, stamp.id).bind(2, r.article).bind(3, row).bind(4, Int64(stamp.lamport)).bind(5, stamp.author)
             .bind(6, stamp.time).bind(7, blob: pred).run()
-        let adder = try db.statement("SELECT 1 FROM p_adders WHERE article = ? AND author = ?").bind(1, r.article).bind(2, stamp.author)
+        let adder = try db.prepared("SELECT 1 FROM p_adders WHERE article = ? AND author = ?").bind(1, r.article).bind(2, stamp.author)
         let counts = try adder.step()
         adder.reset()
         if counts { try refreshText(r.article) }
@@ -138,7 +193,7 @@ struct Projector {
 
     /// Recomputes an article's text register (§3.1) from its revisions by adders.
     private func refreshText(_ article: Hash32) throws {
-        let s = try db.statement("""
+        let s = try db.prepared("""
             SELECT r.row, r.lamport, r.author, r.event, r.time, r.pred FROM p_revisions r
             WHERE r.article = ? AND EXISTS (SELECT 1 FROM p_adders d WHERE d.article = r.article AND d.author = r.author)
             """).bind(1, article)
@@ -151,18 +206,18 @@ struct Projector {
         }
         s.reset()
         guard any else {
-            try db.statement("UPDATE p_articles SET revision_row = NULL, revised = NULL, length = original_length WHERE id = ?").bind(1, article).run()
+            try db.prepared("UPDATE p_articles SET revision_row = NULL, revised = NULL, length = original_length WHERE id = ?").bind(1, article).run()
             return
         }
         let winner = register.value
         guard let text = try revisionText(row: winner) else { return }
-        try db.statement("UPDATE p_articles SET revision_row = ?, revised = ?, length = ? WHERE id = ?")
+        try db.prepared("UPDATE p_articles SET revision_row = ?, revised = ?, length = ? WHERE id = ?")
             .bind(1, winner).bind(2, SHA256.hash(Array(text.utf8))).bind(3, Int64(text.unicodeScalars.count)).bind(4, article).run()
     }
 
     /// The text of the article.added or article.revised event at `row`.
     func revisionText(row: Int64) throws -> String? {
-        let s = try db.statement("SELECT id, bytes FROM events WHERE rowid = ?").bind(1, row)
+        let s = try db.prepared("SELECT id, bytes FROM events WHERE rowid = ?").bind(1, row)
         guard try s.step(), let id = s.hash(0) else { return nil }
         let bytes = s.blob(1)
         s.reset()
@@ -192,7 +247,7 @@ struct Projector {
         if c.editors.contains(stamp.author) { return try reject(row, "it lists its own author as an editor", target: nil) }
         var editors: [UInt8] = []
         for e in c.editors { e.raw.appendBytes(to: &editors) }
-        let ins = try db.statement("""
+        let ins = try db.prepared("""
             INSERT INTO p_annotations(id, row, article, lamport, author, created, parent, exact, prefix, suffix, start, "end",
                 editors, motivation, motivation_live, body, body_live, deleted, reanchored, tags, replies,
                 mod_lamport, mod_author, mod_event, modified)
@@ -209,7 +264,7 @@ struct Projector {
         try ins.run()
         let n = db.lastInsertRowID
         // The creation is the initial write of the body, motivation and deleted registers.
-        let w = try db.statement("INSERT INTO p_writes(annotation, reg, event, lamport, author, time, value, live) VALUES (?, ?, ?, ?, ?, ?, ?, 1)")
+        let w = try db.prepared("INSERT INTO p_writes(annotation, reg, event, lamport, author, time, value, live) VALUES (?, ?, ?, ?, ?, ?, ?, 1)")
         for (reg, value) in [(RegisterKind.body, c.body), (.motivation, c.motivation)] {
             w.reset()
             try w.bind(1, n).bind(2, reg.rawValue).bind(3, stamp.id).bind(4, Int64(stamp.lamport)).bind(5, stamp.author)
@@ -222,17 +277,14 @@ struct Projector {
         if !c.tags.isEmpty { try refreshTags(n) }
         try addHistory(n, stamp, row)
         if let parent {
-            try db.statement("UPDATE p_annotations SET replies = replies + 1 WHERE id = ?").bind(1, parent).run()
+            try db.prepared("UPDATE p_annotations SET replies = replies + 1 WHERE id = ?").bind(1, parent).run()
         }
-        if indexSearch {
-            try db.statement("INSERT INTO p_search(rowid, quote, comment, tags) VALUES (?, ?, ?, ?)")
-                .bind(1, n).bind(2, selector?.exact ?? "").bind(3, c.body).bind(4, c.tags.joined(separator: " ")).run()
-        }
+        searchDirty.insert(n)
         try wake(stamp.id)
     }
 
     func facts(_ id: EventID) throws -> AnnotationFacts? {
-        let s = try db.statement("SELECT n, article, author, editors, parent IS NOT NULL FROM p_annotations WHERE id = ?").bind(1, id)
+        let s = try db.prepared("SELECT n, article, author, editors, parent IS NOT NULL FROM p_annotations WHERE id = ?").bind(1, id)
         guard try s.step() else { return nil }
         let f = AnnotationFacts(n: s.int(0), article: s.hash(1) ?? .zero, author: PublicKey(s.hash(2) ?? .zero),
                                 editors: Self.ids(s.blob(3)).map(PublicKey.init), isReply: s.int(4) != 0)
@@ -252,9 +304,9 @@ struct Projector {
     }
 
     private func addHistory(_ n: Int64, _ stamp: Stamp, _ row: Int64) throws {
-        try db.statement("INSERT OR IGNORE INTO p_history(annotation, lamport, author, event, time, row) VALUES (?, ?, ?, ?, ?, ?)")
+        try db.prepared("INSERT OR IGNORE INTO p_history(annotation, lamport, author, event, time, row) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(1, n).bind(2, Int64(stamp.lamport)).bind(3, stamp.author).bind(4, stamp.id).bind(5, stamp.time).bind(6, row).run()
-        try db.statement("""
+        try db.prepared("""
             UPDATE p_annotations SET mod_lamport = ?2, mod_author = ?3, mod_event = ?4, modified = ?5
             WHERE n = ?1 AND (mod_lamport, mod_author, mod_event) < (?2, ?3, ?4)
             """).bind(1, n).bind(2, Int64(stamp.lamport)).bind(3, stamp.author).bind(4, stamp.id).bind(5, stamp.time).run()
@@ -264,74 +316,67 @@ struct Projector {
 
     private func write(_ n: Int64, _ reg: RegisterKind, _ stamp: Stamp, text: String? = nil, flag: Bool? = nil,
                        selector: TextSelector? = nil, pred: [EventID]) throws {
-        let replace = try db.statement("INSERT OR IGNORE INTO p_replaced(annotation, reg, event) VALUES (?, ?, ?)")
-        let unlive = try db.statement("UPDATE p_writes SET live = 0 WHERE annotation = ? AND reg = ? AND event = ?")
+        let replace = try db.prepared("INSERT OR IGNORE INTO p_replaced(annotation, reg, event) VALUES (?, ?, ?)")
+        let unlive = try db.prepared("UPDATE p_writes SET live = 0 WHERE annotation = ? AND reg = ? AND event = ?")
         for p in pred {
             replace.reset(); try replace.bind(1, n).bind(2, reg.rawValue).bind(3, p).run()
             unlive.reset(); try unlive.bind(1, n).bind(2, reg.rawValue).bind(3, p).run()
         }
-        let replaced = try db.statement("SELECT 1 FROM p_replaced WHERE annotation = ? AND reg = ? AND event = ?")
-            .bind(1, n).bind(2, reg.rawValue).bind(3, stamp.id)
-        let live: Int64 = try replaced.step() ? 0 : 1
-        replaced.reset()
-        let ins = try db.statement("INSERT OR IGNORE INTO p_writes(annotation, reg, event, lamport, author, time, value, live) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        // Live unless a write already stored named it in its pred (it arrived late).
+        let ins = try db.prepared("""
+            INSERT OR IGNORE INTO p_writes(annotation, reg, event, lamport, author, time, value, live)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NOT EXISTS (SELECT 1 FROM p_replaced WHERE annotation = ?1 AND reg = ?2 AND event = ?3))
+            """)
             .bind(1, n).bind(2, reg.rawValue).bind(3, stamp.id).bind(4, Int64(stamp.lamport)).bind(5, stamp.author)
-            .bind(6, stamp.time).bind(8, live)
+            .bind(6, stamp.time)
         if let text { ins.bind(7, text) } else if let flag { ins.bind(7, Int64(flag ? 1 : 0)) } else if let selector { ins.bind(7, blob: selector.stored) }
         try ins.run()
         try refresh(n, reg)
     }
 
-    /// Caches a register's winner (and how many live versions it has) on the annotation's row.
+    /// Caches a register's winner (and how many live versions it has) on the annotation's row:
+    /// the live write with the greatest stamp, else (nothing live) the greatest write.
     private func refresh(_ n: Int64, _ reg: RegisterKind) throws {
-        let live = try db.statement("SELECT count(*) FROM p_writes WHERE annotation = ? AND reg = ? AND live = 1").bind(1, n).bind(2, reg.rawValue)
-        _ = try live.step()
-        let liveCount = live.int(0)
-        live.reset()
-        // The winner: the live write with the greatest stamp, else (nothing live) the greatest.
-        let winner = try db.statement(liveCount > 0
-            ? "SELECT value FROM p_writes WHERE annotation = ? AND reg = ? AND live = 1 ORDER BY lamport DESC, author DESC, event DESC LIMIT 1"
-            : "SELECT value FROM p_writes WHERE annotation = ? AND reg = ? ORDER BY lamport DESC, author DESC, event DESC LIMIT 1")
+        let s = try db.prepared("SELECT value, live FROM p_writes WHERE annotation = ? AND reg = ? ORDER BY live DESC, lamport DESC, author DESC, event DESC")
             .bind(1, n).bind(2, reg.rawValue)
-        guard try winner.step() else { return }
+        guard try s.step() else { return }
+        var liveCount: Int64 = s.int(1)
         let u: Statement
         switch reg {
-        case .body:
-            u = try db.statement("UPDATE p_annotations SET body = ?, body_live = ? WHERE n = ?").bind(1, winner.text(0)).bind(2, liveCount)
-        case .motivation:
-            u = try db.statement("UPDATE p_annotations SET motivation = ?, motivation_live = ? WHERE n = ?").bind(1, winner.text(0)).bind(2, liveCount)
-        case .deleted:
-            u = try db.statement("UPDATE p_annotations SET deleted = ? WHERE n = ?").bind(1, winner.int(0)).bind(2, n)
-            winner.reset()
-            return try u.run()
-        case .reanchor:
-            u = try db.statement("UPDATE p_annotations SET reanchored = ? WHERE n = ?").bind(1, blob: winner.blob(0)).bind(2, n)
-            winner.reset()
-            return try u.run()
+        case .body: u = try db.prepared("UPDATE p_annotations SET body = ?, body_live = ? WHERE n = ?").bind(1, s.text(0))
+        case .motivation: u = try db.prepared("UPDATE p_annotations SET motivation = ?, motivation_live = ? WHERE n = ?").bind(1, s.text(0))
+        case .deleted: u = try db.prepared("UPDATE p_annotations SET deleted = ? WHERE n = ?").bind(1, s.int(0))
+        case .reanchor: u = try db.prepared("UPDATE p_annotations SET reanchored = ? WHERE n = ?").bind(1, blob: s.blob(0))
         }
-        winner.reset()
-        try u.bind(3, n).run()
+        switch reg {
+        case .body, .motivation:
+            // Live versions beyond the winner are the conflict: count them (usually none).
+            if liveCount > 0 { while try s.step(), s.int(1) == 1 { liveCount += 1 } }
+            s.reset()
+            try u.bind(2, liveCount).bind(3, n).run()
+        case .deleted, .reanchor:
+            s.reset()
+            try u.bind(2, n).run()
+        }
     }
 
     // MARK: Tags (§6)
 
     private func tag(_ n: Int64, _ tags: [String], by event: EventID) throws {
-        let removed = try db.statement("SELECT 1 FROM p_untagged WHERE annotation = ? AND tag = ? AND event = ?")
-        let add = try db.statement("INSERT OR IGNORE INTO p_tags(annotation, tag, event) VALUES (?, ?, ?)")
+        // An addition whose removal arrived first (a tombstone) is not added.
+        let add = try db.prepared("""
+            INSERT OR IGNORE INTO p_tags(annotation, tag, event) SELECT ?1, ?2, ?3
+            WHERE NOT EXISTS (SELECT 1 FROM p_untagged WHERE annotation = ?1 AND tag = ?2 AND event = ?3)
+            """)
         for t in tags {
-            removed.reset()
-            removed.bind(1, n).bind(2, t).bind(3, event)
-            let tombstone = try removed.step()
-            removed.reset()
-            if tombstone { continue }
             add.reset()
             try add.bind(1, n).bind(2, t).bind(3, event).run()
         }
     }
 
     private func untag(_ n: Int64, _ tags: [String], pred: [EventID]) throws {
-        let tomb = try db.statement("INSERT OR IGNORE INTO p_untagged(annotation, tag, event) VALUES (?, ?, ?)")
-        let drop = try db.statement("DELETE FROM p_tags WHERE annotation = ? AND tag = ? AND event = ?")
+        let tomb = try db.prepared("INSERT OR IGNORE INTO p_untagged(annotation, tag, event) VALUES (?, ?, ?)")
+        let drop = try db.prepared("DELETE FROM p_tags WHERE annotation = ? AND tag = ? AND event = ?")
         for t in tags {
             for p in pred {
                 tomb.reset(); try tomb.bind(1, n).bind(2, t).bind(3, p).run()
@@ -341,21 +386,19 @@ struct Projector {
     }
 
     private func refreshTags(_ n: Int64) throws {
-        let s = try db.statement("SELECT DISTINCT tag FROM p_tags WHERE annotation = ? ORDER BY tag").bind(1, n)
+        let s = try db.prepared("SELECT DISTINCT tag FROM p_tags WHERE annotation = ? ORDER BY tag").bind(1, n)
         var tags: [String] = []
         while try s.step() { tags.append(s.text(0)) }
         s.reset()
-        try db.statement("UPDATE p_annotations SET tags = ? WHERE n = ?").bind(1, tags.joined(separator: "\n")).bind(2, n).run()
-        if indexSearch {
-            try db.statement("UPDATE p_search SET tags = ? WHERE rowid = ?").bind(1, tags.joined(separator: " ")).bind(2, n).run()
-        }
+        try db.prepared("UPDATE p_annotations SET tags = ? WHERE n = ?").bind(1, tags.joined(separator: "\n")).bind(2, n).run()
+        searchDirty.insert(n)
     }
 
     /// Fills the full-text index from the annotations, after a rebuild that did not index.
     func fillSearch() throws {
         try db.execute("DELETE FROM p_search")
-        let s = try db.statement("SELECT n, coalesce(exact, ''), reanchored, body, tags FROM p_annotations ORDER BY n")
-        let ins = try db.statement("INSERT INTO p_search(rowid, quote, comment, tags) VALUES (?, ?, ?, ?)")
+        let s = try db.prepared("SELECT n, coalesce(exact, ''), reanchored, body, tags FROM p_annotations ORDER BY n")
+        let ins = try db.prepared("INSERT INTO p_search(rowid, quote, comment, tags) VALUES (?, ?, ?, ?)")
         while try s.step() {
             let quote = s.isNull(2) ? s.text(1) : (TextSelector(stored: s.blob(2))?.exact ?? s.text(1))
             ins.reset()
@@ -367,12 +410,12 @@ struct Projector {
     // MARK: Waiting and rejection (§4, §8)
 
     private func wait(for target: Hash32, _ row: Int64) throws {
-        try db.statement("INSERT OR REPLACE INTO p_ineffective(row, target, waiting, reason) VALUES (?, ?, 1, ?)")
+        try db.prepared("INSERT OR REPLACE INTO p_ineffective(row, target, waiting, reason) VALUES (?, ?, 1, ?)")
             .bind(1, row).bind(2, target).bind(3, "its target \(target.short()) is not in the ledger").run()
     }
 
     private func reject(_ row: Int64, _ reason: String, target: Hash32?) throws {
-        let s = try db.statement("INSERT OR REPLACE INTO p_ineffective(row, target, waiting, reason) VALUES (?, ?, 0, ?)")
+        let s = try db.prepared("INSERT OR REPLACE INTO p_ineffective(row, target, waiting, reason) VALUES (?, ?, 0, ?)")
         s.bind(1, row).bind(3, reason)
         if let target { s.bind(2, target) } else { s.bindNull(2) }
         try s.run()
@@ -380,15 +423,15 @@ struct Projector {
 
     /// `target` has arrived: applies, in log order, the events that were waiting for it.
     private func wake(_ target: Hash32) throws {
-        let s = try db.statement("SELECT row FROM p_ineffective WHERE target = ? AND waiting = 1 ORDER BY row").bind(1, target)
+        let s = try db.prepared("SELECT row FROM p_ineffective WHERE target = ? AND waiting = 1 ORDER BY row").bind(1, target)
         var rows: [Int64] = []
         while try s.step() { rows.append(s.int(0)) }
         s.reset()
         guard !rows.isEmpty else { return }
-        let drop = try db.statement("DELETE FROM p_ineffective WHERE row = ?")
+        let drop = try db.prepared("DELETE FROM p_ineffective WHERE row = ?")
         for row in rows {
             drop.reset(); try drop.bind(1, row).run()
-            let ev = try db.statement("SELECT id, bytes FROM events WHERE rowid = ?").bind(1, row)
+            let ev = try db.prepared("SELECT id, bytes FROM events WHERE rowid = ?").bind(1, row)
             guard try ev.step(), let id = ev.hash(0) else { ev.reset(); continue }
             let bytes = ev.blob(1)
             ev.reset()
