@@ -13,7 +13,7 @@ enum PeakMemory {
             defer { fclose(status) }
             var line = [CChar](repeating: 0, count: 256)
             while fgets(&line, Int32(line.count), status) != nil {
-                let text = String(cString: line)
+                let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 guard text.hasPrefix("VmHWM:") else { continue }
                 let kib = text.split(separator: " ").dropFirst().first.map(String.init) ?? "0"
                 guard let out = fopen(path, "w") else { return }

@@ -28,9 +28,12 @@ public struct ArticleLayout: Sendable {
     /// Annotations whose passage could not be found in the current text.
     public let orphans: [AnnotationView]
 
+    /// Anchors this layout computed (those not given to it in `known`), for a cache to keep.
+    public let computed: [EventID: Anchor]
+
     /// `annotations`: every annotation of the article (replies and deleted ones included), in
-    /// the total order; `text`: its current text.
-    public init(article: ArticleView, text currentText: String, annotations: [AnnotationView]) {
+    /// the total order; `text`: its current text; `known`: anchors already computed on this text.
+    public init(article: ArticleView, text currentText: String, annotations: [AnnotationView], known: [EventID: Anchor] = [:]) {
         self.article = article
         let text = ArticleText(currentText)
         self.text = text
@@ -38,9 +41,15 @@ public struct ArticleLayout: Sendable {
         for a in annotations { byID[a.id] = a }
         var anchored: [(AnnotationView, Range<Int>, Anchor.Stage)] = []
         var orphans: [AnnotationView] = []
+        var computed: [EventID: Anchor] = [:]
         for a in annotations where !a.isReply && !a.isDeleted {
             guard let sel = a.selector else { continue }
-            switch Anchor.locate(sel, in: text) {
+            let anchor: Anchor
+            if let k = known[a.id] { anchor = k } else {
+                anchor = Anchor.locate(sel, in: text)
+                computed[a.id] = anchor
+            }
+            switch anchor {
             case .anchored(let r, let stage): anchored.append((a, r, stage))
             case .orphan: orphans.append(a)
             }
@@ -51,6 +60,7 @@ public struct ArticleLayout: Sendable {
         }
         self.notes = notes
         self.orphans = orphans
+        self.computed = computed
         paragraphs = Self.paragraphRanges(text).map { p in
             var cuts: Set<Int> = [p.lowerBound, p.upperBound]
             for n in notes where n.range.overlaps(p) {

@@ -287,3 +287,55 @@ extension EventLog {
         }
     }
 }
+
+// MARK: Anchoring on revised articles
+
+extension EventLog {
+    /// The anchors computed earlier for the passage annotations of `article`, on its current
+    /// text: empty when it is not revised (anchoring on the original text is by position, cheap).
+    public func anchors(of article: Hash32) throws(StoreError) -> [EventID: Anchor] {
+        try wrap {
+            let s = try db.prepared("""
+                SELECT a.id, x.lo, x.hi, x.stage FROM p_anchors x JOIN p_annotations a ON a.n = x.annotation
+                JOIN p_articles r ON r.id = a.article WHERE a.article = ? AND r.revised IS NOT NULL AND x.text = r.revised
+                """).bind(1, article)
+            var out: [EventID: Anchor] = [:]
+            while try s.step() {
+                guard let id = s.hash(0) else { continue }
+                if s.isNull(1) { out[id] = .orphan; continue }
+                guard let stage = Anchor.Stage(rawValue: s.text(3)), s.int(1) < s.int(2) else { continue }
+                out[id] = .anchored(Int(s.int(1))..<Int(s.int(2)), stage)
+            }
+            return out
+        }
+    }
+
+    /// Keeps anchors just computed for a revised article's current text, `textHash`; does
+    /// nothing when the text changed meanwhile.
+    public func saveAnchors(_ anchors: [EventID: Anchor], article: Hash32, textHash: Hash32) throws(StoreError) {
+        guard !anchors.isEmpty else { return }
+        try wrap {
+            try db.transaction {
+                let r = try db.prepared("SELECT revised FROM p_articles WHERE id = ?").bind(1, article)
+                let current = try r.step() ? r.hash(0) : nil
+                r.reset()
+                guard current == textHash else { return }
+                let ins = try db.prepared("""
+                    INSERT OR REPLACE INTO p_anchors(annotation, text, lo, hi, stage)
+                    SELECT n, ?2, ?3, ?4, ?5 FROM p_annotations WHERE id = ?1
+                    """)
+                for (id, anchor) in anchors {
+                    ins.reset()
+                    ins.bind(1, id).bind(2, textHash)
+                    switch anchor {
+                    case .anchored(let range, let stage):
+                        ins.bind(3, Int64(range.lowerBound)).bind(4, Int64(range.upperBound)).bind(5, stage.rawValue)
+                    case .orphan:
+                        ins.bindNull(3).bindNull(4).bindNull(5)
+                    }
+                    try ins.run()
+                }
+            }
+        }
+    }
+}

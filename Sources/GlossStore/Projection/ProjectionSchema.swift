@@ -6,11 +6,11 @@
 enum ProjectionSchema {
     /// Changes whenever a table below or a rule of the projector changes: every ledger then
     /// rebuilds its projection from the log on its next open.
-    static let format: Int64 = 4
+    static let format: Int64 = 5
 
     static let tables = [
         "projection", "p_articles", "p_adders", "p_revisions", "p_annotations", "p_writes", "p_replaced",
-        "p_tags", "p_untagged", "p_history", "p_ineffective", "p_search", "p_search_dirty", "p_tips",
+        "p_tags", "p_untagged", "p_history", "p_ineffective", "p_search", "p_search_dirty", "p_tips", "p_anchors",
     ]
 
     static let create = """
@@ -85,6 +85,12 @@ enum ProjectionSchema {
         -- or waiting for their target to arrive (waiting = 1; §8).
         CREATE TABLE p_ineffective(row INTEGER PRIMARY KEY, target BLOB, waiting INTEGER NOT NULL, reason TEXT NOT NULL);
         CREATE INDEX p_ineffective_target ON p_ineffective(target, waiting) WHERE target IS NOT NULL;
+        -- Where each passage annotation of a revised article sits in its current text (MERGE.md
+        -- §17), filled when an article is first read after a change (anchoring can cost up to
+        -- 20M steps an annotation, too much for every ingest) and dropped, in the transaction of
+        -- the event, when the article's text or the annotation's selector in force changes.
+        -- `text`: SHA-256 of the text it was computed on; lo NULL: an orphan.
+        CREATE TABLE p_anchors(annotation INTEGER PRIMARY KEY, text BLOB NOT NULL, lo INTEGER, hi INTEGER, stage TEXT);
         -- Each author's newest event: the ledger's frontier (MERGE.md §13.1), read by sync and bundles.
         CREATE TABLE p_tips(author BLOB PRIMARY KEY, seq INTEGER NOT NULL, id BLOB NOT NULL) WITHOUT ROWID;
         -- Full-text search over quotes, comments and tags; rowid = p_annotations.n.

@@ -141,6 +141,7 @@ final class Projector {
             try change(r.annotation, stamp, row) { n in
                 try write(n, .reanchor, stamp, selector: r.selector, pred: r.pred)
                 searchDirty.insert(n)
+                try db.prepared("DELETE FROM p_anchors WHERE annotation = ?").bind(1, n).run()
             }
         case .unknown:
             break
@@ -213,6 +214,8 @@ final class Projector {
         guard let text = try revisionText(row: winner) else { return }
         try db.prepared("UPDATE p_articles SET revision_row = ?, revised = ?, length = ? WHERE id = ?")
             .bind(1, winner).bind(2, SHA256.hash(Array(text.utf8))).bind(3, Int64(text.unicodeScalars.count)).bind(4, article).run()
+        // The text may have changed: every anchor on it is recomputed when next read.
+        try db.prepared("DELETE FROM p_anchors WHERE annotation IN (SELECT n FROM p_annotations WHERE article = ?)").bind(1, article).run()
     }
 
     /// The text of the article.added or article.revised event at `row`.

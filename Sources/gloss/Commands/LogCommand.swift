@@ -53,7 +53,7 @@ struct VerifyCommand: ParsableCommand {
             let projected = try reporting { try ledger.log.snapshotHash() }
             guard replayed == projected, replay.state.ineffective.count == ineffective.count else {
                 print("BAD  the projection (the state kept in SQLite) differs from a replay of the log: snapshot \(projected.hex), replay \(replayed.hex); rebuilt it from the log")
-                try reporting { try ledger.log.rebuildProjection() }
+                _ = try reporting { try ledger.log.rebuildProjection() }
                 throw ExitCode.failure
             }
             print("ok: \(count) events verified, \(ineffective.count) ineffective; the projection agrees with the log (snapshot \(projected.hex.prefix(16)))")

@@ -106,8 +106,13 @@ struct ReanchorCommand: ParsableCommand {
 
 extension ArticleLayout {
     /// The layout of the article whose id starts with `prefix`: only its own rows are read.
+    /// On a revised article, anchors computed before on the same text are reused, and new ones
+    /// kept for next time (a cache in the projection; failing to keep them fails nothing).
     static func of(_ prefix: String, _ ctx: Context) throws -> ArticleLayout {
         let article = try ctx.article(prefix)
-        return ArticleLayout(article: article, text: try ctx.text(of: article), annotations: try ctx.annotations(of: article.id))
+        let known = article.isRevised ? try reporting { try ctx.log.anchors(of: article.id) } : [:]
+        let layout = ArticleLayout(article: article, text: try ctx.text(of: article), annotations: try ctx.annotations(of: article.id), known: known)
+        if let hash = article.revisedText { try? ctx.log.saveAnchors(layout.computed, article: article.id, textHash: hash) }
+        return layout
     }
 }
