@@ -39,3 +39,40 @@ public enum Parallel {
         init(_ b: UnsafeMutableBufferPointer<R>) { buffer = b }
     }
 }
+
+extension Parallel {
+    /// Runs `prepare(i + 1)` on other threads while `consume(i, prepare(i))` runs on this one,
+    /// for i in 0..<count: signing or verifying the next chunk of events while this one is
+    /// stored. `consume` sees the chunks in order; a throw stops the pipeline (the chunk being
+    /// prepared is waited for, then dropped).
+    public static func pipeline<T: Sendable>(count: Int, prepare: @escaping @Sendable (Int) -> T,
+                                             consume: (Int, T) throws -> Void) throws {
+        guard count > 0 else { return }
+        var current = prepare(0)
+        for i in 0..<count {
+            let ahead = i + 1 < count ? Ahead(prepare, i + 1) : nil
+            defer { _ = ahead?.value }  // never leave a thread writing after we return
+            try consume(i, current)
+            if let ahead { current = ahead.value }
+        }
+    }
+
+    /// A value computed on a global queue, waited for by `value`.
+    /// `@unchecked Sendable` is safe: `result` is written once by the worker before it signals
+    /// `done`, and read only after `wait()` on `done` returns, which orders the two accesses.
+    private final class Ahead<T: Sendable>: @unchecked Sendable {
+        private var result: T?
+        private let done = DispatchSemaphore(value: 0)
+        private var taken = false
+        init(_ prepare: @escaping @Sendable (Int) -> T, _ i: Int) {
+            DispatchQueue.global().async {
+                self.result = prepare(i)
+                self.done.signal()
+            }
+        }
+        var value: T {
+            if !taken { done.wait(); taken = true }
+            return result!  // set before `done` was signalled
+        }
+    }
+}

@@ -14,7 +14,11 @@ public final class EventLog {
     /// Opens (or, with `create`, creates) the log at `path`, applying any pending migrations.
     /// `cacheKiB`: SQLite's page cache for this connection. A sync session needs little (it
     /// reads in order and inserts in batches); fifty of them at 8 MiB each would be 400 MiB.
-    public init(path: String, create: Bool = false, cacheKiB: Int = 8192) throws(StoreError) {
+    /// `willRepair(events, rebuild)` is called before the projection is caught up (rebuild
+    /// false) or rebuilt from the log, with the number of events that takes: a caller can tell a
+    /// person why opening takes a while.
+    public init(path: String, create: Bool = false, cacheKiB: Int = 8192,
+                willRepair: ((_ events: Int, _ rebuild: Bool) -> Void)? = nil) throws(StoreError) {
         self.path = path
         self.cacheKiB = max(256, cacheKiB)
         do {
@@ -30,7 +34,7 @@ public final class EventLog {
         } catch {
             throw StoreError(.sqlite, "\(path): \(error)")
         }
-        projectionRepair = try updateProjection()
+        projectionRepair = try updateProjection(willRepair: willRepair)
     }
 
     /// What opening found of the projection (and did about it).

@@ -31,6 +31,11 @@ public enum FileSystem {
         guard fsync(fd) == 0 else { throw StoreError(.io, "cannot sync \(path) to disk: \(errno_())") }
     }
 
+    /// Writes a line to a file descriptor (standard error, say), ignoring failures.
+    public static func writeLine(_ fd: Int32, _ text: String) {
+        try? writeAll(fd, Array((text + "\n").utf8), "file descriptor \(fd)")
+    }
+
     /// Writes every byte to an open file descriptor (standard output, say).
     public static func writeAll(_ fd: Int32, _ bytes: [UInt8], _ what: String) throws(StoreError) {
         var off = 0

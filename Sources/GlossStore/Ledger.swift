@@ -48,12 +48,12 @@ public final class Ledger {
     }
 
     /// Opens an existing ledger, checking its key file and database.
-    public static func open(at folder: String) throws(StoreError) -> Ledger {
+    public static func open(at folder: String, willRepair: ((_ events: Int, _ rebuild: Bool) -> Void)? = nil) throws(StoreError) -> Ledger {
         guard FileSystem.exists(databasePath(folder)) else {
             throw StoreError(.noLedger, "no ledger at \(folder): create one with `gloss init`, or point --ledger (or GLOSS_LEDGER) at an existing one")
         }
         let key = try KeyFile.read(keyPath(folder))
-        let log = try EventLog(path: databasePath(folder), create: false)
+        let log = try EventLog(path: databasePath(folder), create: false, willRepair: willRepair)
         return Ledger(folder: folder, key: key, log: log)
     }
 }

@@ -23,8 +23,16 @@ struct LedgerOptions: ParsableArguments {
     }
 
     func open() throws -> Ledger {
-        do { return try Ledger.open(at: folder) }
-        catch { throw CLIError(error) }
+        do {
+            return try Ledger.open(at: folder) { events, rebuild in
+                // Opening costs nothing that grows with the ledger, except once after an upgrade of
+                // gloss (the state is rebuilt from the log): say why this time it waits.
+                guard events >= 20_000 else { return }
+                let what = rebuild ? "Building this ledger's state from its \(events) events (once, after an upgrade of gloss)…"
+                                   : "Bringing this ledger's state up to date with \(events) events…"
+                FileSystem.writeLine(2, what)
+            }
+        } catch { throw CLIError(error) }
     }
 }
 

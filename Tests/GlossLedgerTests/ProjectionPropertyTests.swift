@@ -202,4 +202,43 @@ import Testing
         _ = try BundleExchange.import(Bundle.encode(g.events), into: reopened)
         try Self.expectAgrees(reopened, "after the rest arrived")
     }
+
+    /// A ledger as the previous version of gloss left it (schema 4: checkpoints, a separate
+    /// search index, no projection) opens, is migrated and gets its projection, unasked.
+    @Test func aLedgerOfThePreviousVersionUpgradesOnOpen() throws {
+        let dir = try TempDir()
+        let g = Self.history(seed: 31, steps: 120)
+        let path = dir.path + "/old.sqlite"
+        let log = try EventLog(path: path, create: true)
+        _ = try BundleExchange.import(Bundle.encode(g.events), into: log)
+        let raw = try SQLiteConnection(path: path, create: false)
+        for t in ["projection", "p_articles", "p_adders", "p_revisions", "p_annotations", "p_writes", "p_replaced", "p_tags",
+                  "p_untagged", "p_history", "p_ineffective", "p_search", "p_search_dirty", "p_tips", "p_anchors"] {
+            try raw.execute("DROP TABLE IF EXISTS \(t)")
+        }
+        try raw.execute("""
+            DROP INDEX events_lamport;
+            CREATE TABLE checkpoints(upto INTEGER PRIMARY KEY, event_count INTEGER NOT NULL, last_id BLOB NOT NULL,
+                format INTEGER NOT NULL, state BLOB NOT NULL, state_hash BLOB NOT NULL, created INTEGER NOT NULL);
+            CREATE VIRTUAL TABLE search USING fts5(quote, comment, tags, annotation UNINDEXED, article UNINDEXED,
+                author UNINDEXED, tokenize = 'unicode61 remove_diacritics 2');
+            INSERT INTO settings(key, value) VALUES ('checkpoint.every', '1000');
+            PRAGMA user_version = 4;
+            """)
+        var announced: (Int, Bool)?
+        let upgraded = try EventLog(path: path, willRepair: { announced = ($0, $1) })
+        guard case .rebuilt(let n, _) = upgraded.projectionRepair else { Issue.record("not rebuilt: \(upgraded.projectionRepair)"); return }
+        #expect(n == g.events.count)
+        #expect(announced?.0 == g.events.count && announced?.1 == true, "the caller is told before the rebuild")
+        try Self.expectAgrees(upgraded, "upgraded")
+        let reader = try SQLiteConnection(path: path, create: false)
+        let version = try reader.statement("PRAGMA user_version")
+        _ = try version.step()
+        #expect(version.int(0) >= 6)
+        let old = try reader.statement("SELECT count(*) FROM sqlite_master WHERE name IN ('checkpoints', 'search')")
+        _ = try old.step()
+        #expect(old.int(0) == 0, "the checkpoint blobs and the old index are gone")
+
+        #expect(try upgraded.setting("checkpoint.every") == nil)
+    }
 }

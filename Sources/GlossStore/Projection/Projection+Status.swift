@@ -15,10 +15,19 @@ extension EventLog {
     /// open: applies the rows it lacks, or rebuilds it when it is missing, of another format, or
     /// claims rows the log does not have (a ledger file swapped or restored under it).
     @discardableResult
-    public func updateProjection() throws(StoreError) -> ProjectionRepair {
+    public func updateProjection(willRepair: ((_ events: Int, _ rebuild: Bool) -> Void)? = nil) throws(StoreError) -> ProjectionRepair {
         try wrap {
             // Reading first keeps the common case (already current) free of a write lock.
-            if case .current = try projectionStatus() { return .current }
+            let status = try projectionStatus()
+            if case .current = status { return .current }
+            if let willRepair {
+                let last = try lastRowInCall()
+                switch status {
+                case .behind(let upto): willRepair(Int(last - upto), false)
+                case .invalid: willRepair(Int(last), true)
+                case .current: break
+                }
+            }
             return try db.transaction { try bringProjectionUpToDate() }
         }
     }
