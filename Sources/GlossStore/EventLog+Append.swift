@@ -23,12 +23,11 @@ extension EventLog {
     /// of the batch is stored then.
     @discardableResult
     public func append(_ events: [Event], signaturesChecked: Bool = false) throws(StoreError) -> AppendResult {
-        let signatures = signaturesChecked ? nil : Parallel.map(events) { $0.hasValidSignature }
         do {
             return try wrap {
                 try db.transaction {
                     try bringProjectionUpToDate()
-                    let r = try insertVerified(events, signatures: signatures)
+                    let r = try insertVerified(events, checkSignatures: !signaturesChecked)
                     try markProjected(events: r.stored.count)
                     return r
                 }
@@ -86,8 +85,7 @@ extension EventLog {
                     heads = []
                     if buildNeedsEvents { soFar.append(u.signed(by: key)) }
                 }
-                let events = buildNeedsEvents ? soFar : Parallel.map(built, minimumPerThread: 32) { $0.signed(by: key) }
-                try insertOwnChain(events, payloads)
+                let events = try insertOwnChain(buildNeedsEvents ? .signed(soFar) : .unsigned(built, key), payloads)
                 try markProjected(events: events.count)
                 return events
             }
@@ -130,60 +128,91 @@ extension EventLog {
         }
     }
 
-    /// Inserts a chain this ledger just built and signed under the write lock: each event's prev
-    /// is the one before it and only the first names other heads, so the checks of
-    /// `insertVerified` hold by construction (`gloss verify` re-checks them from the file).
+    /// A chain to insert: signed already, or to be signed here.
+    enum OwnChain {
+        case signed([Event])
+        case unsigned([Event.Unsigned], SigningKey)
+    }
+
+    /// Inserts a chain this ledger just built under the write lock: each event's prev is the
+    /// one before it and only the first names other heads, so the checks of `insertVerified`
+    /// hold by construction (`gloss verify` re-checks them from the file). An unsigned chain is
+    /// signed in chunks on the other cores while the chunk before is inserted and projected.
     /// Heads change once: the first event's parents leave, the last event joins.
-    private func insertOwnChain(_ events: [Event], _ payloads: [Payload]) throws {
-        guard let first = events.first, let last = events.last else { return }
+    private func insertOwnChain(_ chain: OwnChain, _ payloads: [Payload]) throws -> [Event] {
         let insert = try db.prepared("INSERT INTO events(id, author, seq, lamport, time, kind, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)")
         let projector = Projector(db: db)
-        for (e, payload) in zip(events, payloads) {
-            insert.reset()
-            try insert.bind(1, blob: e.id.bytes).bind(2, blob: e.author.raw.bytes).bind(3, Int64(e.header.seq))
-                .bind(4, Int64(e.header.lamport)).bind(5, e.header.time).bind(6, Int64(e.payloadKind))
-                .bind(7, blob: e.bytes).run()
-            try projector.apply(payload, stamp: Stamp(e), row: db.lastInsertRowID)
+        var events: [Event] = []
+        events.reserveCapacity(payloads.count)
+        func store(_ chunk: [Event]) throws {
+            for e in chunk {
+                insert.reset()
+                try insert.bind(1, e.id).bind(2, e.author).bind(3, Int64(e.header.seq)).bind(4, Int64(e.header.lamport))
+                    .bind(5, e.header.time).bind(6, Int64(e.payloadKind)).bind(7, blob: e.bytes).run()
+                try projector.apply(payloads[events.count], stamp: Stamp(e), row: db.lastInsertRowID)
+                events.append(e)
+            }
         }
+        switch chain {
+        case .signed(let signed):
+            try store(signed)
+        case .unsigned(let unsigned, let key):
+            let size = 256
+            let chunks = (unsigned.count + size - 1) / size
+            try Parallel.pipeline(count: chunks, prepare: { i in
+                Parallel.map(Array(unsigned[(i * size)..<min(unsigned.count, (i + 1) * size)]), minimumPerThread: 32) { $0.signed(by: key) }
+            }, consume: { _, signed in try store(signed) })
+        }
+        guard let first = events.first, let last = events.last else { return events }
         projector.noteStored(last)
         try projector.finish()
         let drop = try db.prepared("DELETE FROM heads WHERE id = ?")
-        for p in first.header.parents { drop.reset(); drop.bind(1, blob: p.bytes); try drop.run() }
-        try db.prepared("INSERT INTO heads(id) VALUES (?)").bind(1, blob: last.id.bytes).run()
+        for p in first.header.parents { drop.reset(); try drop.bind(1, p).run() }
+        try db.prepared("INSERT INTO heads(id) VALUES (?)").bind(1, last.id).run()
+        return events
     }
 
     /// Verifies and inserts events (with the projection), inside the caller's transaction;
-    /// throws on the first event the verifier refuses. `signatures[i]`: whether event i's
-    /// signature checks (nil: the caller checked them all).
-    private func insertVerified(_ events: [Event], signatures: [Bool]?) throws -> AppendResult {
+    /// throws on the first event the verifier refuses. With `checkSignatures`, the signatures of
+    /// each chunk are checked on the other cores while the chunk before is stored.
+    private func insertVerified(_ events: [Event], checkSignatures: Bool) throws -> AppendResult {
         var result = AppendResult()
-        var verifier = EventVerifier(facts: try chainFacts(for: events))
+        var verifier = EventVerifier(facts: ChainFacts())
         let projector = Projector(db: db)
         let insert = try db.prepared("INSERT INTO events(id, author, seq, lamport, time, kind, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)")
         let drop = try db.prepared("DELETE FROM heads WHERE id = ?")
         let head = try db.prepared("INSERT INTO heads(id) VALUES (?)")
-        for (i, e) in events.enumerated() {
-            let payload = try? e.payload()
-            switch verifier.check(e, signatureValid: signatures?[i] ?? true, payloadValid: payload != nil) {
-            case .alreadyStored:
-                result.alreadyHad += 1
-                continue
-            case .refuse(let r):
-                throw StoreError(r)
-            case .store:
-                break
+        let size = 512
+        let chunks = (events.count + size - 1) / size
+        try Parallel.pipeline(count: chunks, prepare: { i -> [Bool]? in
+            guard checkSignatures else { return nil }
+            return Parallel.map(Array(events[(i * size)..<min(events.count, (i + 1) * size)])) { $0.hasValidSignature }
+        }, consume: { i, signatures in
+            let chunk = events[(i * size)..<min(events.count, (i + 1) * size)]
+            verifier.learn(try chainFacts(for: Array(chunk)))
+            for (k, e) in chunk.enumerated() {
+                let payload = try? e.payload()
+                switch verifier.check(e, signatureValid: signatures?[k] ?? true, payloadValid: payload != nil) {
+                case .alreadyStored:
+                    result.alreadyHad += 1
+                    continue
+                case .refuse(let r):
+                    throw StoreError(r)
+                case .store:
+                    break
+                }
+                guard let payload else { continue }  // the verifier refuses an event whose payload does not decode
+                insert.reset()
+                try insert.bind(1, e.id).bind(2, e.author).bind(3, Int64(e.header.seq)).bind(4, Int64(e.header.lamport))
+                    .bind(5, e.header.time).bind(6, Int64(e.payloadKind)).bind(7, blob: e.bytes).run()
+                try projector.apply(payload, stamp: Stamp(e), row: db.lastInsertRowID)
+                projector.noteStored(e)
+                for p in e.header.parents { drop.reset(); try drop.bind(1, p).run() }
+                head.reset()
+                try head.bind(1, e.id).run()
+                result.stored.append(e.id)
             }
-            guard let payload else { continue }  // the verifier refuses an event whose payload does not decode
-            insert.reset()
-            try insert.bind(1, e.id).bind(2, e.author).bind(3, Int64(e.header.seq)).bind(4, Int64(e.header.lamport))
-                .bind(5, e.header.time).bind(6, Int64(e.payloadKind)).bind(7, blob: e.bytes).run()
-            try projector.apply(payload, stamp: Stamp(e), row: db.lastInsertRowID)
-            projector.noteStored(e)
-            for p in e.header.parents { drop.reset(); try drop.bind(1, p).run() }
-            head.reset()
-            try head.bind(1, e.id).run()
-            result.stored.append(e.id)
-        }
+        })
         try projector.finish()
         return result
     }

@@ -54,6 +54,14 @@ public struct EventVerifier: Sendable {
 
     public init(facts: ChainFacts) { self.facts = facts }
 
+    /// Adds facts looked up for the next chunk of a batch (what this verifier accepted so far
+    /// stays: the store has not committed it yet, so its lookups cannot see it).
+    public mutating func learn(_ more: ChainFacts) {
+        facts.stored.merge(more.stored) { mine, _ in mine }
+        facts.seats.merge(more.seats) { mine, _ in mine }
+        facts.forked.formUnion(more.forked)
+    }
+
     public enum Verdict: Sendable, Equatable {
         /// It may be stored (and now counts as stored).
         case store
