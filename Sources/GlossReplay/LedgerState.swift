@@ -2,7 +2,7 @@ import GlossCore
 
 /// The state of a whole ledger: articles and annotations, built from a set of events by the
 /// rules of Protocol/MERGE.md. Applying events is commutative: any order of the same set gives
-/// the same state, so a checkpoint can take a tail of events that arrived late.
+/// the same state, so a cache of it can apply events that arrive late.
 ///
 /// An event that breaks a rule is kept in the log but has no effect, and `ineffective` says
 /// why; an event whose target (article, annotation) is not in the set waits for it; events of

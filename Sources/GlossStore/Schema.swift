@@ -34,7 +34,7 @@ enum Schema {
         CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
         """,
         // 2: checkpoints, stored states of replay at a prefix of the log (a cache, never trusted
-        // without checking: see EventLog+Checkpoint.swift).
+        // without checking; replaced by the projection and dropped by migration 5).
         """
         CREATE TABLE checkpoints(
             upto        INTEGER PRIMARY KEY,

@@ -44,7 +44,10 @@ public final class SessionDriver: @unchecked Sendable {
                 onProgress: (@Sendable (SyncStats) -> Void)? = nil,
                 onEnd: @escaping @Sendable (SessionOutcome) -> Void) throws {
         queue = DispatchQueue(label: "gloss.sync.session")
-        log = try EventLog(path: ledgerPath, cacheKiB: 2048)
+        // 1 MiB of page cache per session: a session reads in order and stores in batches, and
+        // the projection's pages are touched once per batch. Fifty sessions stay near 210 MiB
+        // (load.py); 2 MiB each brought them to 250, close to its 256 MiB bound.
+        log = try EventLog(path: ledgerPath, cacheKiB: 1024)
         session = SyncSession(config: config, localFrontier: try log.frontier())
         lastSeenRow = try log.lastRow()
         self.channel = channel
