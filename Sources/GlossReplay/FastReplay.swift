@@ -10,7 +10,7 @@ import GlossCore
 ///
 /// Events must be stored events (verified when stored, so their payloads decode); one that
 /// does not parse has no effect, as MERGE.md §4 says of a payload that does not decode.
-public struct FastReplay {
+public struct FastReplay: Sendable {
     /// A run of bytes in `arena`.
     struct Ref { var start: Int; var count: Int }
     struct StampRec {
@@ -346,7 +346,6 @@ extension FastReplay {
     struct Scratch {
         var tags: [Int32] = []
         var replies: [StampRec] = []
-        var json = JSONBytes(capacity: 4096)
     }
 
     /// A register's winner and its number of live writes, without building a list.
@@ -367,13 +366,10 @@ extension FastReplay {
 
     /// Writes annotation `n`'s object straight from the arena: the fields of
     /// `SnapshotWriter.annotation`, in the same order, with no `String` unless it has conflicts.
-    private func write(_ n: Int32, to w: SnapshotWriter, _ arena: UnsafeRawBufferPointer, _ scratch: inout Scratch) throws {
+    private func appendJSON(_ n: Int32, into o: inout JSONBytes, _ arena: UnsafeRawBufferPointer, _ scratch: inout Scratch) {
         let a = annotations[Int(n)]
         func bytes(_ r: Ref) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: arena[r.start..<(r.start + r.count)]) }
         func text(_ i: Int32) -> UnsafeRawBufferPointer { let x = writes[Int(i)]; return bytes(Ref(start: x.a, count: x.b)) }
-        var o = scratch.json
-        o.bytes.removeAll(keepingCapacity: true)
-        defer { scratch.json = o }
         o.raw("{\"article\":"); o.hex(a.article)
         o.raw(",\"author\":"); o.hex(a.created.author)
         let body = winner(a.heads.0, n, 0)
@@ -446,7 +442,6 @@ extension FastReplay {
             o.string(bytes: bytes(tagRefs[Int(tag)]))
         }
         o.raw("]}")
-        try w.annotation(json: o)
     }
 
     /// Annotation `n` as a reader sees it.
@@ -505,9 +500,27 @@ extension FastReplay {
         let order = (0..<Int32(annotations.count))
             .filter { article == nil || annotations[Int($0)].article == article }
             .sorted { annotations[Int($0)].created < annotations[Int($1)].created }
-        var scratch = Scratch()
-        try arena.withUnsafeBytes { arena in
-            for n in order { try write(n, to: writer, arena, &scratch) }
+        // Blocks of annotations are written on every core, then handed to the writer in order:
+        // the JSON of one annotation depends on the state alone, and only a few blocks are in
+        // memory at a time.
+        let block = 2048
+        var start = 0
+        while start < order.count {
+            let end = min(order.count, start + block * Parallel.cores)
+            let ranges = stride(from: start, to: end, by: block).map { $0..<min(end, $0 + block) }
+            let parts = Parallel.map(ranges, minimumPerThread: 1) { range in
+                var o = JSONBytes(capacity: range.count * 800)
+                var scratch = Scratch()
+                arena.withUnsafeBytes { arena in
+                    for i in range {
+                        if i > range.lowerBound { o.comma() }
+                        appendJSON(order[i], into: &o, arena, &scratch)
+                    }
+                }
+                return o
+            }
+            for (part, range) in zip(parts, ranges) { try writer.annotations(joined: part, count: range.count) }
+            start = end
         }
         for a in articles.sorted(by: { $0.id < $1.id }) where article == nil || a.id == article {
             try writer.article(view(article: a))

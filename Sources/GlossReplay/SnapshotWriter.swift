@@ -68,6 +68,16 @@ public final class SnapshotWriter {
         try annotation(json: o)
     }
 
+    /// The next `count` annotations, already written in canonical form and joined by commas.
+    func annotations(joined: JSONBytes, count: Int) throws {
+        precondition(!inArticles, "annotations come before articles")
+        guard count > 0 else { return }
+        if annotationCount > 0 { out.comma() }
+        annotationCount += count
+        out.bytes.append(contentsOf: joined.bytes)
+        try flushIfFull()
+    }
+
     /// The next annotation, already written (by the fast replay, say) in canonical form.
     func annotation(json: JSONBytes) throws {
         precondition(!inArticles, "annotations come before articles")
