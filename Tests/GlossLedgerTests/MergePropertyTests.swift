@@ -79,22 +79,7 @@ import Testing
 
     /// A random order in which every event comes after its parents.
     static func randomTopologicalOrder(_ events: [Event], _ rng: inout SeededRandom) -> [Event] {
-        var placed: Set<EventID> = []
-        var pending = events.shuffled(using: &rng)
-        var out: [Event] = []
-        while !pending.isEmpty {
-            var rest: [Event] = []
-            for e in pending {
-                if e.header.parents.allSatisfy(placed.contains), Bool.random(using: &rng) {
-                    placed.insert(e.id); out.append(e)
-                } else { rest.append(e) }
-            }
-            if rest.count == pending.count, let i = rest.firstIndex(where: { $0.header.parents.allSatisfy(placed.contains) }) {
-                placed.insert(rest[i].id); out.append(rest.remove(at: i))
-            }
-            pending = rest
-        }
-        return out
+        HistoryGenerator.randomTopologicalOrder(events, &rng)
     }
 
     @Test func twentyOrdersOneHash() throws {

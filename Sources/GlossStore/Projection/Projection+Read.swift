@@ -73,20 +73,7 @@ extension EventLog {
 
     /// The live effective revisions of the article (what a new revision replaces).
     public func revisionHeads(of article: Hash32) throws(StoreError) -> [EventID] {
-        try wrap {
-            let s = try db.prepared("""
-                SELECT r.row, r.lamport, r.author, r.event, r.time, r.pred FROM p_revisions r
-                WHERE r.article = ? AND EXISTS (SELECT 1 FROM p_adders d WHERE d.article = r.article AND d.author = r.author)
-                """).bind(1, article)
-            var register = Register<Int64>()
-            var any = false
-            while try s.step() {
-                register.write(s.int(0), stamp: Stamp(lamport: UInt64(s.int(1)), author: PublicKey(s.hash(2) ?? .zero),
-                                                      id: s.hash(3) ?? .zero, time: s.int(4)), pred: Projector.ids(s.blob(5)))
-                any = true
-            }
-            return any ? register.heads : []
-        }
+        try wrap { try Projector.textRegister(db, article)?.heads ?? [] }
     }
 
     // MARK: Annotations

@@ -192,21 +192,27 @@ final class Projector {
         if counts { try refreshText(r.article) }
     }
 
-    /// Recomputes an article's text register (§3.1) from its revisions by adders.
-    private func refreshText(_ article: Hash32) throws {
+    /// An article's text register (§3.1): its effective revisions (by an adder), each writing
+    /// the log row that holds its text; nil when it has none (the article is not revised).
+    static func textRegister(_ db: SQLiteConnection, _ article: Hash32) throws -> Register<Int64>? {
         let s = try db.prepared("""
             SELECT r.row, r.lamport, r.author, r.event, r.time, r.pred FROM p_revisions r
             WHERE r.article = ? AND EXISTS (SELECT 1 FROM p_adders d WHERE d.article = r.article AND d.author = r.author)
             """).bind(1, article)
+        defer { s.reset() }
         var register = Register<Int64>()
         var any = false
         while try s.step() {
             let stamp = Stamp(lamport: UInt64(s.int(1)), author: PublicKey(s.hash(2) ?? .zero), id: s.hash(3) ?? .zero, time: s.int(4))
-            register.write(s.int(0), stamp: stamp, pred: Self.ids(s.blob(5)))
+            register.write(s.int(0), stamp: stamp, pred: ids(s.blob(5)))
             any = true
         }
-        s.reset()
-        guard any else {
+        return any ? register : nil
+    }
+
+    /// Recomputes an article's text register (§3.1) from its revisions by adders.
+    private func refreshText(_ article: Hash32) throws {
+        guard let register = try Self.textRegister(db, article) else {
             try db.prepared("UPDATE p_articles SET revision_row = NULL, revised = NULL, length = original_length WHERE id = ?").bind(1, article).run()
             return
         }
