@@ -131,21 +131,6 @@ public final class EventLog {
         }
     }
 
-    /// Calls `body` with each event stored after row `row`, in stored order, one at a time (no
-    /// array of the whole log); returns the last row read.
-    public func forEachEvent(afterRow row: Int64, _ body: (Event) -> Void) throws(StoreError) -> Int64 {
-        try wrap {
-            let s = try db.statement("SELECT rowid, id, bytes FROM events WHERE rowid > ? ORDER BY rowid")
-            s.bind(1, row)
-            var last = row
-            while try s.step() {
-                last = s.int(0)
-                body(try Event.decode(stored: s.blob(2), id: Hash32(s.blob(1))))
-            }
-            return last
-        }
-    }
-
     /// Calls `body` with each event a ledger at `frontier` lacks (every event when nil), in
     /// stored order (parents first), one at a time.
     public func forEachEvent(notCoveredBy frontier: Frontier?, _ body: (Event) throws -> Void) throws {
@@ -166,13 +151,6 @@ public final class EventLog {
         return try self.frontier().tips.reduce(0) { sum, tip in
             sum + Int(tip.value.seq - min(tip.value.seq, frontier.tips[tip.key]?.seq ?? 0))
         }
-    }
-
-    /// Events a ledger at `frontier` lacks, in stored order (parents first).
-    public func events(notCoveredBy frontier: Frontier) throws -> [Event] {
-        var out: [Event] = []
-        try forEachEvent(notCoveredBy: frontier) { out.append($0) }
-        return out
     }
 
     /// This ledger's frontier: each author's newest seq and id (kept by the projection).
