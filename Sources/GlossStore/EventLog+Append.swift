@@ -140,16 +140,12 @@ extension EventLog {
     /// signed in chunks on the other cores while the chunk before is inserted and projected.
     /// Heads change once: the first event's parents leave, the last event joins.
     private func insertOwnChain(_ chain: OwnChain, _ payloads: [Payload]) throws -> [Event] {
-        let insert = try db.prepared("INSERT INTO events(id, author, seq, lamport, time, kind, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)")
         let projector = Projector(db: db)
         var events: [Event] = []
         events.reserveCapacity(payloads.count)
         func store(_ chunk: [Event]) throws {
             for e in chunk {
-                insert.reset()
-                try insert.bind(1, e.id).bind(2, e.author).bind(3, Int64(e.header.seq)).bind(4, Int64(e.header.lamport))
-                    .bind(5, e.header.time).bind(6, Int64(e.payloadKind)).bind(7, blob: e.bytes).run()
-                try projector.apply(payloads[events.count], stamp: Stamp(e), row: db.lastInsertRowID)
+                try projector.apply(payloads[events.count], stamp: Stamp(e), row: try insertRow(e))
                 events.append(e)
             }
         }
@@ -172,6 +168,14 @@ extension EventLog {
         return events
     }
 
+    /// Inserts one event's row; returns its rowid.
+    private func insertRow(_ e: Event) throws -> Int64 {
+        try db.prepared("INSERT INTO events(id, author, seq, lamport, time, kind, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .bind(1, e.id).bind(2, e.author).bind(3, Int64(e.header.seq)).bind(4, Int64(e.header.lamport))
+            .bind(5, e.header.time).bind(6, Int64(e.payloadKind)).bind(7, blob: e.bytes).run()
+        return db.lastInsertRowID
+    }
+
     /// Verifies and inserts events (with the projection), inside the caller's transaction;
     /// throws on the first event the verifier refuses. With `checkSignatures`, the signatures of
     /// each chunk are checked on the other cores while the chunk before is stored.
@@ -179,7 +183,6 @@ extension EventLog {
         var result = AppendResult()
         var verifier = EventVerifier(facts: ChainFacts())
         let projector = Projector(db: db)
-        let insert = try db.prepared("INSERT INTO events(id, author, seq, lamport, time, kind, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)")
         let drop = try db.prepared("DELETE FROM heads WHERE id = ?")
         let head = try db.prepared("INSERT INTO heads(id) VALUES (?)")
         let size = 512
@@ -202,10 +205,7 @@ extension EventLog {
                     break
                 }
                 guard let payload else { continue }  // the verifier refuses an event whose payload does not decode
-                insert.reset()
-                try insert.bind(1, e.id).bind(2, e.author).bind(3, Int64(e.header.seq)).bind(4, Int64(e.header.lamport))
-                    .bind(5, e.header.time).bind(6, Int64(e.payloadKind)).bind(7, blob: e.bytes).run()
-                try projector.apply(payload, stamp: Stamp(e), row: db.lastInsertRowID)
+                try projector.apply(payload, stamp: Stamp(e), row: try insertRow(e))
                 projector.noteStored(e)
                 for p in e.header.parents { drop.reset(); try drop.bind(1, p).run() }
                 head.reset()

@@ -74,4 +74,20 @@ import Testing
             #expect(try g.snapshotHash() == expected, "round \(round): rebuilt to the same state")
         }
     }
+
+    /// A projection edited by hand (or damaged) shows wrong text until `verify` compares it with
+    /// a replay of the log: then it is reported, rebuilt, and the right text is back.
+    @Test func verifyRebuildsAProjectionThatDisagreesWithTheLog() throws {
+        let g = try GlossRunner()
+        try g.ok("init")
+        try g.ok("article", "add", GlossRunner.seedPath)
+        try g.ok("annotate", "6d1e", "--quote", "peacekeepers", "--comment", "the real comment")
+        try SQLiteConnection(path: g.ledger + "/ledger.sqlite", create: false).execute("UPDATE p_annotations SET body = 'forged'")
+        #expect(try g.ok("list").contains("forged"))
+        let r = try g.run(["verify"])
+        #expect(r.status != 0 && r.out.contains("BAD") && r.out.contains("rebuilt"), "\(r.out)")
+        #expect(try g.ok("verify").contains("the projection agrees with the log"))
+        let list = try g.ok("list")
+        #expect(list.contains("the real comment") && !list.contains("forged"))
+    }
 }

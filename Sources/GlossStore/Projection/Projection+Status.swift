@@ -75,35 +75,24 @@ extension EventLog {
     }
 
     /// Applies the log's rows after `upto` and records that the projection covers them. `bulk`
-    /// (a rebuild): a larger page cache for the while, and the search index filled at the end.
+    /// (a rebuild): a larger page cache for the while. The statement reading the log steps on
+    /// while the projector writes: SQLite allows it, as the events table is not written here.
     private func applyLog(after upto: Int64, bulk: Bool) throws -> Int {
         var n = 0
-        let projector = Projector(db: db, indexSearch: !bulk)
+        let projector = Projector(db: db)
         if bulk { try db.execute("PRAGMA cache_size = -65536") }
         defer { if bulk { try? db.execute("PRAGMA cache_size = -\(cacheKiB)") } }
-        let s = try db.statement("SELECT rowid, id, bytes FROM events WHERE rowid > ? ORDER BY rowid").bind(1, upto)
-        var pending: [(Int64, Event)] = []
+        let s = try db.prepared("SELECT rowid, id, bytes FROM events WHERE rowid > ? ORDER BY rowid").bind(1, upto)
         while try s.step() {
-            pending.append((s.int(0), try Event.decode(stored: s.blob(2), id: s.hash(1) ?? .zero)))
-            if pending.count == 1000 { n += try applyPending(&pending, projector) }
+            let e = try Event.decode(stored: s.blob(2), id: s.hash(1) ?? .zero)
+            projector.noteStored(e)
+            try projector.apply(e, row: s.int(0))
+            n += 1
         }
         s.reset()
-        n += try applyPending(&pending, projector)
         try projector.finish()
-        if bulk { try projector.fillSearch() }
         try markProjected(events: n)
         return n
-    }
-
-    /// Applies rows read ahead. SQLite lets a statement read on while others write the same
-    /// connection's other tables (the events table is not written here).
-    private func applyPending(_ pending: inout [(Int64, Event)], _ projector: Projector) throws -> Int {
-        for (row, e) in pending {
-            projector.noteStored(e)
-            try projector.apply(e, row: row)
-        }
-        defer { pending.removeAll(keepingCapacity: true) }
-        return pending.count
     }
 
     /// Drops the projection's tables and applies every event of the log in storage order.
@@ -117,10 +106,10 @@ extension EventLog {
     /// Records that the projection now covers the whole log, `events` more than before.
     func markProjected(events: Int) throws {
         let last = try lastRowInCall()
-        let at = try db.statement("SELECT id FROM events WHERE rowid = ?").bind(1, last)
+        let at = try db.prepared("SELECT id FROM events WHERE rowid = ?").bind(1, last)
         let id = try at.step() ? at.hash(0) : nil
         at.reset()
-        let s = try db.statement("UPDATE projection SET upto = ?, last_id = ?, events = events + ? WHERE only = 1")
+        let s = try db.prepared("UPDATE projection SET upto = ?, last_id = ?, events = events + ? WHERE only = 1")
         s.bind(1, last).bind(3, Int64(events))
         if let id { s.bind(2, id) } else { s.bindNull(2) }
         try s.run()

@@ -26,24 +26,16 @@ struct AnnotationFacts {
 /// tests hold the two to the same snapshot bytes.
 final class Projector {
     let db: SQLiteConnection
-    /// Whether to keep the full-text index up to date as events are applied. A rebuild turns it
-    /// off and fills the index once at the end (`fillSearch`), which is much cheaper.
-    var indexSearch = true
-    /// Annotations whose quote, comment or tags changed since the last `finish`: their
-    /// full-text rows are rewritten once per batch, however many events touched them.
+    /// Annotations whose quote, comment or tags changed since the last `finish`.
     private var searchDirty: Set<Int64> = []
 
-    init(db: SQLiteConnection, indexSearch: Bool = true) {
-        self.db = db
-        self.indexSearch = indexSearch
-    }
+    init(db: SQLiteConnection) { self.db = db }
 
     /// Ends a batch: writes the authors' newest events, and lists the annotations whose quote,
     /// comment or tags changed in `p_search_dirty`: their full-text rows are rewritten, once
     /// each, when the index is next searched (`refreshSearch`), not once per event stored.
     func finish() throws {
         try writeTips()
-        guard indexSearch, !searchDirty.isEmpty else { searchDirty.removeAll(); return }
         let mark = try db.prepared("INSERT OR IGNORE INTO p_search_dirty(n) VALUES (?)")
         for n in searchDirty {
             mark.reset()
@@ -187,9 +179,8 @@ final class Projector {
             .bind(1, stamp.id).bind(2, r.article).bind(3, row).bind(4, Int64(stamp.lamport)).bind(5, stamp.author)
             .bind(6, stamp.time).bind(7, blob: pred).run()
         let adder = try db.prepared("SELECT 1 FROM p_adders WHERE article = ? AND author = ?").bind(1, r.article).bind(2, stamp.author)
-        let counts = try adder.step()
-        adder.reset()
-        if counts { try refreshText(r.article) }
+        defer { adder.reset() }
+        if try adder.step() { try refreshText(r.article) }
     }
 
     /// An article's text register (§3.1): its effective revisions (by an adder), each writing
@@ -403,19 +394,6 @@ final class Projector {
         searchDirty.insert(n)
     }
 
-    /// Fills the full-text index from the annotations, after a rebuild that did not index.
-    func fillSearch() throws {
-        try db.execute("DELETE FROM p_search")
-        let s = try db.prepared("SELECT n, coalesce(exact, ''), reanchored, body, tags FROM p_annotations ORDER BY n")
-        let ins = try db.prepared("INSERT INTO p_search(rowid, quote, comment, tags) VALUES (?, ?, ?, ?)")
-        while try s.step() {
-            let quote = s.isNull(2) ? s.text(1) : (TextSelector(stored: s.blob(2))?.exact ?? s.text(1))
-            ins.reset()
-            try ins.bind(1, s.int(0)).bind(2, quote).bind(3, s.text(3))
-                .bind(4, s.text(4).split(separator: "\n").joined(separator: " ")).run()
-        }
-    }
-
     // MARK: Waiting and rejection (§4, §8)
 
     private func wait(for target: Hash32, _ row: Int64) throws {
@@ -448,8 +426,8 @@ final class Projector {
         }
     }
 
-    private func exists(_ sql: String, _ id: Hash32) throws -> Bool {
-        let s = try db.statement(sql).bind(1, id)
+    private func exists(_ sql: StaticString, _ id: Hash32) throws -> Bool {
+        let s = try db.prepared(sql).bind(1, id)
         defer { s.reset() }
         return try s.step()
     }
