@@ -7,19 +7,34 @@ public enum BundleExchange {
     /// The events a ledger at `since` lacks (all events when nil), parents first, as a bundle.
     public static func export(_ log: EventLog, since: Frontier? = nil) throws -> [UInt8] {
         var out: [UInt8] = []
-        _ = try export(log, since: since) { out.append(contentsOf: $0) }
+        _ = try export(log, since: since, to: { out.append(contentsOf: $0) })
         return out
     }
 
+    /// What an export wrote, and what it left out.
+    public struct Exported: Sendable {
+        public let count: Int
+        /// Stored rows that no longer match what was verified (see `StoredRowCheck`), left out.
+        public let quarantined: [(id: EventID, reason: String)]
+        /// Events left out because they depend on a quarantined one (the peer could not store them).
+        public let withheldChildren: Int
+    }
+
     /// The same bundle written piece by piece to `sink`, one event in memory at a time, read in
-    /// one transaction so the count announced first is the count written. Returns the count.
-    public static func export(_ log: EventLog, since: Frontier?, to sink: @escaping ([UInt8]) throws -> Void) throws -> Int {
+    /// one transaction. Rows are checked before they leave: a damaged one is left out with every
+    /// event that depends on it, and reported. Two passes, so the count announced first is the
+    /// count written.
+    public static func export(_ log: EventLog, since: Frontier?, to sink: @escaping ([UInt8]) throws -> Void) throws -> Exported {
         try log.reading {
-            let count = try log.count(notCoveredBy: since)
+            var counting = RelayFilter()
+            var count = 0
+            try log.forEachRelayable(notCoveredBy: since, filter: &counting) { _ in count += 1 }
             let writer = try Bundle.Writer(count: count, sink: sink)
-            try log.forEachEvent(notCoveredBy: since) { try writer.add($0) }
+            var filter = RelayFilter()
+            try log.forEachRelayable(notCoveredBy: since, filter: &filter) { try writer.add($0) }
             try writer.finish()
-            return count
+            let quarantined = filter.takeQuarantined()
+            return Exported(count: count, quarantined: quarantined, withheldChildren: filter.withheld.count - quarantined.count)
         }
     }
 

@@ -168,11 +168,13 @@ extension EventLog {
         return events
     }
 
-    /// Inserts one event's row; returns its rowid.
+    /// Inserts one event's row, with its integrity tag (every caller has verified or made the
+    /// signature); returns its rowid.
     private func insertRow(_ e: Event) throws -> Int64 {
-        try db.prepared("INSERT INTO events(id, author, seq, lamport, time, kind, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        try db.prepared("INSERT INTO events(id, author, seq, lamport, time, kind, bytes, tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(1, e.id).bind(2, e.author).bind(3, Int64(e.header.seq)).bind(4, Int64(e.header.lamport))
-            .bind(5, e.header.time).bind(6, Int64(e.payloadKind)).bind(7, blob: e.bytes).run()
+            .bind(5, e.header.time).bind(6, Int64(e.payloadKind)).bind(7, blob: e.bytes)
+            .bind(8, blob: StoredRowCheck.tag(of: e)).run()
         return db.lastInsertRowID
     }
 

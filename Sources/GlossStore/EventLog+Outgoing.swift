@@ -3,15 +3,19 @@ import GlossCore
 extension EventLog {
     /// The row just before the first event a peer at `peer` lacks (so reading on from it finds
     /// every such event), or the last row when it lacks nothing. Looks up one row per author,
-    /// so a small difference on a large ledger is found without a scan.
-    public func startRow(forPeer peer: Frontier) throws(StoreError) -> Int64 {
+    /// so a small difference on a large ledger is found without a scan. Rows of `forkedFrom`
+    /// authors from their fork seq on are included, so a relay filter sees them (and withholds
+    /// their children).
+    public func startRow(forPeer peer: Frontier, forkedFrom: [PublicKey: UInt64] = [:]) throws(StoreError) -> Int64 {
         try wrap {
             let authors = try db.statement("SELECT author, seq FROM p_tips")
             var missing: [(PublicKey, UInt64)] = []
             while try authors.step() {
                 let a = PublicKey(Hash32(authors.blob(0)))
                 let theirs = peer.tips[a]?.seq ?? 0
-                if theirs < UInt64(authors.int(1)) { missing.append((a, theirs + 1)) }
+                var from = theirs == .max ? theirs : theirs + 1
+                if let f = forkedFrom[a] { from = min(from, f) }
+                if from <= UInt64(authors.int(1)) { missing.append((a, from)) }
             }
             authors.reset()
             var start = try lastRowInCall()
@@ -27,10 +31,13 @@ extension EventLog {
 
     /// Up to `maxEvents` events after `row` that a peer at `peer` lacks, in stored order
     /// (parents first), stopping before `maxBytes` unless the first event alone is larger.
-    /// Returns them, the last row examined, and whether the log had nothing more.
-    public func outgoing(after row: Int64, peer: Frontier, maxEvents: Int, maxBytes: Int) throws(StoreError) -> (events: [Event], lastRow: Int64, exhausted: Bool) {
+    /// Each row is checked before it leaves (`StoredRowCheck`) and passed through `filter`, which
+    /// withholds damaged rows, forked branches and their descendants (see `RelayFilter`).
+    /// Returns the events, the last row examined, and whether the log had nothing more.
+    public func outgoing(after row: Int64, peer: Frontier, filter: inout RelayFilter,
+                         maxEvents: Int, maxBytes: Int) throws(StoreError) -> (events: [Event], lastRow: Int64, exhausted: Bool) {
         try wrap {
-            let s = try db.statement("SELECT rowid, id, author, seq, bytes FROM events WHERE rowid > ? ORDER BY rowid LIMIT 1024")
+            let s = try db.statement("SELECT rowid, id, author, seq, bytes, tag FROM events WHERE rowid > ? ORDER BY rowid LIMIT 1024")
             var events: [Event] = []
             var bytes = 0
             var cursor = row
@@ -40,18 +47,55 @@ extension EventLog {
                 var sawRow = false
                 while try s.step() {
                     sawRow = true
-                    let author = PublicKey(Hash32(s.blob(2)))
-                    if peer.covers(author, seq: UInt64(s.int(3))) { cursor = s.int(0); continue }
-                    let blob = s.blob(4)
-                    if !events.isEmpty && (events.count >= maxEvents || bytes + blob.count > maxBytes) {
+                    // A row that does not fit is read again by the next call (admitting an
+                    // event changes nothing in the filter, so that is safe).
+                    guard let e = try relayable(s, peer: peer, filter: &filter) else { cursor = s.int(0); continue }
+                    if !events.isEmpty && (events.count >= maxEvents || bytes + e.bytes.count > maxBytes) {
                         return (events, cursor, false)
                     }
-                    events.append(try Event.decode(stored: blob, id: Hash32(s.blob(1))))
-                    bytes += blob.count
+                    events.append(e)
+                    bytes += e.bytes.count
                     cursor = s.int(0)
                 }
                 if !sawRow { return (events, cursor, true) }
             }
         }
+    }
+
+    /// Calls `body` with every event a ledger at `frontier` lacks (all when nil), in stored
+    /// order, through `filter` as `outgoing` does.
+    public func forEachRelayable(notCoveredBy frontier: Frontier?, filter: inout RelayFilter, _ body: (Event) throws -> Void) throws {
+        let peer = frontier ?? Frontier()
+        let start = try frontier.map { try startRow(forPeer: $0, forkedFrom: filter.forkedFrom) } ?? 0
+        try wrap {
+            let s = try db.statement("SELECT rowid, id, author, seq, bytes, tag FROM events WHERE rowid > ? ORDER BY rowid").bind(1, start)
+            while try s.step() {
+                if let e = try relayable(s, peer: peer, filter: &filter) { try body(e) }
+            }
+        }
+    }
+
+    /// One row of `SELECT rowid, id, author, seq, bytes, tag`: the event to relay, or nil when
+    /// the peer has it or the filter withholds it. Bytes are read only for rows the peer lacks.
+    private func relayable(_ s: Statement, peer: Frontier, filter: inout RelayFilter) throws -> Event? {
+        let idColumn = s.blob(1)
+        let authorColumn = s.blob(2)
+        // A column of the wrong size cannot be the row that was stored: quarantine it under
+        // whatever id it shows (the schema's CHECKs make this a hand edit).
+        let id = Hash32(idColumn.count == 32 ? idColumn : Array(repeating: 0, count: 32))
+        guard authorColumn.count == 32 else {
+            _ = filter.admit(id: id, .failure(StoredRowCheck.Damage(message: "its author column is not 32 bytes")))
+            return nil
+        }
+        let author = PublicKey(Hash32(authorColumn))
+        let seq = UInt64(max(0, s.int(3)))
+        if filter.withholdsUnread(author: author, seq: seq, id: id) { return nil }
+        if peer.covers(author, seq: seq) { return nil }
+        let check = StoredRowCheck.check(bytes: s.blob(4), idColumn: idColumn, tag: s.isNull(5) ? nil : s.blob(5))
+            .flatMap { e -> Result<Event, StoredRowCheck.Damage> in
+                e.author == author && e.header.seq == seq
+                    ? .success(e) : .failure(StoredRowCheck.Damage(message: "its author or seq column does not match its signed header"))
+            }
+        return filter.admit(id: id, check)
     }
 }

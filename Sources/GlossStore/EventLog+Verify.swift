@@ -32,7 +32,7 @@ extension EventLog {
             }
             triggers.reset()
             try db.transaction(immediate: false) {
-                let s = try db.statement("SELECT rowid, id, author, seq, lamport, time, kind, bytes FROM events WHERE rowid > ? ORDER BY rowid LIMIT 1000")
+                let s = try db.statement("SELECT rowid, id, author, seq, lamport, time, kind, bytes, tag FROM events WHERE rowid > ? ORDER BY rowid LIMIT 1000")
                 var after: Int64 = 0
                 while true {
                     s.reset()
@@ -44,8 +44,13 @@ extension EventLog {
                         let idColumn = s.blob(1)
                         let colID = idColumn.count == 32 ? Hash32(idColumn) : nil
                         func problem(_ m: String, _ id: EventID? = colID) { problems.append(LogProblem(row: row, event: id, message: m)) }
+                        // What a relay would do with this row: a damaged one is quarantined.
+                        let bytes = s.blob(7)
+                        if case .failure(let damage) = StoredRowCheck.check(bytes: bytes, idColumn: idColumn, tag: s.isNull(8) ? nil : s.blob(8)) {
+                            problem("quarantined (not sent to peers nor written to bundles): \(damage)")
+                        }
                         let event: Event
-                        do { event = try Event.decode(s.blob(7)) } catch {
+                        do { event = try Event.decode(bytes) } catch {
                             problem("its bytes are not a valid event: \(error)")
                             continue
                         }

@@ -131,28 +131,6 @@ public final class EventLog {
         }
     }
 
-    /// Calls `body` with each event a ledger at `frontier` lacks (every event when nil), in
-    /// stored order (parents first), one at a time.
-    public func forEachEvent(notCoveredBy frontier: Frontier?, _ body: (Event) throws -> Void) throws {
-        let start = try frontier.map { try startRow(forPeer: $0) } ?? 0
-        try wrap {
-            let s = try db.statement("SELECT id, author, seq, bytes FROM events WHERE rowid > ? ORDER BY rowid").bind(1, start)
-            while try s.step() {
-                if let frontier, let author = s.hash(1), frontier.covers(PublicKey(author), seq: UInt64(s.int(2))) { continue }
-                try body(try Event.decode(stored: s.blob(3), id: s.hash(0) ?? .zero))
-            }
-        }
-    }
-
-    /// How many events a ledger at `frontier` lacks (all of them when nil). Each author's events
-    /// are seq 1…n, so this is a sum over authors, not a scan.
-    public func count(notCoveredBy frontier: Frontier?) throws(StoreError) -> Int {
-        guard let frontier else { return try count() }
-        return try self.frontier().tips.reduce(0) { sum, tip in
-            sum + Int(tip.value.seq - min(tip.value.seq, frontier.tips[tip.key]?.seq ?? 0))
-        }
-    }
-
     /// This ledger's frontier: each author's newest seq and id (kept by the projection).
     public func frontier() throws(StoreError) -> Frontier {
         try wrap {

@@ -73,6 +73,12 @@ enum Schema {
         """
         CREATE INDEX events_lamport ON events(lamport);
         """,
+        // 7: each row's integrity tag (StoredRowCheck), written when the event is stored after
+        // its signature verified; a row is relayed only while its bytes still match it. Rows
+        // stored before this migration have none and get a full signature check instead.
+        """
+        ALTER TABLE events ADD COLUMN tag BLOB;
+        """,
     ]
 
     /// Brings the file up to the newest schema, in one transaction.

@@ -18,7 +18,7 @@ public struct SessionOutcome: Sendable {
 /// NIO channel, and answers the session's requests (read events to send, verify and store a
 /// batch) on a serial queue of its own, so SQLite never runs on an event loop.
 ///
-/// `@unchecked Sendable` is safe: every mutable field (`session`, `log`, `cursor`, `lastSeenRow`,
+/// `@unchecked Sendable` is safe: every mutable field (`session`, `log`, `cursor`, `filter`, `lastSeenRow`,
 /// `ended`, `watchTimer`) is touched only on `queue`, a serial queue; the NIO channel is itself
 /// thread-safe; `backlog` is a `Mutex`.
 public final class SessionDriver: @unchecked Sendable {
@@ -28,6 +28,7 @@ public final class SessionDriver: @unchecked Sendable {
     private let channel: Channel
     private let started = DispatchTime.now()
     private var cursor: Int64?
+    private var filter = RelayFilter()
     private var lastSeenRow: Int64 = 0
     private var ended = false
     private var watchTimer: DispatchSourceTimer?
@@ -121,10 +122,13 @@ public final class SessionDriver: @unchecked Sendable {
 
     private func fetch(_ peer: Frontier, _ maxEvents: Int, _ maxBytes: Int) -> SyncInput {
         do {
-            if cursor == nil { cursor = try log.startRow(forPeer: peer) }
-            let r = try log.outgoing(after: cursor ?? 0, peer: peer, maxEvents: maxEvents, maxBytes: maxBytes)
+            if cursor == nil { cursor = try log.startRow(forPeer: peer, forkedFrom: filter.forkedFrom) }
+            let withheldBefore = filter.withheld.count
+            let r = try log.outgoing(after: cursor ?? 0, peer: peer, filter: &filter, maxEvents: maxEvents, maxBytes: maxBytes)
             cursor = r.lastRow
-            return .outgoing(r.events, exhausted: r.exhausted)
+            let quarantined = filter.takeQuarantined()
+            return .outgoing(r.events, exhausted: r.exhausted, quarantined: quarantined.map { "\($0.id.hex): \($0.reason)" },
+                             withheld: filter.withheld.count - withheldBefore - quarantined.count)
         } catch {
             return .localFailure(message: "reading the local log failed: \(error)")
         }

@@ -20,6 +20,14 @@ final class GlossRunner {
     }
     deinit { try? FileManager.default.removeItem(atPath: home) }
 
+    /// `n` initialised ledgers that all allow each other.
+    static func peers(_ n: Int = 2) throws -> [GlossRunner] {
+        let gs = try (0..<n).map { _ in try GlossRunner() }
+        for g in gs { try g.ok("init") }
+        for a in gs { for b in gs where a !== b { try a.ok("peer", "allow", b.publicKey) } }
+        return gs
+    }
+
     /// The binary built beside the test bundle (or $GLOSS_BIN).
     static var binary: String {
         if let b = ProcessInfo.processInfo.environment["GLOSS_BIN"] { return b }

@@ -5,13 +5,7 @@ import Testing
 
 /// Real `gloss serve` and `gloss sync` processes over TCP on loopback.
 @Suite(.serialized) struct SyncTests {
-    /// Two ledgers that allow each other.
-    func peers(_ names: Int = 2) throws -> [GlossRunner] {
-        let gs = try (0..<names).map { _ in try GlossRunner() }
-        for g in gs { try g.ok("init") }
-        for a in gs { for b in gs where a !== b { try a.ok("peer", "allow", b.publicKey) } }
-        return gs
-    }
+    func peers(_ names: Int = 2) throws -> [GlossRunner] { try GlossRunner.peers(names) }
 
     @Test func aliceAndBobEditConcurrentlyAndConverge() throws {
         let p = try peers()

@@ -9,6 +9,7 @@ public final class LocalSyncSide {
     public let log: EventLog
     public private(set) var session: SyncSession!
     private var cursor: Int64?
+    private var filter = RelayFilter()
     public var outbox: [[UInt8]] = []
     public private(set) var finished: SyncStats?
     public private(set) var failure: SyncError?
@@ -38,10 +39,13 @@ public final class LocalSyncSide {
             case .fetch(let peer, let maxEvents, let maxBytes):
                 guard !session.isOver else { continue }
                 do {
-                    let start = try cursor ?? log.startRow(forPeer: peer)
-                    let r = try log.outgoing(after: start, peer: peer, maxEvents: maxEvents, maxBytes: maxBytes)
+                    let start = try cursor ?? log.startRow(forPeer: peer, forkedFrom: filter.forkedFrom)
+                    let before = filter.withheld.count
+                    let r = try log.outgoing(after: start, peer: peer, filter: &filter, maxEvents: maxEvents, maxBytes: maxBytes)
                     cursor = r.lastRow
-                    perform(session.handle(.outgoing(r.events, exhausted: r.exhausted)))
+                    let q = filter.takeQuarantined()
+                    perform(session.handle(.outgoing(r.events, exhausted: r.exhausted, quarantined: q.map { "\($0.id.hex): \($0.reason)" },
+                                                     withheld: filter.withheld.count - before - q.count)))
                 } catch { perform(session.handle(.localFailure(message: "\(error)"))) }
             case .store(let n, let events):
                 guard !session.isOver else { continue }

@@ -36,6 +36,10 @@ public struct SyncStats: Sendable, Equatable {
     public var controlBytesReceived = 0
     public var batchesSent = 0
     public var disagreements: [String] = []
+    /// This side's stored events left out because their rows are damaged ("ID: reason").
+    public var quarantined: [String] = []
+    /// Events left out because they depend on a quarantined one or on a forked branch.
+    public var withheld = 0
     public init() {}
 }
 
@@ -44,8 +48,9 @@ public enum SyncInput: Sendable {
     case received([UInt8])
     case peerClosed
     /// Events the peer lacks (answer to `.fetch`), in parents-first order; `exhausted` when
-    /// there are no more for now.
-    case outgoing([Event], exhausted: Bool)
+    /// there are no more for now. `quarantined` names stored rows left out as damaged
+    /// ("ID: reason"), `withheld` counts the events left out with them.
+    case outgoing([Event], exhausted: Bool, quarantined: [String] = [], withheld: Int = 0)
     /// A batch was verified and committed (answer to `.store`); `tips` are the newest
     /// (author, seq, id) among its events.
     case stored(batch: UInt32, result: AppendResult, tips: [SyncMessage.FrontierEntry])
@@ -147,7 +152,9 @@ public final class SyncSession {
                     throw SyncError(.truncated, "the peer closed the connection before the sync finished")
                 }
                 finish(&out)
-            case .outgoing(let events, let done):
+            case .outgoing(let events, let done, let quarantined, let withheld):
+                stats.quarantined += quarantined
+                stats.withheld += withheld
                 fetching = false
                 exhausted = done
                 if !events.isEmpty { sendBatch(events, &out) }

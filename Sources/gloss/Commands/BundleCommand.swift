@@ -32,14 +32,15 @@ struct BundleCommand: ParsableCommand {
             }
             // Streamed to the file: one event in memory at a time, whatever the size of the ledger.
             var size = 0
-            let n = try reporting {
+            let r = try reporting {
                 try FileSystem.replace(file) { write in
                     try withoutActuallyEscaping(write) { write in
-                        try BundleExchange.export(ledger.log, since: frontier) { size += $0.count; try write($0) }
+                        try BundleExchange.export(ledger.log, since: frontier, to: { size += $0.count; try write($0) })
                     }
                 }
             }
-            print("Wrote \(n) event\(n == 1 ? "" : "s") (\(size) bytes) to \(file)")
+            Quarantine.warn(r.quarantined, withheldChildren: r.withheldChildren, leftOutOf: "the bundle")
+            print("Wrote \(r.count) event\(r.count == 1 ? "" : "s") (\(size) bytes) to \(file)")
         }
     }
 

@@ -120,6 +120,8 @@ struct SyncCommand: ParsableCommand {
         progress.clear()
         let s = outcome.stats
         for d in s.disagreements { print("disagreement: \(d)") }
+        for q in s.quarantined { ProgressLine.toStandardError("warning: quarantined event \(q): not sent (run `gloss verify`)\n") }
+        if s.withheld > 0 { ProgressLine.toStandardError("warning: \(s.withheld) event\(s.withheld == 1 ? "" : "s") not sent because they depend on a quarantined or forked one\n") }
         if let e = outcome.error, !(watch && e.code == .shuttingDown) {
             throw CLIError("sync with \(peer) failed: \(e)")
         }
