@@ -47,9 +47,15 @@ struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Serve this ledger to peers on the allow-list, over TCP.",
         discussion: """
-            Every session is encrypted and mutually authenticated (Protocol/SYNC.md). A peer whose key
+            Every session is encrypted and mutually authenticated (Protocol/SYNC.md). A peer whose key \
             is not on the allow-list (`gloss peer allow KEY`) is refused before any event moves.
-            One log line per session on standard error. SIGINT or SIGTERM stops the server cleanly:
+
+            As soon as the address is bound, the first line on standard output (flushed at once) \
+            is `Serving FOLDER on HOST:PORT as KEY` (an IPv6 HOST in brackets): with \
+            port 0 in --listen, PORT is the one the OS picked. KEY is this ledger's public key, for \
+            the peers' `gloss sync HOST:PORT --expect-key KEY`.
+
+            One log line per session on standard error. SIGINT or SIGTERM stops the server cleanly: \
             a batch being stored is committed or rolled back whole.
             """)
     @OptionGroup var options: LedgerOptions
@@ -68,7 +74,9 @@ struct ServeCommand: ParsableCommand {
         catch { throw CLIError("cannot listen on \(listen): \(error)") }
         let bound = server.localAddress?.port ?? listen.port
         let peers = try reporting { try ledger.log.peers() }
-        print("Serving \(ledger.folder) on \(listen.host):\(bound) as \(ledger.key.publicKey.hex)")
+        // The first line of standard output: scripts and tests read the bound port from it.
+        let address = listen.host.contains(":") ? "[\(listen.host)]:\(bound)" : "\(listen.host):\(bound)"
+        print("Serving \(ledger.folder) on \(address) as \(ledger.key.publicKey.hex)")
         print(peers.isEmpty ? "No peer is allowed yet: gloss peer allow KEY" : "\(peers.count) peer\(peers.count == 1 ? "" : "s") allowed")
         fflush(nil)
         let signals = Signals { sig in
