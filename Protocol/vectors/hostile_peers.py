@@ -510,6 +510,130 @@ def case_frontier_fork(w):
     return problems
 
 
+# Forks over sync with the evidence feature (SYNC.md §7.1): one author's key on two devices.
+def evidence_peer(w):
+    return w.connect(features=peer.FEATURE_EVIDENCE)
+
+
+def others(w, name):
+    """The server's tips, without author `name` (the caller says what it holds of that one)."""
+    return [t for t in w.frontier_tips() if t[0] != pub_of(seed_of(name))]
+
+
+def expect_evidence(r, want_id, problems):
+    got = [event_info_id(e) for e in r.get("evidence", [])]
+    if want_id not in got:
+        problems.append(f"the server did not send its own event {want_id.hex()[:16]} as EVIDENCE (got {[g.hex()[:16] for g in got]})")
+
+
+def event_info_id(e):
+    return peer.event_info(e)[2]
+
+
+def setup_evidence_equal(w):
+    e1, _ = ev("evidence-equal", 1, text="The server's version.\n")
+    w.connect().sync([e1], frontier=w.frontier_tips(), expect_key=w.server.key)
+
+
+def case_evidence_equal(w):
+    """The peer's chain of E forks from the server's at seq 1, both of length 1: each side sends
+    its seq 1 as EVIDENCE and keeps the other's; nothing else of E moves."""
+    problems = []
+    _, mine_id = ev("evidence-equal", 1, text="The server's version.\n")
+    e1b, e1bid = ev("evidence-equal", 1, text="The peer's version.\n")
+    author = pub_of(seed_of("evidence-equal"))
+    r = evidence_peer(w).sync([], frontier=others(w, "evidence-equal") + [(author, 1, e1bid)], expect_key=w.server.key,
+                              evidence=[e1b], twins={author: e1b})
+    expect_evidence(r, mine_id, problems)
+    return problems + evidence_kept(w, "evidence-equal")
+
+
+def setup_evidence_server_longer(w):
+    x1, x1id = ev("evidence-long-server", 1, text="Server one.\n")
+    x2, _ = ev("evidence-long-server", 2, prev=x1id, text="Server two.\n")
+    w.connect().sync([x1, x2], frontier=w.frontier_tips(), expect_key=w.server.key)
+
+
+def case_evidence_server_longer(w):
+    """The server holds X at seq 1 and 2, the peer another seq 1: the server finds the fork by
+    looking up its own seq 1, sends it as EVIDENCE, and withholds its seq 2."""
+    problems = []
+    x1, x1id = ev("evidence-long-server", 1, text="Server one.\n")
+    _, x2id = ev("evidence-long-server", 2, prev=x1id, text="Server two.\n")
+    x1b, x1bid = ev("evidence-long-server", 1, text="The peer's seq 1.\n")
+    author = pub_of(seed_of("evidence-long-server"))
+    r = evidence_peer(w).sync([], frontier=others(w, "evidence-long-server") + [(author, 1, x1bid)], expect_key=w.server.key,
+                              twins={author: x1b})
+    expect_evidence(r, x1id, problems)
+    if any(event_info_id(e) == x2id for e in r["received"]):
+        problems.append("the server sent its seq 2, which names a seq 1 the peer does not hold")
+    return problems + evidence_kept(w, "evidence-long-server")
+
+
+def setup_evidence_peer_longer(w):
+    y1, _ = ev("evidence-long-peer", 1, text="Server one.\n")
+    w.connect().sync([y1], frontier=w.frontier_tips(), expect_key=w.server.key)
+
+
+def case_evidence_peer_longer(w):
+    """The server holds Y at seq 1, the peer another seq 1 and a seq 2: the peer (which holds
+    the longer chain) finds the fork, sends its seq 1 as EVIDENCE and not its branch; the
+    server keeps it and answers with its own seq 1."""
+    problems = []
+    _, y1id = ev("evidence-long-peer", 1, text="Server one.\n")
+    y1b, y1bid = ev("evidence-long-peer", 1, text="The peer's seq 1.\n")
+    _, y2bid = ev("evidence-long-peer", 2, prev=y1bid, text="The peer's seq 2.\n")
+    author = pub_of(seed_of("evidence-long-peer"))
+    r = evidence_peer(w).sync([], frontier=others(w, "evidence-long-peer") + [(author, 2, y2bid)], expect_key=w.server.key,
+                              evidence=[y1b], twins={author: y1b})
+    expect_evidence(r, y1id, problems)
+    return problems + evidence_kept(w, "evidence-long-peer")
+
+
+def evidence_kept(w, name):
+    v = retry_gloss("--ledger", w.S, "verify")
+    short = pub_of(seed_of(name)).hex()[:8]
+    if f"author {short}" not in v.stdout or "forked" not in v.stdout:
+        return [f"gloss verify does not list the fork evidence of {name}: {v.stdout.strip()[-300:]}"]
+    return []
+
+
+def case_evidence_not_a_fork(w):
+    """EVIDENCE of an event the server holds itself is no evidence of anything: refused."""
+    problems = []
+    z1, _ = ev("frontier-forker", 1, text="The server's version.\n")
+    p = evidence_peer(w)
+    p.handshake(expect_key=w.server.key)
+    p.send(Frontier(peer.DEFAULT_WINDOW, w.frontier_tips()))
+    p.send(peer.Evidence(z1))
+    msgs = expect_closed(p, problems)
+    expect_error(msgs, "invalid-event", problems, contains="not evidence of a fork")
+    return problems
+
+
+def case_evidence_bad_signature(w):
+    problems = []
+    z1b, _ = ev("frontier-forker", 1, text="A forged version.\n")
+    p = evidence_peer(w)
+    p.handshake(expect_key=w.server.key)
+    p.send(Frontier(peer.DEFAULT_WINDOW, w.frontier_tips()))
+    p.send(peer.Evidence(flip_bit(z1b, len(z1b) - 3)))
+    msgs = expect_closed(p, problems)
+    expect_error(msgs, "invalid-event", problems, contains="bad signature")
+    return problems
+
+
+def case_evidence_unannounced(w):
+    """EVIDENCE from a peer whose HELLO did not set the evidence feature."""
+    problems = []
+    z1b, _ = ev("frontier-forker", 1, text="The peer's version.\n")
+    p = w.established()
+    p.send(peer.Evidence(z1b))
+    msgs = expect_closed(p, problems)
+    expect_error(msgs, "protocol-violation", problems)
+    return problems
+
+
 def case_missing_deps(w):
     return batch_case(missing_deps_events)(w)
 
@@ -735,6 +859,12 @@ CASES = [
     ("a fork across two batches", case_fork, "invalid-event", 1, None),
     ("a fork inside one batch", case_fork_in_one_batch, "invalid-event", 0, None),
     ("a fork announced in FRONTIER (logged, not exchanged)", case_frontier_fork, "ok+fork", 0, setup_frontier_fork),
+    ("a fork at equal seqs, exchanged as EVIDENCE", case_evidence_equal, "ok+evidence", 0, setup_evidence_equal),
+    ("a fork where the server's branch is longer", case_evidence_server_longer, "ok+evidence", 0, setup_evidence_server_longer),
+    ("a fork where the peer's branch is longer", case_evidence_peer_longer, "ok+evidence", 0, setup_evidence_peer_longer),
+    ("EVIDENCE of an event the server holds (no fork)", case_evidence_not_a_fork, "invalid-event", 0, None),
+    ("EVIDENCE with a bad signature", case_evidence_bad_signature, "invalid-event", 0, None),
+    ("EVIDENCE without the evidence feature", case_evidence_unannounced, "protocol-violation", 0, None),
     ("an event whose deps never arrive", case_missing_deps, "invalid-event", 0, None),
     ("a batch pipelined after a refused batch", case_pipelined_after_refused, "invalid-event", 0, None),
     ("a silent peer after the handshake", case_silent, "idle-timeout", 0, None),
@@ -764,6 +894,11 @@ def run_case(w, name, fn, reason, delta, setup):
     elif reason == "ok":
         if "outcome=ok" not in line:
             problems.append(f"the server's log line is not ok: {line.strip()}")
+    elif reason == "ok+evidence":
+        if "outcome=ok" not in line:
+            problems.append(f"the server's log line is not ok: {line.strip()}")
+        if "fork recorded" not in w.server.log()[off:]:
+            problems.append("the server does not log the fork evidence it recorded")
     elif reason == "ok+fork":
         if "outcome=ok" not in line:
             problems.append(f"the server's log line is not ok: {line.strip()}")

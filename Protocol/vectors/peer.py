@@ -49,13 +49,14 @@ MAX_FRONTIER_ENTRIES = 1 << 20
 MAX_ERROR_MESSAGE = 4096
 MAX_EVENT = check_events.MAX_EVENT
 FEATURE_WATCH = 1
+FEATURE_EVIDENCE = 2
 
 TRANSCRIPT_TAG = b"gloss/sync/v1/transcript\x00"
 AUTH_TAG = b"gloss/sync/v1/auth\x00"
 KEYS_INFO = b"gloss/sync/v1/keys"
 ROLE_CLIENT, ROLE_SERVER = 1, 2
 
-T_HELLO, T_AUTH, T_FRONTIER, T_BATCH, T_ACK, T_DONE, T_ERROR, T_PING = range(1, 9)
+T_HELLO, T_AUTH, T_FRONTIER, T_BATCH, T_ACK, T_DONE, T_ERROR, T_PING, T_EVIDENCE = range(1, 10)
 
 ERROR_CODES = {
     1: "malformed", 2: "frame-too-large", 3: "truncated", 4: "unsupported-version",
@@ -179,6 +180,17 @@ class Ping(Msg):
         return bytes([T_PING])
 
 
+class Evidence(Msg):
+    """SYNC.md §7.1: one signed event of an author whose chain forks from the receiver's."""
+    name = "EVIDENCE"
+
+    def __init__(self, event):
+        self.event = event
+
+    def encode(self):
+        return bytes([T_EVIDENCE]) + u32(len(self.event)) + self.event
+
+
 class _R:
     def __init__(self, data):
         self.data, self.pos = data, 0
@@ -253,6 +265,11 @@ def decode_message(body):
         m = Error(code, text)
     elif t == T_PING:
         m = Ping()
+    elif t == T_EVIDENCE:
+        n = r.int(4, "event length")
+        if n > MAX_EVENT:
+            raise SyncFailure("invalid-event", f"an EVIDENCE event of {n} bytes")
+        m = Evidence(r.take(n, "event"))
     else:
         raise SyncFailure("malformed", f"unknown message type {t}")
     if r.remaining():
@@ -551,13 +568,24 @@ class Peer:
             pass
 
     # A whole well-behaved session (SYNC.md §7–§9).
-    def sync(self, events=(), frontier=(), window=DEFAULT_WINDOW, expect_key=None, timeout=10.0):
+    def sync(self, events=(), frontier=(), window=DEFAULT_WINDOW, expect_key=None, timeout=10.0, evidence=(), twins=None):
         """Handshake, then send `events` (bytes, parents first) in batches within the peer's window,
         acknowledge every batch received, DONE, and wait for the server to close.
-        `frontier`: the tips this side claims, [(author, seq, id)]. Returns a dict of what happened."""
+        `frontier`: the tips this side claims, [(author, seq, id)]. Returns a dict of what happened.
+        With the evidence feature (SYNC.md §7.1): `evidence` are events sent as EVIDENCE right
+        after the FRONTIER (forks this side found); `twins` maps an author's key to this side's
+        event sent back when the peer's EVIDENCE for that author arrives (once per author), and
+        the session ends only after the peer's EVIDENCE for every author we sent one for."""
         deadline = time.monotonic() + timeout
         self.handshake(expect_key)
         self.send(Frontier(window, frontier))
+        twins = dict(twins or {})
+        evidence_sent, awaiting = set(), set()
+        for e in evidence:
+            a = event_info(e)[0]
+            self.send(Evidence(e))
+            evidence_sent.add(a)
+            awaiting.add(a)
         events = list(events)
         batches = []
         while events:
@@ -569,7 +597,7 @@ class Peer:
         peer_window = None
         next_batch, unacked, done_sent, peer_done, sent_events = 1, 0, False, False, 0
         expected = 1
-        result = {"received": [], "acks": [], "sent_batches": len(batches)}
+        result = {"received": [], "acks": [], "sent_batches": len(batches), "evidence": []}
         while True:
             if peer_window is not None:
                 while batches and unacked < peer_window:
@@ -581,7 +609,7 @@ class Peer:
                 if not batches and unacked == 0 and not done_sent:
                     self.send(Done(sent_events))
                     done_sent = True
-            if done_sent and peer_done:
+            if done_sent and peer_done and not awaiting:
                 break
             left = deadline - time.monotonic()
             if left <= 0:
@@ -614,6 +642,13 @@ class Peer:
                 peer_done = True
             elif isinstance(m, Ping):
                 pass
+            elif isinstance(m, Evidence):
+                a = event_info(m.event)[0]
+                result["evidence"].append(m.event)
+                awaiting.discard(a)
+                if a not in evidence_sent and a in twins:
+                    self.send(Evidence(twins[a]))
+                    evidence_sent.add(a)
             else:
                 raise SyncFailure("protocol-violation", f"a {m.name}")
         # Both DONEs are exchanged: the server closes; so do we.

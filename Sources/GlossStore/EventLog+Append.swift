@@ -118,12 +118,15 @@ extension EventLog {
         return try s.step()
     }
 
-    private func recordFork(_ e: Event) throws(StoreError) {
+    /// Keeps `e` as fork evidence (EVENTS.md §10) in its own transaction; whether it was new.
+    @discardableResult
+    func recordFork(_ e: Event) throws(StoreError) -> Bool {
         try wrap {
             try db.transaction {
                 try db.prepared("INSERT OR IGNORE INTO forks(id, author, seq, bytes, detected_at) VALUES (?, ?, ?, ?, ?)")
                     .bind(1, blob: e.id.bytes).bind(2, blob: e.author.raw.bytes).bind(3, Int64(e.header.seq))
                     .bind(4, blob: e.bytes).bind(5, Clock.nowMillis()).run()
+                return db.changes > 0
             }
         }
     }

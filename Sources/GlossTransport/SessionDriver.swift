@@ -50,6 +50,7 @@ public final class SessionDriver: @unchecked Sendable {
         // (load.py); 2 MiB each brought them to 250, close to its 256 MiB bound.
         log = try EventLog(path: ledgerPath, cacheKiB: 1024)
         session = SyncSession(config: config, localFrontier: try log.frontier())
+        filter = RelayFilter(forkedFrom: try log.forkedFrom())
         lastSeenRow = try log.lastRow()
         self.channel = channel
         self.onEnd = onEnd
@@ -101,9 +102,22 @@ public final class SessionDriver: @unchecked Sendable {
             switch a {
             case .send, .authenticated:
                 continue
-            case .fetch(let peer, let maxEvents, let maxBytes):
+            case .fetch(let peer, let forkedFrom, let maxEvents, let maxBytes):
                 guard !session.isOver else { continue }
+                filter.forkedFrom.merge(forkedFrom) { min($0, $1) }
                 perform(session.handle(fetch(peer, maxEvents, maxBytes)))
+            case .findForks(let tips):
+                guard !session.isOver else { continue }
+                do { perform(session.handle(.forksFound(try log.forkTwins(of: tips.map { ($0.author, $0.seq, $0.id) })))) }
+                catch { perform(session.handle(.localFailure(message: "reading the local log failed: \(error)"))) }
+            case .recordEvidence(let e):
+                // Kept even when the session has just failed: it is a verified proof of a fork.
+                do {
+                    switch try Self.writer.withLock({ _ in try log.recordEvidence(e) }) {
+                    case .recorded(let new, let twin): perform(session.handle(.evidenceRecorded(e, new: new, twin: twin)))
+                    case .refused(let why): perform(session.handle(.evidenceRefused(why)))
+                    }
+                } catch { perform(session.handle(.localFailure(message: "storing fork evidence failed: \(error)"))) }
             case .store(let n, let events):
                 guard !session.isOver else { continue }
                 perform(session.handle(store(n, events)))

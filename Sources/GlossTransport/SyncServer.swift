@@ -98,6 +98,7 @@ public final class SyncServer: Sendable {
         let s = o.stats
         let summary = "session \(address) peer=\(peer) in=\(s.eventsStored) out=\(s.eventsSent) already=\(s.alreadyHad) bytes_in=\(s.bytesReceived) bytes_out=\(s.bytesSent) seconds=\(String(format: "%.3f", o.seconds))"
         for d in s.disagreements { logger.warning("session \(address) peer=\(peer) disagreement: \(d)") }
+        for f in s.forksRecorded { logger.warning("session \(address) peer=\(peer) fork recorded: \(f)") }
         for q in s.quarantined { logger.warning("session \(address) peer=\(peer) quarantined \(q) (not sent; see gloss verify)") }
         if let e = o.error {
             logger.warning("\(summary) outcome=failed reason=\(e.code.name): \(e.message)")

@@ -20,10 +20,13 @@ public final class LocalSyncSide {
         log = try EventLog(path: path, create: true)
     }
 
-    public func begin(role: Handshake.Role, allow: [PublicKey], watch: Bool = false, window: UInt16 = SyncLimits.defaultWindow) throws {
+    public func begin(role: Handshake.Role, allow: [PublicKey], watch: Bool = false, window: UInt16 = SyncLimits.defaultWindow,
+                      evidence: Bool = true) throws {
         var config = SyncSessionConfig(role: role, identity: key, allowed: Set(allow), watch: watch)
         config.window = window
+        config.evidence = evidence
         session = SyncSession(config: config, localFrontier: try log.frontier())
+        filter = RelayFilter(forkedFrom: try log.forkedFrom())
         perform(session.start())
     }
 
@@ -36,8 +39,21 @@ public final class LocalSyncSide {
         for a in actions {
             switch a {
             case .send: continue
-            case .fetch(let peer, let maxEvents, let maxBytes):
+            case .findForks(let tips):
                 guard !session.isOver else { continue }
+                do { perform(session.handle(.forksFound(try log.forkTwins(of: tips.map { ($0.author, $0.seq, $0.id) })))) }
+                catch { perform(session.handle(.localFailure(message: "\(error)"))) }
+            case .recordEvidence(let e):
+                // Kept even when the session has just failed: it is a verified proof of a fork.
+                do {
+                    switch try log.recordEvidence(e) {
+                    case .recorded(let new, let twin): perform(session.handle(.evidenceRecorded(e, new: new, twin: twin)))
+                    case .refused(let why): perform(session.handle(.evidenceRefused(why)))
+                    }
+                } catch { perform(session.handle(.localFailure(message: "\(error)"))) }
+            case .fetch(let peer, let forkedFrom, let maxEvents, let maxBytes):
+                guard !session.isOver else { continue }
+                filter.forkedFrom.merge(forkedFrom) { min($0, $1) }
                 do {
                     let start = try cursor ?? log.startRow(forPeer: peer, forkedFrom: filter.forkedFrom)
                     let before = filter.withheld.count

@@ -13,6 +13,8 @@ public struct SyncSessionConfig: Sendable {
     public var watch: Bool
     /// Batches this side accepts in flight.
     public var window: UInt16 = SyncLimits.defaultWindow
+    /// Offer the `evidence` feature (exchange fork evidence); off only to test older peers.
+    public var evidence = true
     public var ephemeral: X25519KeyPair
     public var nonce: [UInt8]
 
@@ -40,6 +42,8 @@ public struct SyncStats: Sendable, Equatable {
     public var quarantined: [String] = []
     /// Events left out because they depend on a quarantined one or on a forked branch.
     public var withheld = 0
+    /// Forks this side learnt of in this session and recorded as evidence (one line each).
+    public var forksRecorded: [String] = []
     public init() {}
 }
 
@@ -68,14 +72,30 @@ public enum SyncInput: Sendable {
     case shutdown
     /// The time allowed for the handshake is over; ignored once the peer is authenticated.
     case handshakeDeadline(seconds: Int)
+    /// Answer to `.findForks`: this side's events at the asked (author, seq) whose ids differ
+    /// from the peer's.
+    case forksFound([Event])
+    /// Answer to `.recordEvidence`: whether the evidence was new here, and this side's own
+    /// event at that (author, seq).
+    case evidenceRecorded(Event, new: Bool, twin: Event)
+    /// Answer to `.recordEvidence`: it was not evidence of a fork (bad signature, no event of
+    /// this side at that seq, the same event).
+    case evidenceRefused(String)
 }
 
 /// What the shell must do.
 public enum SyncAction: Sendable {
     case send([UInt8])
     /// Read up to `maxEvents` (and about `maxBytes`) events that a peer at `peer` lacks,
-    /// continuing after the last ones read; answer with `.outgoing`.
-    case fetch(peer: Frontier, maxEvents: Int, maxBytes: Int)
+    /// continuing after the last ones read, withholding the events of `forkedFrom` authors from
+    /// that seq on (and their descendants); answer with `.outgoing`.
+    case fetch(peer: Frontier, forkedFrom: [PublicKey: UInt64], maxEvents: Int, maxBytes: Int)
+    /// Look up this side's events at these peer tips (this side holds the author at or beyond
+    /// the seq): answer with `.forksFound`, those whose id differs.
+    case findForks([SyncMessage.FrontierEntry])
+    /// Check a peer's fork evidence (signature, payload, a different event of this side at its
+    /// author and seq) and keep it: answer `.evidenceRecorded` or `.evidenceRefused`.
+    case recordEvidence(Event)
     /// Verify and commit these events in one transaction; answer with `.stored` or `.storeFailed`.
     case store(batch: UInt32, events: [Event])
     case authenticated(PublicKey)
@@ -106,6 +126,16 @@ public final class SyncSession {
     private var peerFrontier = Frontier()
     private var peerWindow = Int(SyncLimits.defaultWindow)
     private var watch = false
+    /// Both sides set the `evidence` feature: forks are exchanged as EVIDENCE.
+    private var exchangeEvidence = false
+    /// Forked authors, from the seq where the peer's chain and ours part.
+    private var forkedFrom: [PublicKey: UInt64] = [:]
+    /// Until `.forksFound` answers, nothing is sent (the fork decides what may go).
+    private var findingForks = false
+    private var evidenceSent: Set<PublicKey> = []
+    /// Authors we sent EVIDENCE for and whose twin the peer has not sent yet.
+    private var awaitingEvidence: Set<PublicKey> = []
+    private var recordingEvidence = 0
 
     private var nextBatch: UInt32 = 1
     private var unacked = 0
@@ -129,7 +159,8 @@ public final class SyncSession {
 
     /// The first flight: our HELLO, in clear.
     public func start() -> [SyncAction] {
-        let features: SyncFeatures = config.watch ? .watch : []
+        var features: SyncFeatures = config.watch ? .watch : []
+        if config.evidence { features.insert(.evidence) }
         myHello = SyncMessage.hello(.init(version: SyncLimits.version, features: features.rawValue,
                                           ephemeral: config.ephemeral.publicKey, nonce: config.nonce)).encoded()
         return [.send(frame(myHello, control: true))]
@@ -148,7 +179,7 @@ public final class SyncSession {
                 }
             case .peerClosed:
                 try decoder.finish()
-                if !(doneSent && peerDone && storing == 0) {
+                if !(doneSent && peerDone && storing == 0 && recordingEvidence == 0 && awaitingEvidence.isEmpty) {
                     throw SyncError(.truncated, "the peer closed the connection before the sync finished")
                 }
                 finish(&out)
@@ -184,6 +215,21 @@ public final class SyncSession {
                 if phase == .hello || phase == .auth {
                     throw SyncError(.idleTimeout, "the handshake did not complete within \(s) s")
                 }
+            case .forksFound(let twins):
+                findingForks = false
+                for mine in twins { forked(mine, peerID: peerFrontier.tips[mine.author]?.id, &out) }
+                pump(&out)
+            case .evidenceRecorded(let theirs, let new, let mine):
+                recordingEvidence -= 1
+                evidenceReceived.insert(theirs.author)
+                awaitingEvidence.remove(theirs.author)
+                if new {
+                    stats.forksRecorded.append("author \(theirs.author.hex) forked its chain at seq \(theirs.header.seq): the peer's event \(theirs.id.hex) is kept as evidence beside this ledger's \(mine.id.hex), and the author's further events are refused here")
+                }
+                forked(mine, peerID: theirs.id, &out)
+                checkCaughtUp(&out)
+            case .evidenceRefused(let message):
+                throw SyncError(.invalidEvent, "the peer's fork evidence was refused: \(message)")
             }
         } catch let e as SyncError {
             fail(e, &out)
@@ -225,8 +271,7 @@ public final class SyncSession {
             receivedFrontier = true
             peerWindow = Int(min(max(window, 1), SyncLimits.maxWindow))
             for t in tips { peerFrontier.tips[t.author] = .init(seq: t.seq, id: t.id) }
-            checkForks(tips)
-            pump(&out)
+            findForks(tips, &out)
         case (.syncing, .batch(let n, let raw)):
             guard receivedFrontier else { throw SyncError(.protocolViolation, "a BATCH before the FRONTIER") }
             guard n == expectedPeerBatch else { throw SyncError(.protocolViolation, "batch \(n) arrived where batch \(expectedPeerBatch) was due") }
@@ -253,6 +298,13 @@ public final class SyncSession {
             checkCaughtUp(&out)
         case (.syncing, .ping):
             break
+        case (.syncing, .evidence(let bytes)):
+            guard exchangeEvidence, receivedFrontier else { throw SyncError(.protocolViolation, "EVIDENCE where none was expected (before the FRONTIER, or without the evidence feature)") }
+            let e: Event
+            do { e = try Event.decode(bytes) } catch { throw SyncError(.invalidEvent, "the EVIDENCE is not a valid event: \(error)") }
+            guard recordingEvidence < 64 else { throw SyncError(.protocolViolation, "more than 64 EVIDENCE messages waiting to be checked") }
+            recordingEvidence += 1
+            out.append(.recordEvidence(e))
         default:
             throw SyncError(.protocolViolation, "a \(message.name) message where none was expected")
         }
@@ -278,6 +330,7 @@ public final class SyncSession {
         receiveCipher = FrameCipher(key: config.role == .client ? keys.serverToClient : keys.clientToServer)
         // Live mode when this side wants (client) or offers (server) it and the peer does too.
         watch = config.watch && SyncFeatures(rawValue: h.features).contains(.watch)
+        exchangeEvidence = config.evidence && SyncFeatures(rawValue: h.features).contains(.evidence)
         phase = .auth
         let sig = config.identity.sign(Handshake.authMessage(role: config.role, transcript: th))
         send(.auth(identity: config.identity.publicKey, signature: sig), control: true, &out)
@@ -317,14 +370,43 @@ public final class SyncSession {
         send(.frontier(window: config.window, tips: tips), control: true, &out)
     }
 
-    /// Same author and seq, different id: a fork. Reported, and that author is not sent.
-    private func checkForks(_ tips: [SyncMessage.FrontierEntry]) {
+    /// Where the peer's tip is at or below ours for an author, our event at its seq must be its
+    /// tip: when the ids differ the chains fork. Equal seqs are compared here; a shorter peer
+    /// chain needs our event at its seq, looked up by the shell. Nothing is sent until then.
+    private func findForks(_ tips: [SyncMessage.FrontierEntry], _ out: inout [SyncAction]) {
+        var lookups: [SyncMessage.FrontierEntry] = []
         for t in tips {
-            guard let mine = localFrontier.tips[t.author], mine.seq == t.seq, let id = mine.id, id != t.id else { continue }
-            stats.disagreements.append("author \(t.author.raw.short()) forked at seq \(t.seq): this side holds \(id.short()), the peer \(t.id.short()); that author's events are not exchanged")
-            peerFrontier.tips[t.author] = .init(seq: .max, id: nil)
+            guard let mine = localFrontier.tips[t.author], mine.seq >= t.seq else { continue }
+            if mine.seq == t.seq && mine.id == t.id { continue }
+            lookups.append(t)
+        }
+        if lookups.isEmpty {
+            pump(&out)
+        } else {
+            findingForks = true
+            out.append(.findForks(lookups))
         }
     }
+
+    /// `mine` is this side's event where the peer holds another (`peerID`): a fork. Reported
+    /// once per author; its events from there on are withheld; with the evidence feature our
+    /// event goes to the peer as EVIDENCE (once), and we wait for the peer's in return.
+    private func forked(_ mine: Event, peerID: EventID?, _ out: inout [SyncAction]) {
+        let a = mine.author, seq = mine.header.seq
+        if forkedFrom[a] == nil {
+            let theirs = peerID.map { "the peer \($0.short())" } ?? "the peer another event"
+            stats.disagreements.append("author \(a.raw.short()) forked at seq \(seq): this side holds \(mine.id.short()), \(theirs); that author's events are not exchanged")
+        }
+        forkedFrom[a] = min(forkedFrom[a] ?? .max, seq)
+        guard exchangeEvidence, !evidenceSent.contains(a) else { return }
+        evidenceSent.insert(a)
+        if !receivedEvidence(from: a) { awaitingEvidence.insert(a) }
+        send(.evidence(event: mine.bytes), control: true, &out)
+    }
+
+    /// Whether the peer's EVIDENCE for `author` has been checked already.
+    private func receivedEvidence(from author: PublicKey) -> Bool { evidenceReceived.contains(author) }
+    private var evidenceReceived: Set<PublicKey> = []
 
     private func learn(_ t: SyncMessage.FrontierEntry) {
         if (peerFrontier.tips[t.author]?.seq ?? 0) < t.seq { peerFrontier.tips[t.author] = .init(seq: t.seq, id: t.id) }
@@ -334,11 +416,11 @@ public final class SyncSession {
 
     /// Asks for more events while the peer has room, or says DONE when all are acknowledged.
     private func pump(_ out: inout [SyncAction]) {
-        guard phase == .syncing, receivedFrontier, !fetching else { return }
+        guard phase == .syncing, receivedFrontier, !fetching, !findingForks else { return }
         if !exhausted {
             if unacked < peerWindow {
                 fetching = true
-                out.append(.fetch(peer: peerFrontier, maxEvents: SyncLimits.maxBatchEvents, maxBytes: SyncLimits.maxBatchBytes))
+                out.append(.fetch(peer: peerFrontier, forkedFrom: forkedFrom, maxEvents: SyncLimits.maxBatchEvents, maxBytes: SyncLimits.maxBatchBytes))
             }
             return
         }
@@ -384,7 +466,7 @@ public final class SyncSession {
     // MARK: Ending
 
     private func checkCaughtUp(_ out: inout [SyncAction]) {
-        guard doneSent, peerDone, storing == 0, !caughtUpReported else { return }
+        guard doneSent, peerDone, storing == 0, recordingEvidence == 0, awaitingEvidence.isEmpty, !caughtUpReported else { return }
         caughtUpReported = true
         if watch {
             out.append(.caughtUp(stats))

@@ -25,4 +25,6 @@ public struct SyncFeatures: OptionSet, Sendable {
     public init(rawValue: UInt32) { self.rawValue = rawValue }
     /// Keep the session open after catching up and exchange new events as they are appended.
     public static let watch = SyncFeatures(rawValue: 1)
+    /// Exchange fork evidence (EVIDENCE messages, SYNC.md §7.1).
+    public static let evidence = SyncFeatures(rawValue: 2)
 }

@@ -10,6 +10,8 @@ public enum SyncMessage: Sendable, Equatable {
     case done(sent: UInt64)
     case error(code: UInt16, message: String)
     case ping
+    /// A signed event of an author whose chain forks from the receiver's (SYNC.md §7.1).
+    case evidence(event: [UInt8])
 
     public struct Hello: Sendable, Equatable {
         public var version: UInt16
@@ -39,6 +41,7 @@ public enum SyncMessage: Sendable, Equatable {
         case .done: 6
         case .error: 7
         case .ping: 8
+        case .evidence: 9
         }
     }
 
@@ -52,6 +55,7 @@ public enum SyncMessage: Sendable, Equatable {
         case .done: "DONE"
         case .error: "ERROR"
         case .ping: "PING"
+        case .evidence: "EVIDENCE"
         }
     }
 
@@ -76,6 +80,8 @@ public enum SyncMessage: Sendable, Equatable {
             w.u16(code); w.string(String(message.utf8.prefix(SyncLimits.maxErrorMessage)) ?? "")
         case .ping:
             break
+        case .evidence(let e):
+            w.u32(UInt32(e.count)); w.raw(e)
         }
         return w.bytes
     }
@@ -137,6 +143,10 @@ public enum SyncMessage: Sendable, Equatable {
                 m = .error(code: try r.u16("code"), message: try r.string("message", max: SyncLimits.maxErrorMessage))
             case 8:
                 m = .ping
+            case 9:
+                let len = Int(try r.u32("event length"))
+                guard len <= EventLimits.maxEventBytes else { throw SyncError(.invalidEvent, "the EVIDENCE event is \(len) bytes, over the limit") }
+                m = .evidence(event: Array(try r.raw(len, "event")))
             default:
                 throw SyncError(.malformed, "unknown message type \(type)")
             }

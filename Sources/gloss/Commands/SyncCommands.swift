@@ -140,6 +140,11 @@ struct SyncCommand: ParsableCommand {
         print("  sent \(s.eventsSent) event\(s.eventsSent == 1 ? "" : "s"), received \(s.eventsReceived) (\(s.eventsStored) new, \(s.alreadyHad) already here)")
         print("  \(s.bytesSent) bytes out, \(s.bytesReceived) bytes in")
         print("snapshot \(snapshot.hex)")
+        if !s.forksRecorded.isEmpty {
+            for f in s.forksRecorded { print("fork recorded: \(f)") }
+            let n = s.forksRecorded.count
+            throw CLIError("\(n == 1 ? "a fork was" : "\(n) forks were") found and recorded as evidence: an author wrote two different events at one seq (usually a key copied to a second device that wrote offline). Everything else was synced; that author's further events are refused. Run `gloss verify` to see the evidence")
+        }
     }
 }
 
