@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Independent checker for Protocol/vectors/events.json.
+"""Independent checker for Protocol/vectors/events.json and ed25519.json.
 
 Written from Protocol/EVENTS.md alone (it does not call or read the Swift code): a decoder, an
 encoder, a verifier and a small in-memory ledger that applies the storing checks. For every
 valid vector it decodes the event, compares every field, recomputes the id, verifies and
 re-creates the signature, derives the public key from the seed and re-encodes the bytes; for
 every invalid vector it runs the checks in the order of EVENTS.md and expects exactly the
-vector's error code.
+vector's error code. For every case of ed25519.json (next to events.json) it checks the
+expected answer twice: with the six steps of EVENTS.md §5 written out here, and with OpenSSL.
 
 Usage: python3 Protocol/vectors/check_events.py [path/to/events.json]
 Needs only the `cryptography` package. Exits 1 when any vector fails.
@@ -357,6 +358,73 @@ def signature_ok(author, signature, message):
         return False
 
 
+# EVENTS.md §5, steps 1–6, written out: what OpenSSL 3 accepts, leniencies included. Used for the
+# edge cases of ed25519.json, next to `cryptography` (which is OpenSSL itself).
+ED_P = 2**255 - 19
+ED_L = 2**252 + 27742317777372353535851937790883648493
+ED_D = -121665 * pow(121666, ED_P - 2, ED_P) % ED_P
+ED_SQRT_M1 = pow(2, (ED_P - 1) // 4, ED_P)
+
+
+def ed_add(a, b):
+    # Extended coordinates (X, Y, Z, T), RFC 8032 §5.1.4.
+    x1, y1, z1, t1 = a
+    x2, y2, z2, t2 = b
+    p_, d2 = ED_P, 2 * ED_D
+    aa, bb = (y1 - x1) * (y2 - x2) % p_, (y1 + x1) * (y2 + x2) % p_
+    cc, dd = t1 * d2 * t2 % p_, 2 * z1 * z2 % p_
+    e, f, g, h = bb - aa, dd - cc, dd + cc, bb + aa
+    return (e * f % p_, g * h % p_, f * g % p_, e * h % p_)
+
+
+def ed_mul(n, pt):
+    out = (0, 1, 1, 0)
+    while n:
+        if n & 1:
+            out = ed_add(out, pt)
+        pt = ed_add(pt, pt)
+        n >>= 1
+    return out
+
+
+def ed_encode(pt):
+    zi = pow(pt[2], ED_P - 2, ED_P)
+    x, y = pt[0] * zi % ED_P, pt[1] * zi % ED_P
+    return (y | (x & 1) << 255).to_bytes(32, "little")
+
+
+def ed_decode_lenient(a):
+    """Step 3: y mod p (y >= p accepted), the sign bit ignored when x = 0; None when no x."""
+    n = int.from_bytes(a, "little")
+    sign, y = n >> 255, (n & ((1 << 255) - 1)) % ED_P
+    x2 = (y * y - 1) * pow(ED_D * y * y + 1, ED_P - 2, ED_P) % ED_P
+    x = pow(x2, (ED_P + 3) // 8, ED_P)
+    if (x * x - x2) % ED_P:
+        x = x * ED_SQRT_M1 % ED_P
+    if (x * x - x2) % ED_P:
+        return None
+    if x and (x & 1) != sign:
+        x = ED_P - x
+    return (x, y, 1, x * y % ED_P)
+
+
+ED_BASE = ed_decode_lenient((4 * pow(5, ED_P - 2, ED_P) % ED_P).to_bytes(32, "little"))
+
+
+def spec_signature_ok(a, signature, message):
+    if len(signature) != 64:                                     # 1
+        return False
+    r, s = signature[:32], int.from_bytes(signature[32:], "little")
+    if s >= ED_L:                                                # 2
+        return False
+    pt = ed_decode_lenient(a)                                    # 3 (4: no order check)
+    if pt is None:
+        return False
+    k = int.from_bytes(hashlib.sha512(r + a + message).digest(), "little") % ED_L   # 5
+    minus_a = ((-pt[0]) % ED_P, pt[1], pt[2], (-pt[3]) % ED_P)
+    return ed_encode(ed_add(ed_mul(s, ED_BASE), ed_mul(k, minus_a))) == r       # 6
+
+
 def key_from_seed(seed):
     return Ed25519PrivateKey.from_private_bytes(seed)
 
@@ -502,6 +570,18 @@ def main():
     for v in doc["invalid"]:
         got = first_error(v)
         report(got == v["error"], f"invalid {v['name']} -> {got}", "" if got == v["error"] else f"expected {v['error']}")
+    # EVENTS.md §5 and §12: the signature edge cases, by §5's steps and by OpenSSL.
+    ed_path = os.path.join(os.path.dirname(os.path.abspath(path)), "ed25519.json")
+    with open(ed_path, encoding="utf-8") as f:
+        ed = json.load(f)
+    report(ed.get("format") == "gloss-ed25519-vectors-v1" and len(ed.get("cases", [])) > 0,
+           "ed25519.json: format and cases")
+    for c in ed["cases"]:
+        a, m, sig = (bytes.fromhex(c[k]) for k in ("publicKey", "message", "signature"))
+        by_spec, by_openssl = spec_signature_ok(a, sig, m), signature_ok(a, sig, m)
+        ok = by_spec == c["valid"] and by_openssl == c["valid"]
+        report(ok, f"ed25519 {c['name']} -> {'valid' if c['valid'] else 'refused'}",
+               "" if ok else f"§5 steps say {by_spec}, OpenSSL says {by_openssl} ({c['tests']})")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
