@@ -327,3 +327,88 @@ struct ReconcileRun {
         }
     }
 }
+
+/// Protocol/vectors/reconcile.json: entry sets built from fixed counters (ReconcileFixture), the
+/// exact bodies of every message of their reconciliation and what each side learns
+/// (Protocol/RECONCILE.md §12). GLOSS_WRITE_VECTORS=1 rewrites it.
+struct ReconcileVectorFile: Codable, Equatable {
+    struct Edits: Codable, Equatable {
+        var drop: [Int] = [], bump: [Int] = [], fork: [Int] = []
+    }
+    struct Case: Codable, Equatable {
+        var name: String
+        var authors: Int
+        var initiator: Edits, responder: Edits
+        var messages: [String]
+        var initiatorDifferences: [String: String], responderDifferences: [String: String]
+    }
+    var description: String
+    var cases: [Case]
+}
+
+@Suite struct RangeReconcileVectorTests {
+    static var url: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Protocol/vectors/reconcile.json")
+    }
+
+    static func entries(_ n: Int, _ edits: ReconcileVectorFile.Edits) -> [TipEntry] {
+        ReconcileFixture.sorted((0..<n).compactMap { k -> TipEntry? in
+            if edits.drop.contains(k) { return nil }
+            let e = ReconcileFixture.entry(UInt32(k))
+            if edits.bump.contains(k) { return ReconcileFixture.entry(UInt32(k), seq: e.seq + 1) }
+            if edits.fork.contains(k) { return ReconcileFixture.entry(UInt32(k), variant: 1) }
+            return e
+        })
+    }
+
+    static func text(_ d: [PublicKey: PeerTip]) -> [String: String] {
+        var out: [String: String] = [:]
+        for (k, v) in d {
+            switch v {
+            case .absent: out[k.hex] = "absent"
+            case .tip(let seq, let id): out[k.hex] = "\(seq):\(id.hex)"
+            }
+        }
+        return out
+    }
+
+    static func compute(_ c: ReconcileVectorFile.Case) throws -> ReconcileVectorFile.Case {
+        let a = entries(c.authors, c.initiator), b = entries(c.authors, c.responder)
+        let run = try ReconcileRun(a, b)
+        run.check(a, b)
+        var out = c
+        out.messages = run.messages.map { Hex.encode($0) }
+        out.initiatorDifferences = text(run.initiator.differences)
+        out.responderDifferences = text(run.responder.differences)
+        return out
+    }
+
+    static let inputs = ReconcileVectorFile(
+        description: "Range-based reconciliation of tip entries (Protocol/RECONCILE.md §12). Author k = SHA-256(\"gloss/reconcile/vector/author\" ‖ u32 k); its entry has seq s = 1 + k mod 5 (bump: s + 1) and id SHA-256(\"gloss/reconcile/vector/id\" ‖ u32 k ‖ u64 s ‖ u8 v), v = 0 (fork: v = 1). Each side holds authors 0 … authors−1 except its drop list. messages: the RANGES bodies (without the type byte 10) in order, the initiator's first. Differences: author → the peer's \"seq:id\" or \"absent\".",
+        cases: [
+            .init(name: "six authors, listed at once", authors: 6, initiator: .init(drop: [2]), responder: .init(bump: [4]),
+                  messages: [], initiatorDifferences: [:], responderDifferences: [:]),
+            .init(name: "forty authors, four differing", authors: 40, initiator: .init(drop: [3], bump: [11]), responder: .init(drop: [7], fork: [15]),
+                  messages: [], initiatorDifferences: [:], responderDifferences: [:]),
+            .init(name: "three thousand authors, six differing", authors: 3_000,
+                  initiator: .init(drop: [17, 1_200], bump: [5]), responder: .init(drop: [2_999], bump: [444], fork: [1_500]),
+                  messages: [], initiatorDifferences: [:], responderDifferences: [:]),
+        ])
+
+    @Test func reconciliationMatchesTheVectors() throws {
+        if ProcessInfo.processInfo.environment["GLOSS_WRITE_VECTORS"] == "1" {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            var file = Self.inputs
+            file.cases = try file.cases.map(Self.compute)
+            try enc.encode(file).write(to: Self.url)
+        }
+        let v = try JSONDecoder().decode(ReconcileVectorFile.self, from: Data(contentsOf: Self.url))
+        #expect(v.cases.count >= 2)
+        for c in v.cases {
+            #expect(try Self.compute(c) == c, "case \(c.name)")
+            #expect(!c.messages.isEmpty && !c.initiatorDifferences.isEmpty)
+        }
+    }
+}
