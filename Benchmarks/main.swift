@@ -19,6 +19,8 @@ struct Options {
     var profileRebuild = 0
     /// Ledger sizes for the everyday commands (the first and last are compared).
     var everydaySizes = [1_000, 100_000, 1_000_000]
+    /// Only run the reconciliation section.
+    var reconcileOnly = false
     init(_ args: [String]) {
         var it = args.makeIterator()
         while let a = it.next() {
@@ -29,6 +31,7 @@ struct Options {
             case "--no-memory": skipMemory = true
             case "--profile-replay": profileReplay = Int(it.next() ?? "") ?? 1
             case "--profile-rebuild": profileRebuild = Int(it.next() ?? "") ?? 1
+            case "--reconcile": reconcileOnly = true
             case "--everyday": everydaySizes = (it.next() ?? "").split(separator: ",").compactMap { Int($0) }.filter { $0 >= 100 }
             case "--help", "-h":
                 print("""
@@ -37,6 +40,7 @@ struct Options {
                       --n N        events in the workload (default 100000); memory also runs 4N
                       --json FILE  also write the figures to FILE
                       --everyday A,B,…  ledger sizes for the everyday commands (default 1000,100000,1000000)
+                      --reconcile  only the range reconciliation of tip entries
                     """)
                 exit(0)
             default:
@@ -55,6 +59,11 @@ defer { try? FileManager.default.removeItem(atPath: tmp) }
 let glossBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("gloss").path
 let table = Table()
 print("Gloss benchmarks: N = \(n) events, \(Parallel.cores) cores\(opts.quick ? " (quick)" : "")")
+
+if opts.reconcileOnly {
+    try ReconcileBench.run(table, quick: opts.quick)
+    exit(0)
+}
 
 if opts.profileRebuild > 0 {
     let log = try EventLog(path: tmp + "/profile.sqlite", create: true)
@@ -230,5 +239,6 @@ for (name, args) in commands {
     table.add("7. \(name): \(probes.last?.events ?? 0) ÷ \(probes.first?.events ?? 0) events (time)", ratio, "ratio", "(target ≤ 1.5) \(verdict(ratio <= 1.5))")
 }
 table.add("   peak RSS of show, history, list at \(probes.last?.events ?? 0) events", Double(worstRSS) / 1_048_576, "MiB", "(target ≤ 32) \(verdict(worstRSS <= 32 << 20))")
+try ReconcileBench.run(table, quick: opts.quick)
 print("\nsnapshot of the workload: \(snapshotHash.hex)")
 if let path = opts.json { try table.write(json: path) }
