@@ -16,15 +16,18 @@ public struct SessionOutcome: Sendable {
 
 /// Runs one `SyncSession` against the ledger's log: carries bytes between the session and a
 /// NIO channel, and answers the session's requests (read events to send, verify and store a
-/// batch) on a serial queue of its own, so SQLite never runs on an event loop.
+/// batch) on a serial queue of its own, so neither SQLite nor signature checks run on an event
+/// loop. The ledger is opened only once the peer has proved its key (`.admit`): a connection
+/// that never authenticates costs a queue and nothing else.
 ///
-/// `@unchecked Sendable` is safe: every mutable field (`session`, `log`, `cursor`, `filter`, `lastSeenRow`,
-/// `ended`, `watchTimer`) is touched only on `queue`, a serial queue; the NIO channel is itself
-/// thread-safe; `backlog` is a `Mutex`.
+/// `@unchecked Sendable` is safe: every mutable field (`session`, `log`, `cursor`, `filter`,
+/// `lastSeenRow`, `ended`, `watchTimer`) is touched only on `queue`, a serial queue; the NIO
+/// channel is itself thread-safe; `backlog` is a `Mutex`.
 public final class SessionDriver: @unchecked Sendable {
     public let queue: DispatchQueue
     private let session: SyncSession
-    private let log: EventLog
+    private let ledgerPath: String
+    private var log: EventLog?
     private let channel: Channel
     private let started = DispatchTime.now()
     private var cursor: Int64?
@@ -34,6 +37,9 @@ public final class SessionDriver: @unchecked Sendable {
     private var watchTimer: DispatchSourceTimer?
     private let onEnd: @Sendable (SessionOutcome) -> Void
     private let onProgress: (@Sendable (SyncStats) -> Void)?
+    /// Asked once the peer has proved its key: whether it may have a session slot (a server at
+    /// its limit answers with the refusal text). Nil: always.
+    private let admission: (@Sendable (PublicKey) -> String?)?
     /// Serialises the sessions' commits (see `store`).
     static let writer = Mutex(())
 
@@ -42,17 +48,14 @@ public final class SessionDriver: @unchecked Sendable {
     static let backlogLimit = 4 * SyncLimits.maxFrame
 
     public init(config: SyncSessionConfig, ledgerPath: String, channel: Channel,
+                admission: (@Sendable (PublicKey) -> String?)? = nil,
                 onProgress: (@Sendable (SyncStats) -> Void)? = nil,
-                onEnd: @escaping @Sendable (SessionOutcome) -> Void) throws {
+                onEnd: @escaping @Sendable (SessionOutcome) -> Void) {
         queue = DispatchQueue(label: "gloss.sync.session")
-        // 1 MiB of page cache per session: a session reads in order and stores in batches, and
-        // the projection's pages are touched once per batch. Fifty sessions stay near 210 MiB
-        // (load.py); 2 MiB each brought them to 250, close to its 256 MiB bound.
-        log = try EventLog(path: ledgerPath, cacheKiB: 1024)
-        session = SyncSession(config: config, localFrontier: try log.frontier())
-        filter = RelayFilter(forkedFrom: try log.forkedFrom())
-        lastSeenRow = try log.lastRow()
+        session = SyncSession(config: config)
+        self.ledgerPath = ledgerPath
         self.channel = channel
+        self.admission = admission
         self.onEnd = onEnd
         self.onProgress = onProgress
     }
@@ -102,16 +105,20 @@ public final class SessionDriver: @unchecked Sendable {
             switch a {
             case .send, .authenticated:
                 continue
+            case .admit(let key):
+                guard !session.isOver else { continue }
+                perform(session.handle(admit(key)))
             case .fetch(let peer, let forkedFrom, let maxEvents, let maxBytes):
-                guard !session.isOver else { continue }
+                guard !session.isOver, let log else { continue }
                 filter.forkedFrom.merge(forkedFrom) { min($0, $1) }
-                perform(session.handle(fetch(peer, maxEvents, maxBytes)))
+                perform(session.handle(fetch(log, peer, maxEvents, maxBytes)))
             case .findForks(let tips):
-                guard !session.isOver else { continue }
+                guard !session.isOver, let log else { continue }
                 do { perform(session.handle(.forksFound(try log.forkTwins(of: tips.map { ($0.author, $0.seq, $0.id) })))) }
                 catch { perform(session.handle(.localFailure(message: "reading the local log failed: \(error)"))) }
             case .recordEvidence(let e):
                 // Kept even when the session has just failed: it is a verified proof of a fork.
+                guard let log else { continue }
                 do {
                     switch try Self.writer.withLock({ _ in try log.recordEvidence(e) }) {
                     case .recorded(let new, let twin): perform(session.handle(.evidenceRecorded(e, new: new, twin: twin)))
@@ -119,8 +126,8 @@ public final class SessionDriver: @unchecked Sendable {
                     }
                 } catch { perform(session.handle(.localFailure(message: "storing fork evidence failed: \(error)"))) }
             case .store(let n, let events):
-                guard !session.isOver else { continue }
-                perform(session.handle(store(n, events)))
+                guard !session.isOver, let log else { continue }
+                perform(session.handle(store(log, n, events)))
             case .caughtUp(let stats):
                 onProgress?(stats)
                 startWatching()
@@ -133,8 +140,25 @@ public final class SessionDriver: @unchecked Sendable {
         onProgress?(session.stats)
     }
 
+    /// The peer has proved its key: take a slot, open the ledger, read what the session needs.
+    private func admit(_ key: PublicKey) -> SyncInput {
+        if let refusal = admission?(key) { return .overloaded(refusal) }
+        do {
+            // 1 MiB of page cache per session: a session reads in order and stores in batches,
+            // and the projection's pages are touched once per batch. Fifty sessions stay near
+            // 210 MiB (load.py); 2 MiB each brought them to 250, close to its 256 MiB bound.
+            let log = try EventLog(path: ledgerPath, cacheKiB: 1024)
+            self.log = log
+            lastSeenRow = try log.lastRow()
+            filter = RelayFilter(forkedFrom: try log.forkedFrom())
+            let allowed = session.config.role == .server ? Set(try log.peers().map(\.key)) : session.config.allowed
+            return .admitted(frontier: try log.frontier(), allowed: allowed)
+        } catch {
+            return .localFailure(message: "cannot open the ledger: \(error)")
+        }
+    }
 
-    private func fetch(_ peer: Frontier, _ maxEvents: Int, _ maxBytes: Int) -> SyncInput {
+    private func fetch(_ log: EventLog, _ peer: Frontier, _ maxEvents: Int, _ maxBytes: Int) -> SyncInput {
         do {
             if cursor == nil { cursor = try log.startRow(forPeer: peer, forkedFrom: filter.forkedFrom) }
             let withheldBefore = filter.withheld.count
@@ -148,7 +172,7 @@ public final class SessionDriver: @unchecked Sendable {
         }
     }
 
-    private func store(_ n: UInt32, _ events: [Event]) -> SyncInput {
+    private func store(_ log: EventLog, _ n: UInt32, _ events: [Event]) -> SyncInput {
         if let bad = SignatureCheck.firstInvalid(events) {
             return .storeFailed(batch: n, message: "event \(bad.id.short()) by \(bad.author.raw.short()) has a bad signature")
         }
@@ -172,7 +196,7 @@ public final class SessionDriver: @unchecked Sendable {
         let t = DispatchSource.makeTimerSource(queue: queue)
         t.schedule(deadline: .now() + .milliseconds(250), repeating: .milliseconds(250))
         t.setEventHandler { [weak self] in
-            guard let self, !self.ended, let last = try? self.log.lastRow(), last > self.lastSeenRow else { return }
+            guard let self, !self.ended, let last = try? self.log?.lastRow(), last > self.lastSeenRow else { return }
             self.lastSeenRow = last
             self.feed(.localEventsAppeared)
         }
@@ -189,11 +213,17 @@ public final class SessionDriver: @unchecked Sendable {
         // Flush what was queued (an ERROR, a last ACK), then close.
         channel.writeAndFlush(ByteBuffer(), promise: nil)
         channel.close(promise: nil)
+        log = nil
         onEnd(outcome)
     }
 
     /// Shutting down: end now (a batch being stored has either committed or will not be).
     public func shutdown() {
         queue.async { self.feed(.shutdown) }
+    }
+
+    /// Dropped, still unauthenticated, to make room for a newer connection.
+    func evict() {
+        queue.async { self.feed(.evicted) }
     }
 }

@@ -21,21 +21,17 @@ public enum SyncClient {
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
-                do {
-                    let driver = try SessionDriver(config: config, ledgerPath: ledgerPath, channel: channel, onProgress: onProgress) { outcome in
-                        result.withLock { $0 = outcome }
-                        done.signal()
-                    }
-                    driverBox.withLock { $0 = driver }
-                    // The initializer runs on the channel's event loop: add the handlers there.
-                    return channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandlers([
-                            IdleStateHandler(readTimeout: timeouts.idle, writeTimeout: timeouts.keepalive),
-                            SyncChannelHandler(driver: driver, idleSeconds: timeouts.idleSeconds),
-                        ])
-                    }
-                } catch {
-                    return channel.eventLoop.makeFailedFuture(error)
+                let driver = SessionDriver(config: config, ledgerPath: ledgerPath, channel: channel, onProgress: onProgress) { outcome in
+                    result.withLock { $0 = outcome }
+                    done.signal()
+                }
+                driverBox.withLock { $0 = driver }
+                // The initializer runs on the channel's event loop: add the handlers there.
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers([
+                        IdleStateHandler(readTimeout: timeouts.idle, writeTimeout: timeouts.keepalive),
+                        SyncChannelHandler(driver: driver, idleSeconds: timeouts.idleSeconds),
+                    ])
                 }
             }
         let channel = try bootstrap.connect(host: host, port: port).wait()
@@ -45,6 +41,35 @@ public enum SyncClient {
         // Let the session's queue finish what it holds before the event loop goes away.
         driverBox.withLock { $0 }?.queue.sync {}
         return result.withLock { $0 } ?? SessionOutcome(peer: nil, stats: SyncStats(), error: SyncError(.internalError, "the session ended without an outcome"), seconds: 0)
+    }
+}
+
+extension SyncClient {
+    /// `run`, tried again while the server answers `overloaded` (busy), as `policy` says.
+    /// `onRetry(n, seconds, outcome)` is told before each wait; a stop signal ends the waiting.
+    public static func runRetrying(host: String, port: Int, config: SyncSessionConfig, ledgerPath: String,
+                                   timeouts: SyncTimeouts = SyncTimeouts(), policy: RetryPolicy,
+                                   onProgress: (@Sendable (SyncStats) -> Void)? = nil,
+                                   onRetry: (Int, Double, SessionOutcome) -> Void = { _, _, _ in },
+                                   stop: StopSignal? = nil) throws -> SessionOutcome {
+        var attempt = 0
+        while true {
+            // Every attempt is a new session: fresh ephemeral key and nonce.
+            var fresh = config
+            fresh.ephemeral = X25519KeyPair()
+            fresh.nonce = SecureRandom.bytes(32)
+            let outcome = try run(host: host, port: port, config: fresh, ledgerPath: ledgerPath, timeouts: timeouts,
+                                  onProgress: onProgress, stop: stop)
+            attempt += 1
+            guard outcome.error?.code == .overloaded, stop?.isFired != true,
+                  let wait = policy.delay(beforeRetry: attempt, random: Double.random(in: 0..<1)) else { return outcome }
+            onRetry(attempt, wait, outcome)
+            if let stop {
+                if stop.wait(seconds: wait) { return outcome }
+            } else {
+                _ = DispatchSemaphore(value: 0).wait(timeout: .now() + wait)
+            }
+        }
     }
 }
 
@@ -60,5 +85,15 @@ public final class StopSignal: Sendable {
     public func fire() {
         fired.withLock { $0 = true }
         for h in handlers.withLock({ $0 }) { h() }
+        wakeUp.signal()
+    }
+    public var isFired: Bool { fired.withLock { $0 } }
+    private let wakeUp = DispatchSemaphore(value: 0)
+    /// Sleeps up to `seconds`; true when the signal fired meanwhile.
+    public func wait(seconds: Double) -> Bool {
+        if isFired { return true }
+        _ = wakeUp.wait(timeout: .now() + seconds)
+        if isFired { wakeUp.signal(); return true }
+        return false
     }
 }

@@ -9,20 +9,36 @@ import Synchronization
 
 /// `gloss serve`: accepts peers on a TCP address and runs one session per connection against
 /// the ledger. Logs one line per session. Stops cleanly on `stop()`.
+///
+/// Admission (SYNC.md §11.4): a connection still in its handshake is **pending**; pending ones
+/// are bounded by `maxPending`, and when that pool is full the longest-waiting one is dropped to
+/// make room, so a flood of sockets that never authenticate delays an allowed peer but cannot
+/// lock it out. Only a peer that has proved its key takes one of the `maxSessions` session slots
+/// (and opens the ledger); when they are all taken it is refused with a sealed `overloaded`, and
+/// `gloss sync` retries with backoff. Event loops run on every core; they only move bytes.
 public final class SyncServer: Sendable {
     public struct Settings: Sendable {
         public var identity: SigningKey
         public var ledgerPath: String
         public var timeouts = SyncTimeouts()
         public var maxSessions = 64
+        public var maxPending = 128
         public init(identity: SigningKey, ledgerPath: String) { self.identity = identity; self.ledgerPath = ledgerPath }
+    }
+
+    /// The connections: pending ones in the order they arrived, and authenticated sessions.
+    struct Connections {
+        var pending: [ObjectIdentifier: (driver: SessionDriver, order: UInt64)] = [:]
+        var sessions: [ObjectIdentifier: SessionDriver] = [:]
+        var arrivals: UInt64 = 0
+        var all: [SessionDriver] { Array(pending.values.map(\.driver)) + Array(sessions.values) }
     }
 
     private let settings: Settings
     private let group: MultiThreadedEventLoopGroup
     private let logger: Logger
     private let channel: Channel
-    private let sessions = Mutex<[ObjectIdentifier: SessionDriver]>([:])
+    private let connections = Mutex(Connections())
     private let stopping = Mutex(false)
     private let stopped = DispatchSemaphore(value: 0)
 
@@ -32,7 +48,7 @@ public final class SyncServer: Sendable {
     public init(host: String, port: Int, settings: Settings, logger: Logger) throws {
         self.settings = settings
         self.logger = logger
-        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let box = ServerBox()
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -51,45 +67,51 @@ public final class SyncServer: Sendable {
         box.server = self
     }
 
+    /// Runs on the child's event loop: creates the session's driver (no ledger access, no
+    /// crypto) and registers it as pending, dropping the longest-waiting pending one if full.
     private func setUp(_ child: Channel) -> EventLoopFuture<Void> {
         let peerAddress = child.remoteAddress?.description ?? "?"
-        let count = sessions.withLock { $0.count }
-        if count >= settings.maxSessions {
-            logger.warning("refused \(peerAddress): \(count) sessions already (the limit is \(settings.maxSessions))")
-            // A clear, unencrypted refusal before any handshake: an ERROR frame, then close.
-            let text = "the server is busy (\(settings.maxSessions) sessions at once); try again shortly"
-            let body = SyncMessage.error(code: SyncError.Code.overloaded.rawValue, message: text).encoded()
-            return child.eventLoop.makeCompletedFuture {
-                try child.pipeline.syncOperations.addHandler(RefusalHandler(frame: FrameDecoder.lengthPrefix(body.count) + body))
-            }
-        }
-        let allowed: Set<PublicKey>
-        do { allowed = Set(try EventLog(path: settings.ledgerPath, cacheKiB: 256).peers().map(\.key)) }
-        catch {
-            logger.error("cannot read the allow-list: \(error)")
-            return child.close()
-        }
-        let config = SyncSessionConfig(role: .server, identity: settings.identity, allowed: allowed, watch: true)
+        let config = SyncSessionConfig(role: .server, identity: settings.identity, allowed: [], watch: true)
         let id = ObjectIdentifier(child)
         let logger = self.logger
-        let driver: SessionDriver
-        do {
-            driver = try SessionDriver(config: config, ledgerPath: settings.ledgerPath, channel: child) { [weak self] outcome in
-                self?.sessions.withLock { $0[id] = nil }
-                SyncServer.logLine(logger, peerAddress, outcome)
-            }
-        } catch {
-            logger.error("cannot open the ledger for a session: \(error)")
-            return child.close()
+        let limit = settings.maxSessions
+        let driver = SessionDriver(config: config, ledgerPath: settings.ledgerPath, channel: child,
+                                   admission: { [weak self] _ in
+                                       guard let self else { return "the server is stopping; try again shortly" }
+                                       return self.promote(id, limit: limit)
+                                   }) { [weak self] outcome in
+            self?.connections.withLock { $0.pending[id] = nil; $0.sessions[id] = nil }
+            SyncServer.logLine(logger, peerAddress, outcome)
         }
         driver.handshakeSeconds = min(10, max(1, settings.timeouts.idleSeconds))
-        sessions.withLock { $0[id] = driver }
+        let evicted: SessionDriver? = connections.withLock { c in
+            c.arrivals += 1
+            c.pending[id] = (driver, c.arrivals)
+            guard c.pending.count > settings.maxPending,
+                  let oldest = c.pending.min(by: { $0.value.order < $1.value.order }) else { return nil }
+            c.pending[oldest.key] = nil
+            return oldest.value.driver
+        }
+        evicted?.evict()
         let t = settings.timeouts
         return child.eventLoop.makeCompletedFuture {
             try child.pipeline.syncOperations.addHandlers([
                 IdleStateHandler(readTimeout: t.idle, writeTimeout: t.keepalive),
                 SyncChannelHandler(driver: driver, idleSeconds: t.idleSeconds),
             ])
+        }
+    }
+
+    /// A pending connection has authenticated: give it a session slot, or the refusal text.
+    private func promote(_ id: ObjectIdentifier, limit: Int) -> String? {
+        connections.withLock { c in
+            guard let p = c.pending[id] else { return "this connection was dropped while waiting to authenticate; try again shortly" }
+            guard c.sessions.count < limit else {
+                return "the server is busy (\(limit) sessions at once); try again shortly"
+            }
+            c.pending[id] = nil
+            c.sessions[id] = p.driver
+            return nil
         }
     }
 
@@ -118,7 +140,7 @@ public final class SyncServer: Sendable {
             return
         }
         try? channel.close().wait()
-        let drivers = sessions.withLock { Array($0.values) }
+        let drivers = connections.withLock { $0.all }
         for d in drivers { d.shutdown() }
         for d in drivers { d.queue.sync {} }
         try? group.syncShutdownGracefully()
@@ -140,20 +162,4 @@ private final class ServerBox: Sendable {
         get { lock.withLock { $0 } }
         set { lock.withLock { $0 = newValue } }
     }
-}
-
-/// Sends one frame as soon as the connection is active, then closes it: the clear refusal of a
-/// connection over the session limit. (Writing from the channel initializer is too early: the
-/// channel is not active yet, and the bytes would be lost.)
-final class RefusalHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    let frame: [UInt8]
-    init(frame: [UInt8]) { self.frame = frame }
-
-    func channelActive(context: ChannelHandlerContext) {
-        let channel = context.channel
-        context.writeAndFlush(NIOAny(ByteBuffer(bytes: frame))).whenComplete { _ in channel.close(promise: nil) }
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
 }

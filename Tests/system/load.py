@@ -13,16 +13,22 @@ again), the server's ledger must pass `gloss verify`, and the
 server's peak RSS (VmHWM from /proc/PID/status) must stay under 256 MiB. Prints the wall time of
 the C concurrent syncs and the peak RSS.
 
-Part 2, silent clients. The server runs with `--max-sessions 5 --idle-timeout 3`; 5 TCP
-connections take every slot, first silent ones (they send nothing), then trickling ones (one byte
-of a valid HELLO per second). Each time: (a) a 6th, real client is refused at once with the clear
-"busy" refusal (the server sends ERROR overloaded in clear instead of HELLO; `gloss sync` exits
-non-zero and says so); (b) the server cuts the silent ones off after the idle timeout (3 s) and the
-trickling ones at the handshake deadline (10 s, or the idle timeout if shorter), however the bytes trickle; (c) right after, a real
-client syncs fine: silent clients block others no longer than the timeouts.
+Part 2, admission. The server runs with `--max-sessions 5 --idle-timeout 3` (and the default
+`--max-pending 128`). (a) 500 TCP connections that never send a byte are held open, and an allowed
+client syncs meanwhile within 2 s of its normal time (sockets still in their handshake have their
+own pool; when it is full the longest-waiting is dropped, so they cannot lock a peer out); the
+server closes them all (dropped, or at the idle timeout). (b) The same with 200 connections
+trickling a valid HELLO one byte a second (cut at the handshake deadline). (c) Five live `gloss
+sync --watch` sessions take every session slot: `gloss sync --retries 0` is refused saying busy;
+a plain `gloss sync` retries with backoff and succeeds once one live session ends. (d) The server
+holds as many sockets at the end as at the start.
 
-Usage: python3 Tests/system/load.py [--clients C] [--events E]
-       (defaults C=50, E=200; the full run is --clients 50 --events 1000)
+Part 3, more clients than slots: --busy-clients clients against --max-sessions --busy-sessions,
+all at once, two rounds: every sync succeeds (the refused ones retry) and all ledgers converge.
+
+Usage: python3 Tests/system/load.py [--clients C] [--events E] [--busy-clients N --busy-sessions M]
+       (defaults C=50, E=200, N=12, M=4; the full run is --clients 50 --events 1000
+       --busy-clients 100 --busy-sessions 64)
 Environment: GLOSS_BIN (default .build/debug/gloss). Needs the `cryptography` package.
 Prints one line per case and `N passed, M failed`; exits 1 when any fails.
 """
@@ -32,6 +38,7 @@ import concurrent.futures
 import os
 import re
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -393,132 +400,144 @@ def server_sockets(server):
     return n
 
 
-def part2(res, work, S, client):
-    print(f"== Part 2: --max-sessions {MAX_SESSIONS} --idle-timeout {IDLE}: silent and trickling connections ==", flush=True)
+HOGS = 500          # unauthenticated sockets held open at once (more than --max-pending)
+TRICKLERS = 200     # sockets trickling a valid HELLO one byte a second
+
+
+def open_hogs(port, n, trickle):
+    hogs = []
+    for _ in range(n):
+        h = Hog(port, trickle)
+        h.sock.setblocking(False)
+        hogs.append(h)
+    return hogs
+
+
+def session_seconds(r):
+    m = re.search(r"Synced with \S+ at \S+ in ([0-9.]+) s", r.out)
+    return float(m.group(1)) if m else None
+
+
+def part2(res, work, S, client, watchers):
+    print(f"== Part 2: --max-sessions {MAX_SESSIONS} --idle-timeout {IDLE}: {HOGS} silent and {TRICKLERS} trickling "
+          f"sockets, then every session slot taken ==", flush=True)
     server = st.Server(S, work, ["--max-sessions", str(MAX_SESSIONS), "--idle-timeout", str(IDLE)])
     try:
         base_sockets = server_sockets(server)
         # The client first catches up, so that later syncs move nothing and their time is the session's.
         r = sync_once(client, server, timeout=300)
         res.report(r.ok, f"a real client syncs with the idle server ({r.seconds:.1f} s)", "" if r.ok else r.text(300))
-        for kind in ("silent", "trickling"):
-            limit = IDLE if kind == "silent" else HANDSHAKE_DEADLINE
+        r = sync_once(client, server, timeout=60)
+        normal = r.seconds
+        res.report(r.ok, f"its normal time for a sync that moves nothing: {normal:.2f} s", "" if r.ok else r.text(300))
+        for kind, n in (("silent", HOGS), ("trickling", TRICKLERS)):
             log0 = len(server.log())
-            hogs = [Hog(server.port, kind == "trickling") for _ in range(MAX_SESSIONS)]
-            start = min(h.t0 for h in hogs)
+            hogs = open_hogs(server.port, n, kind == "trickling")
             drv = Driver(hogs)
             drv.start()
             try:
-                last_close, sixth = part2_round(res, server, client, kind, limit, hogs, start, drv, work)
+                time.sleep(0.5)  # every socket connected and seen by the server
+                r = sync_once(client, server, timeout=60)
+                ok = r.ok and st.sync_summary(r.out) is not None
+                res.report(ok and r.seconds <= normal + 2,
+                           f"{kind}: with {n} unauthenticated sockets held open, an allowed peer syncs in {r.seconds:.2f} s "
+                           f"(normal {normal:.2f} s; the bound is normal + 2 s)",
+                           "" if ok else r.text(300))
+                # Sockets that never authenticate are dropped: the oldest when the pending pool is
+                # full, the rest at the handshake deadline or the idle timeout.
+                limit = HANDSHAKE_DEADLINE + 3
+                drv.wait_until(lambda: all(h.closed_at is not None for h in hogs), time.monotonic() + limit + 5)
+                with drv.lock:
+                    open_ = sum(h.closed_at is None for h in hogs)
+                log = server.log()[log0:]
+                dropped = log.count("dropped to make room")
+                res.report(open_ == 0 and (n <= 128 or dropped > 0),
+                           f"{kind}: the server closed all {n} ({dropped} dropped to make room for newer connections, "
+                           f"the rest at the handshake deadline or idle timeout)",
+                           f"{open_} still open" if open_ else "")
             finally:
                 drv.stop()
-            # (c) once they are cut off, a real client is served at once.
-            r = sync_once(client, server, timeout=30)
-            ok = r.ok and st.sync_summary(r.out) is not None
-            m = re.search(r"Synced with \S+ at \S+ in ([0-9.]+) s", r.out)
-            session = float(m.group(1)) if m else None
-            res.report(ok and session is not None and session <= 2,
-                       f"{kind}: then a real client syncs fine at {time.monotonic() - start:.1f} s (session "
-                       f"{session if session is not None else '?'} s; the slots freed at {last_close:.1f} s)",
-                       "" if ok else r.text(300))
-            report_sixth(res, kind, *sixth)
-            log = server.log()[log0:]
-            timeouts = sum(1 for ln in log.splitlines() if "outcome=failed" in ln and "idle-timeout" in ln)
-            res.report(timeouts >= MAX_SESSIONS, f"{kind}: the server logged {timeouts} sessions ended by idle-timeout",
-                       log[-600:] if timeouts < MAX_SESSIONS else "")
+        # Every session slot taken by authenticated live sessions: a peer beyond them is told the
+        # server is busy (sealed, after its AUTH), retries with backoff, and gets in once a slot frees.
+        live = [st.popen(["--ledger", w, "sync", server.address, "--expect-key", server.key, "--watch"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for w in watchers[:MAX_SESSIONS]]
+        time.sleep(1.5)
+        no_retry = st.gloss("--ledger", client, "sync", server.address, "--expect-key", server.key, "--retries", "0", timeout=30)
+        res.report(not no_retry.ok and "busy" in no_retry.text(400).lower(),
+                   f"all {MAX_SESSIONS} slots taken: `gloss sync --retries 0` exits non-zero saying the server is busy",
+                   no_retry.text(300))
+        out = open(os.path.join(work, "waiting.out"), "w+b")
+        t = time.monotonic()
+        waiting = st.popen(["--ledger", client, "sync", server.address, "--expect-key", server.key],
+                           stdout=out, stderr=subprocess.STDOUT)
+        time.sleep(2.0)
+        live[0].send_signal(signal.SIGINT)  # one live session ends: its slot frees
+        try:
+            waiting.wait(60)
+        except subprocess.TimeoutExpired:
+            waiting.kill()
+        out.seek(0)
+        said = out.read().decode("utf-8", "replace")
+        out.close()
+        res.report(waiting.returncode == 0 and "retrying in" in said and "Synced with" in said,
+                   f"a client refused as busy retries with backoff and syncs once a slot frees "
+                   f"({time.monotonic() - t:.1f} s, {said.count('retrying in')} retries)",
+                   said[-400:])
+        for p in live:
+            p.send_signal(signal.SIGINT)
+        for p in live:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
         time.sleep(0.5)
         left = server_sockets(server)
         res.report(left == base_sockets, f"the server holds {left} sockets at the end, as many as when it started "
-                   f"({base_sockets}): refused and timed-out connections are closed",
-                   "" if left == base_sockets else f"{(left or 0) - (base_sockets or 0)} sockets left behind (refused connections never closed?)")
+                   f"({base_sockets}): dropped, refused and timed-out connections are closed",
+                   "" if left == base_sockets else f"{(left or 0) - (base_sockets or 0)} sockets left behind")
         res.report(server.alive(), "the server is still serving after part 2",
                    "" if server.alive() else server.log()[-400:])
     finally:
         server.stop()
 
 
-def part2_round(res, server, client, kind, limit, hogs, start, drv, work):
-    problems = []
-    if not drv.wait_until(lambda: all(h.got_hello() for h in hogs), time.monotonic() + 2):
-        problems.append(f"only {sum(h.got_hello() for h in hogs)} of {MAX_SESSIONS} connections got a HELLO")
-    # (a) a 6th real client is refused at once, in clear, with "busy" (run in the background: if it
-    # hangs, the timeline of the hogs goes on).
-    out = open(os.path.join(work, f"sixth-{kind}.out"), "w+b")
-    t6 = time.monotonic()
-    sixth = st.popen(["--ledger", client, "sync", server.address, "--expect-key", server.key],
-                     stdout=out, stderr=subprocess.STDOUT)
-    t = time.monotonic()
-    msg, closed = raw_first_frame(server.port, timeout=2)
-    if not (isinstance(msg, peer.Error) and msg.code_name == "overloaded" and "busy" in msg.message and closed):
-        problems.append(f"a raw connection got {msg!r}, closed={closed} within {time.monotonic() - t:.1f} s "
-                        f"(expected a clear ERROR overloaded saying busy, then close)")
+def fill_client(ledger, work, name, n_events):
+    """Gives `ledger` n_events of its own (two authors), signed in Python and bundle-imported."""
+    fac = st.EventFactory([f"{name}-author-{j}" for j in range(2)], rng_seed=sum(name.encode()))
+    path = os.path.join(work, f"{name}.bundle")
+    st.write_bundle(path, fac.events(n_events))
+    st.must(st.gloss("--ledger", ledger, "bundle", "import", path), "client import")
+    os.remove(path)
+
+
+def part3(res, work, S, n_clients, n_events, max_sessions):
+    """More clients than session slots: every refused client retries and all converge."""
+    print(f"== Part 3: {n_clients} clients against --max-sessions {max_sessions}, two rounds ==", flush=True)
+    server = st.Server(S, work, ["--max-sessions", str(max_sessions)])
+    server_key = server.key
     try:
-        sixth.wait(max(0.1, t6 + 3 - time.monotonic()))
-        took6 = time.monotonic() - t6
-        _SIXTH_END[t6] = time.monotonic()
-    except subprocess.TimeoutExpired:
-        took6 = None
-    if took6 is None:
-        problems.append("a 6th `gloss sync` got no answer within 3 s (not refused: it waits)")
-    res.report(not problems, f"{kind}: 5 connections hold every slot; a 6th client is refused at once with "
-               f"ERROR overloaded in clear", "; ".join(problems))
-    if kind == "trickling" and HANDSHAKE_DEADLINE > IDLE + 1.5:
-        # Bytes keep arriving, so the idle timeout does not end them: at IDLE + 1.5 s they still hold the slots.
-        drv.wait_until(lambda: False, start + IDLE + 1.5)
-        with drv.lock:
-            held = sum(h.closed_at is None for h in hogs)
-        msg, closed = raw_first_frame(server.port, timeout=2)
-        refused = isinstance(msg, peer.Error) and msg.code_name == "overloaded"
-        res.report(held == MAX_SESSIONS and refused,
-                   f"trickling: all {held} still connected at {IDLE + 1.5:.1f} s (past the idle timeout: bytes keep "
-                   f"arriving) and still refusing others",
-                   f"{held} connected; a new connection got {msg!r}, closed={closed}")
-    # (b) the server cuts them off by the timeout.
-    drv.wait_until(lambda: all(h.closed_at is not None for h in hogs), start + limit + 5)
-    problems = []
-    with drv.lock:
-        times = sorted(h.closed_at for h in hogs if h.closed_at is not None)
-        sent = [h.sent for h in hogs]
-    if len(times) != MAX_SESSIONS:
-        problems.append(f"{MAX_SESSIONS - len(times)} connections still open {limit + 5} s after they started")
-    lo, hi = limit - 0.5, limit + 2.0
-    early_late = [f"{x:.2f}" for x in times if not lo <= x <= hi]
-    if early_late:
-        problems.append(f"closed at {early_late} s, outside {lo}…{hi} s")
-    if kind == "trickling" and any(n >= len(hogs[0].data) for n in sent):
-        problems.append("a trickled HELLO was complete before the deadline (the test is too slow)")
-    res.report(not problems, f"{kind}: the server closed all {MAX_SESSIONS} at "
-               f"{', '.join(f'{x:.1f}' for x in times)} s "
-               f"({'idle timeout' if kind == 'silent' else 'handshake deadline'} {limit} s"
-               f"{'; ' + str(min(sent)) + '-' + str(max(sent)) + ' bytes trickled each' if kind == 'trickling' else ''})",
-               "; ".join(problems))
-    return (max(times) if times else float("nan")), (sixth, out, t6)
-
-
-_SIXTH_END = {}
-
-
-def sixth_end(t6):
-    return _SIXTH_END.get(t6, time.monotonic()) - t6
-
-
-def report_sixth(res, kind, sixth, out, t6):
-    """The 6th client's own account: refused at once, non-zero, saying busy."""
-    try:
-        sixth.wait(max(0.1, t6 + 15 - time.monotonic()))
-        took6 = sixth_end(t6)
-    except subprocess.TimeoutExpired:
-        sixth.kill()
-        sixth.wait(5)
-        took6 = None
-    out.seek(0)
-    said = out.read().decode("utf-8", "replace").strip()
-    out.close()
-    busy = sixth.returncode not in (0, None) and "busy" in said.lower()
-    res.report(busy and took6 is not None and took6 < 3,
-               f"{kind}: the 6th `gloss sync` exits non-zero saying busy "
-               f"({'after %.1f s' % took6 if took6 is not None else 'no end in 15 s'}): {said.splitlines()[0][:160] if said else '(nothing)'}",
-               "" if busy and took6 is not None and took6 < 3 else f"rc {sixth.returncode}" + ("" if busy else "; it does not say busy"))
+        clients = []
+        for i in range(n_clients):
+            c = os.path.join(work, f"p3-client-{i}")
+            ck = st.init(c)
+            st.allow(S, ck)
+            st.allow(c, server_key)
+            fill_client(c, work, f"p3-{i}", n_events)
+            clients.append(c)
+        results = []
+        for round_ in (1, 2):
+            rs, wall = run_all(clients, server.address, server_key, work, f"p3-round{round_}")
+            results.append(rs)
+            ok = sum(rc == 0 for rc, _ in rs)
+            retried = sum("retrying in" in out for _, out in rs)
+            res.report(ok == n_clients, f"round {round_}: {ok} of {n_clients} syncs succeed in {wall:.1f} s "
+                       f"({retried} were told the server was busy and retried)",
+                       "; ".join(out.strip().splitlines()[-1][:160] for rc, out in rs if rc != 0)[:600])
+        fronts = {st.frontier_count(c) for c in clients} | {st.frontier_count(S)}
+        res.report(len(fronts) == 1, f"all {n_clients + 1} ledgers hold the same events after two rounds",
+                   f"frontier sizes {sorted(fronts)}")
+    finally:
+        server.stop()
 
 
 def first_line(r):
@@ -530,7 +549,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--clients", type=int, default=50, help="client ledgers syncing at once (default 50)")
     ap.add_argument("--events", type=int, default=200, help="events of its own in each client (default 200; full 1000)")
-    ap.add_argument("--part", choices=("1", "2", "all"), default="all", help=argparse.SUPPRESS)
+    ap.add_argument("--busy-clients", type=int, default=12, help="part 3: clients against --busy-sessions (default 12; full 100)")
+    ap.add_argument("--busy-sessions", type=int, default=4, help="part 3: the server's --max-sessions (default 4; full 64)")
+    ap.add_argument("--busy-events", type=int, default=50, help="part 3: events of each client (default 50)")
+    ap.add_argument("--part", choices=("1", "2", "3", "all"), default="all", help=argparse.SUPPRESS)
     args = ap.parse_args()
     st.install_signal_handlers()
     res = st.Results()
@@ -550,20 +572,30 @@ def main():
         except Exception as e:
             res.report(False, "part 1 could not run", f"{type(e).__name__}: {e}")
         try:
-            if args.part == "1":
-                raise StopIteration
-            if S is None:
-                S = os.path.join(work, "server2")
-                st.init(S)
-            c = os.path.join(work, "part2-client")
-            ck = st.init(c)
-            st.allow(S, ck)
-            st.allow(c, st.gloss("--ledger", S, "whoami").out.strip())
-            part2(res, work, S, c)
-        except StopIteration:
-            pass
+            if args.part in ("2", "all"):
+                if S is None:
+                    S = os.path.join(work, "server2")
+                    st.init(S)
+                server_key = st.gloss("--ledger", S, "whoami").out.strip()
+                c = os.path.join(work, "part2-client")
+                st.allow(S, st.init(c))
+                st.allow(c, server_key)
+                watchers = []
+                for i in range(MAX_SESSIONS):
+                    w = os.path.join(work, f"part2-watcher-{i}")
+                    st.allow(S, st.init(w))
+                    st.allow(w, server_key)
+                    watchers.append(w)
+                part2(res, work, S, c, watchers)
         except Exception as e:
             res.report(False, "part 2 could not run", f"{type(e).__name__}: {e}")
+        try:
+            if args.part in ("3", "all"):
+                S3 = os.path.join(work, "server3")
+                st.init(S3)
+                part3(res, work, S3, args.busy_clients, args.busy_events, args.busy_sessions)
+        except Exception as e:
+            res.report(False, "part 3 could not run", f"{type(e).__name__}: {e}")
     finally:
         st.cleanup()
     print(f"figures: {args.clients} concurrent syncs in {wall:.2f} s; server peak RSS {peak:.1f} MiB; "

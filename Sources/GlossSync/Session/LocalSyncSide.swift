@@ -25,7 +25,7 @@ public final class LocalSyncSide {
         var config = SyncSessionConfig(role: role, identity: key, allowed: Set(allow), watch: watch)
         config.window = window
         config.evidence = evidence
-        session = SyncSession(config: config, localFrontier: try log.frontier())
+        session = SyncSession(config: config)
         filter = RelayFilter(forkedFrom: try log.forkedFrom())
         perform(session.start())
     }
@@ -39,6 +39,12 @@ public final class LocalSyncSide {
         for a in actions {
             switch a {
             case .send: continue
+            case .admit:
+                guard !session.isOver else { continue }
+                do {
+                    let allowed = session.config.role == .server ? Set(try log.peers().map(\.key)).union(session.config.allowed) : session.config.allowed
+                    perform(session.handle(.admitted(frontier: try log.frontier(), allowed: allowed)))
+                } catch { perform(session.handle(.localFailure(message: "\(error)"))) }
             case .findForks(let tips):
                 guard !session.isOver else { continue }
                 do { perform(session.handle(.forksFound(try log.forkTwins(of: tips.map { ($0.author, $0.seq, $0.id) })))) }

@@ -72,6 +72,13 @@ public enum SyncInput: Sendable {
     case shutdown
     /// The time allowed for the handshake is over; ignored once the peer is authenticated.
     case handshakeDeadline(seconds: Int)
+    /// A server dropped this connection, still unauthenticated, to make room for a newer one.
+    case evicted
+    /// Answer to `.admit`: this side's frontier and allow-list (the server's is read now, so a
+    /// `gloss peer allow` counts from the next connection).
+    case admitted(frontier: Frontier, allowed: Set<PublicKey>)
+    /// Answer to `.admit` on a server with every session slot taken: refuse with `overloaded`.
+    case overloaded(String)
     /// Answer to `.findForks`: this side's events at the asked (author, seq) whose ids differ
     /// from the peer's.
     case forksFound([Event])
@@ -99,6 +106,9 @@ public enum SyncAction: Sendable {
     /// Verify and commit these events in one transaction; answer with `.stored` or `.storeFailed`.
     case store(batch: UInt32, events: [Event])
     case authenticated(PublicKey)
+    /// The peer proved it holds `key`: open the ledger (and, on a server, take a session slot),
+    /// then answer `.admitted` or `.overloaded`.
+    case admit(PublicKey)
     /// Both sides are up to date (in live mode the session then goes on).
     case caughtUp(SyncStats)
     /// The session is over: close the connection.
@@ -110,7 +120,9 @@ public enum SyncAction: Sendable {
 /// out. It never touches a socket, a file or a clock; the transport and the store are the
 /// shell's. Not Sendable: one task or queue drives it.
 public final class SyncSession {
-    enum Phase { case hello, auth, syncing, over }
+    /// `admitting`: the peer's AUTH verified, waiting for the shell to open the ledger (and,
+    /// on a server, to give it a session slot); frames that arrive meanwhile wait in the decoder.
+    enum Phase { case hello, auth, admitting, syncing, over }
 
     public let config: SyncSessionConfig
     public private(set) var stats = SyncStats()
@@ -121,7 +133,7 @@ public final class SyncSession {
     private var transcript: Hash32?
     private var sendCipher: FrameCipher?
     private var receiveCipher: FrameCipher?
-    private let localFrontier: Frontier
+    private var localFrontier = Frontier()
     /// What the peer holds, as far as we know: its FRONTIER, then what it sent us and acked.
     private var peerFrontier = Frontier()
     private var peerWindow = Int(SyncLimits.defaultWindow)
@@ -148,8 +160,16 @@ public final class SyncSession {
     private var storing = 0
     private var peerDone = false
 
-    public init(config: SyncSessionConfig, localFrontier: Frontier) {
+    /// A session that asks for the ledger only once the peer has proved its key (`.admit`):
+    /// a connection that never authenticates costs no ledger access.
+    public init(config: SyncSessionConfig) {
         self.config = config
+    }
+
+    /// A session whose ledger is at hand already (tests and the vector): `.admit` still comes,
+    /// and the answer's frontier replaces this one.
+    public convenience init(config: SyncSessionConfig, localFrontier: Frontier) {
+        self.init(config: config)
         self.localFrontier = localFrontier
     }
 
@@ -174,9 +194,7 @@ public final class SyncSession {
             case .received(let bytes):
                 stats.bytesReceived += bytes.count
                 decoder.feed(bytes)
-                while phase != .over, let (length, body) = try decoder.next() {
-                    try receive(length: length, body: body, &out)
-                }
+                try drain(&out)
             case .peerClosed:
                 try decoder.finish()
                 if !(doneSent && peerDone && storing == 0 && recordingEvidence == 0 && awaitingEvidence.isEmpty) {
@@ -215,6 +233,16 @@ public final class SyncSession {
                 if phase == .hello || phase == .auth {
                     throw SyncError(.idleTimeout, "the handshake did not complete within \(s) s")
                 }
+            case .evicted:
+                throw SyncError(.overloaded, "too many connections were waiting to authenticate; this one, the longest waiting, was dropped to make room: try again shortly")
+            case .admitted(let frontier, let allowed):
+                guard phase == .admitting else { return [] }
+                localFrontier = frontier
+                try admit(allowed: allowed, &out)
+                try drain(&out)
+            case .overloaded(let text):
+                guard phase == .admitting else { return [] }
+                throw SyncError(.overloaded, text)  // sent to the peer as a sealed ERROR by `fail`
             case .forksFound(let twins):
                 findingForks = false
                 for mine in twins { forked(mine, peerID: peerFrontier.tips[mine.author]?.id, &out) }
@@ -240,6 +268,13 @@ public final class SyncSession {
     }
 
     // MARK: Receiving
+
+    /// Handles every complete frame received, unless the session is waiting for admission.
+    private func drain(_ out: inout [SyncAction]) throws {
+        while phase != .over, phase != .admitting, let (length, body) = try decoder.next() {
+            try receive(length: length, body: body, &out)
+        }
+    }
 
     private func receive(length: [UInt8], body: [UInt8], _ out: inout [SyncAction]) throws {
         let plain: [UInt8]
@@ -343,10 +378,17 @@ public final class SyncSession {
             throw SyncError(.badHandshake, "the peer's AUTH signature does not verify: it does not hold the key it claims, or replayed an old handshake")
         }
         peerKey = key
+        phase = .admitting
+        out.append(.admit(key))
+    }
+
+    /// The shell has opened the ledger: check the peer's key, then send our FRONTIER.
+    private func admit(allowed: Set<PublicKey>, _ out: inout [SyncAction]) throws {
+        guard let key = peerKey else { throw SyncError(.internalError, "admitted before AUTH") }
         switch config.role {
         case .server:
             // The same identity on another device (after `gloss key import`) is always allowed.
-            guard config.allowed.contains(key) || key == config.identity.publicKey else {
+            guard allowed.contains(key) || key == config.identity.publicKey else {
                 let text = "this server does not allow your key \(key.hex); ask its owner to run: gloss peer allow \(key.hex)"
                 send(.error(code: SyncError.Code.notAllowed.rawValue, message: text), control: true, &out)
                 throw SyncError(.notAllowed, "refused peer \(key.hex): not on the allow-list (to allow it: gloss peer allow \(key.hex))")
@@ -357,7 +399,7 @@ public final class SyncSession {
                     send(.error(code: SyncError.Code.unexpectedKey.rawValue, message: "the client expected another server key"), control: true, &out)
                     throw SyncError(.unexpectedKey, "the server's key is \(key.hex), not the expected \(expect.hex): check HOST:PORT and --expect-key")
                 }
-            } else if !config.allowed.contains(key) && key != config.identity.publicKey {
+            } else if !allowed.contains(key) && key != config.identity.publicKey {
                 send(.error(code: SyncError.Code.unexpectedKey.rawValue, message: "the client does not know this server's key"), control: true, &out)
                 throw SyncError(.unexpectedKey, "the server's key \(key.hex) is not on your allow-list: if it is the peer you meant, run `gloss peer allow \(key.hex)` or pass --expect-key \(key.hex)")
             }

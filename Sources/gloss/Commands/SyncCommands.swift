@@ -61,7 +61,8 @@ struct ServeCommand: ParsableCommand {
     @OptionGroup var options: LedgerOptions
     @Option(help: "Address to listen on (port 0: the OS picks one).") var listen = Endpoint(argument: "127.0.0.1:7420")!
     @Option(help: "Seconds a peer may stay silent before it is cut off.") var idleTimeout = 30
-    @Option(help: "Most sessions at once; more are refused with a clear message.") var maxSessions = 64
+    @Option(help: "Most authenticated sessions at once; a peer beyond it is told the server is busy, and `gloss sync` retries.") var maxSessions = 64
+    @Option(help: "Most connections still in their handshake; beyond it the longest-waiting is dropped, so sockets that never authenticate cannot lock peers out.") var maxPending = 128
 
     func run() throws {
         let ledger = try options.open()
@@ -69,6 +70,7 @@ struct ServeCommand: ParsableCommand {
         var settings = SyncServer.Settings(identity: ledger.key, ledgerPath: ledger.databasePath)
         settings.timeouts = SyncTimeouts(idle: .seconds(Int64(max(1, idleTimeout))))
         settings.maxSessions = max(1, maxSessions)
+        settings.maxPending = max(1, maxPending)
         let server: SyncServer
         do { server = try SyncServer(host: listen.host, port: listen.port, settings: settings, logger: logger) }
         catch { throw CLIError("cannot listen on \(listen): \(error)") }
@@ -103,6 +105,8 @@ struct SyncCommand: ParsableCommand {
     @Option(help: "The server's public key; the session is refused if it has another.") var expectKey: String?
     @Flag(help: "Stay connected and exchange new events as they appear.") var watch = false
     @Option(help: "Seconds the peer may stay silent before the session is abandoned.") var idleTimeout = 30
+    @Option(help: ArgumentHelp("How many times to try again when the server is busy (0: never).",
+                               discussion: "The waits grow from about 0.5 s, doubling up to 30 s, with jitter.")) var retries = 8
 
     func run() throws {
         let ledger = try options.open()
@@ -118,9 +122,15 @@ struct SyncCommand: ParsableCommand {
         let signals = Signals { _ in stop.fire() }
         let outcome: SessionOutcome
         do {
-            outcome = try SyncClient.run(host: peer.host, port: peer.port, config: config, ledgerPath: ledger.databasePath,
-                                         timeouts: SyncTimeouts(idle: .seconds(Int64(max(1, idleTimeout)))),
-                                         onProgress: { progress.update($0) }, stop: stop)
+            let policy = RetryPolicy(retries: retries)
+            outcome = try SyncClient.runRetrying(
+                host: peer.host, port: peer.port, config: config, ledgerPath: ledger.databasePath,
+                timeouts: SyncTimeouts(idle: .seconds(Int64(max(1, idleTimeout)))), policy: policy,
+                onProgress: { progress.update($0) },
+                onRetry: { n, wait, o in
+                    progress.clear()
+                    ProgressLine.toStandardError("\(o.error?.message ?? "the server is busy"); retrying in \(String(format: "%.1f", wait)) s (retry \(n) of \(policy.retries))\n")
+                }, stop: stop)
         } catch {
             throw CLIError("cannot connect to \(peer): \(error)")
         }
@@ -131,6 +141,9 @@ struct SyncCommand: ParsableCommand {
         for q in s.quarantined { ProgressLine.toStandardError("warning: quarantined event \(q): not sent (run `gloss verify`)\n") }
         if s.withheld > 0 { ProgressLine.toStandardError("warning: \(s.withheld) event\(s.withheld == 1 ? "" : "s") not sent because they depend on a quarantined or forked one\n") }
         if let e = outcome.error, !(watch && e.code == .shuttingDown) {
+            if e.code == .overloaded {
+                throw CLIError("sync with \(peer) failed: \(e); gave up after \(retries) retr\(retries == 1 ? "y" : "ies"): try again later (--retries N waits longer), or ask the server's owner to raise --max-sessions")
+            }
             throw CLIError("sync with \(peer) failed: \(e)")
         }
         try? ledger.log.setSetting(KeyCommand.awaitingSync, "0")

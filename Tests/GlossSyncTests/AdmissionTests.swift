@@ -1,0 +1,84 @@
+import GlossCore
+import GlossSync
+import Testing
+
+/// A server session asks for its ledger only after the peer proved its key, holds the peer's
+/// frames meanwhile, and refuses as busy when the shell has no slot; retries back off.
+@Suite struct AdmissionTests {
+    func sends(_ actions: [SyncAction]) -> [[UInt8]] { actions.compactMap { if case .send(let b) = $0 { b } else { nil } } }
+
+    /// Runs a client (in memory, with a ledger) against a bare server session up to the
+    /// server's `.admit`; returns both and the frames the server has not yet been given.
+    func handshake(_ dir: TempDir) throws -> (client: Side, server: SyncSession, admitted: [SyncAction]) {
+        let client = try Side(dir, "client")
+        let serverKey = SigningKey()
+        let server = SyncSession(config: SyncSessionConfig(role: .server, identity: serverKey, allowed: []))
+        try client.begin(role: .client, allow: [serverKey.publicKey])
+        var toClient = sends(server.start())
+        var admitted: [SyncAction] = []
+        for _ in 0..<4 {
+            for f in toClient { client.receive(f) }
+            toClient = []
+            let fromClient = client.outbox
+            client.outbox = []
+            for f in fromClient {
+                let actions = server.handle(.received(f))
+                toClient += sends(actions)
+                admitted += actions.filter { if case .admit = $0 { true } else { false } }
+            }
+        }
+        return (client, server, admitted)
+    }
+
+    @Test func noFrontierUntilTheShellAdmitsThePeer() throws {
+        let dir = try TempDir()
+        let (client, server, admits) = try handshake(dir)
+        #expect(admits.count == 1, "one .admit, after the AUTH verified")
+        // The client has sent its FRONTIER already; the server holds it until admitted.
+        let out = server.handle(.admitted(frontier: Frontier(), allowed: [client.key.publicKey]))
+        #expect(out.contains { if case .authenticated(let k) = $0 { k == client.key.publicKey } else { false } })
+        #expect(out.contains { if case .fetch = $0 { true } else { false } }, "the held FRONTIER is read once admitted")
+        #expect(!server.isOver)
+    }
+
+    @Test func anAllowListReadAtAdmissionDecides() throws {
+        let dir = try TempDir()
+        let (_, server, _) = try handshake(dir)
+        let out = server.handle(.admitted(frontier: Frontier(), allowed: []))
+        #expect(server.isOver)
+        #expect(out.contains { if case .failed(let e, _) = $0 { e.code == .notAllowed } else { false } })
+    }
+
+    @Test func noSlotMeansASealedBusyRefusal() throws {
+        let dir = try TempDir()
+        let (client, server, _) = try handshake(dir)
+        let out = server.handle(.overloaded("the server is busy (5 sessions at once); try again shortly"))
+        #expect(out.contains { if case .failed(let e, _) = $0 { e.code == .overloaded } else { false } })
+        for f in sends(out) { client.receive(f) }
+        #expect(client.failure?.code == .overloaded && client.failure?.message.contains("busy") == true,
+                "the client reads the sealed ERROR: \(String(describing: client.failure))")
+    }
+
+    @Test func anEvictedPendingConnectionEnds() {
+        let server = SyncSession(config: SyncSessionConfig(role: .server, identity: SigningKey(), allowed: []))
+        _ = server.start()
+        let out = server.handle(.evicted)
+        #expect(server.isOver)
+        #expect(out.contains { if case .failed(let e, _) = $0 { e.code == .overloaded } else { false } })
+        #expect(sends(out).isEmpty, "before keys are agreed nothing is sent")
+    }
+
+    @Test func retriesBackOffWithJitterAndStop() {
+        let p = RetryPolicy(retries: 5, base: 0.5, cap: 4)
+        var last = 0.0
+        for n in 1...5 {
+            let low = p.delay(beforeRetry: n, random: 0)!, high = p.delay(beforeRetry: n, random: 0.999)!
+            let exponential = min(4, 0.5 * Double(1 << (n - 1)))
+            #expect(abs(low - exponential / 2) < 1e-9 && high <= exponential && high > low)
+            #expect(high >= last, "delays do not shrink")
+            last = high
+        }
+        #expect(p.delay(beforeRetry: 6, random: 0.5) == nil, "bounded")
+        #expect(RetryPolicy(retries: 0).delay(beforeRetry: 1, random: 0.5) == nil, "--retries 0: never")
+    }
+}
