@@ -62,6 +62,7 @@ print("Gloss benchmarks: N = \(n) events, \(Parallel.cores) cores\(opts.quick ? 
 
 if opts.reconcileOnly {
     try ReconcileBench.run(table, quick: opts.quick)
+    try ManyAuthorsBench.run(table, tmp: tmp, quick: opts.quick)
     exit(0)
 }
 
@@ -198,6 +199,7 @@ let control = recStats.map(\.controlBytesSent).max() ?? 0
 table.add("5. reconciliation: round trips before data flows", Double(flightOfFirstBatch - handshakeFlights), "round trips", "(after the 2-flight handshake; target 1) \(verdict(flightOfFirstBatch - handshakeFlights == 1))")
 table.add("   control bytes (per side, handshake included)", Double(control), "bytes", "(target ≤ 1,024) \(verdict(control <= 1024))")
 table.add("   events re-sent", Double(resent), "events", "(target 0) \(verdict(resent == 0))")
+try ManyAuthorsBench.run(table, tmp: tmp, quick: opts.quick)
 
 // MARK: 6. Memory while syncing N and 4N
 table.section("Peak resident memory while syncing (VmHWM of each process)")

@@ -634,6 +634,53 @@ def case_evidence_unannounced(w):
     return problems
 
 
+# Reconciliation by RANGES (SYNC.md §7.2, RECONCILE.md), reconcile.py on the Python side.
+def case_ranges_positive(w):
+    """The peer asks for RANGES, claims every tip of the server but one author's, and brings one
+    event of its own: each side learns exactly the differences and sends exactly those events."""
+    problems = []
+    tips = w.frontier_tips()
+    missing_author, missing_seq, missing_id = tips[0]
+    r1, r1id = ev("ranges-peer", 1, text="Reconciled by ranges.\n")
+    p = w.connect(features=peer.FEATURE_RANGES | peer.FEATURE_EVIDENCE)
+    mine = sorted(tips[1:] + [(pub_of(seed_of("ranges-peer")), 1, r1id)])
+    r = p.sync([r1], frontier=mine, expect_key=w.server.key, ranges=True)
+    d = r.get("differences")
+    if d is None:
+        problems.append("the reconciliation never completed")
+        return problems
+    want = {missing_author: (missing_seq, missing_id), pub_of(seed_of("ranges-peer")): None}
+    if d != want:
+        problems.append(f"differences {{{', '.join(k.hex()[:8] + ': ' + str(v) for k, v in d.items())}}} "
+                        f"!= the true ones {{{', '.join(k.hex()[:8] + ': ' + str(v) for k, v in want.items())}}}")
+    got = [event_info_id(e) for e in r["received"]]
+    if len(got) != missing_seq or any(peer.event_info(e)[0] != missing_author for e in r["received"]):
+        problems.append(f"the server sent {len(got)} events; the peer lacked the {missing_seq} of one author")
+    if not r["acks"] or r["acks"][0].stored != 1:
+        problems.append(f"the peer's own event was not stored: {r['acks']}")
+    return problems
+
+
+def case_ranges_malformed(w):
+    problems = []
+    p = w.connect(features=peer.FEATURE_RANGES)
+    p.handshake(expect_key=w.server.key)
+    p.send(Frontier(peer.DEFAULT_WINDOW, []))
+    p.send(peer.Ranges(b"\x07garbage that is no range"))
+    msgs = expect_closed(p, problems)
+    expect_error(msgs, "malformed", problems, contains="RANGES")
+    return problems
+
+
+def case_ranges_unannounced(w):
+    problems = []
+    p = w.established()
+    p.send(peer.Ranges(b"\xff\x00"))
+    msgs = expect_closed(p, problems)
+    expect_error(msgs, "protocol-violation", problems)
+    return problems
+
+
 def case_missing_deps(w):
     return batch_case(missing_deps_events)(w)
 
@@ -865,6 +912,9 @@ CASES = [
     ("EVIDENCE of an event the server holds (no fork)", case_evidence_not_a_fork, "invalid-event", 0, None),
     ("EVIDENCE with a bad signature", case_evidence_bad_signature, "invalid-event", 0, None),
     ("EVIDENCE without the evidence feature", case_evidence_unannounced, "protocol-violation", 0, None),
+    ("a peer that reconciles by RANGES", case_ranges_positive, "ok", 1, None),
+    ("a malformed RANGES", case_ranges_malformed, "malformed", 0, None),
+    ("RANGES without the ranges feature", case_ranges_unannounced, "protocol-violation", 0, None),
     ("an event whose deps never arrive", case_missing_deps, "invalid-event", 0, None),
     ("a batch pipelined after a refused batch", case_pipelined_after_refused, "invalid-event", 0, None),
     ("a silent peer after the handshake", case_silent, "idle-timeout", 0, None),

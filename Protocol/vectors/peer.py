@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_events  # noqa: E402  (the event encoder and decoder of EVENTS.md)
+import reconcile  # noqa: E402  (range reconciliation of RECONCILE.md)
 
 # --- SYNC.md §3 and §11: constants ----------------------------------------------------------------
 VERSION = 1
@@ -50,13 +51,14 @@ MAX_ERROR_MESSAGE = 4096
 MAX_EVENT = check_events.MAX_EVENT
 FEATURE_WATCH = 1
 FEATURE_EVIDENCE = 2
+FEATURE_RANGES = 4
 
 TRANSCRIPT_TAG = b"gloss/sync/v1/transcript\x00"
 AUTH_TAG = b"gloss/sync/v1/auth\x00"
 KEYS_INFO = b"gloss/sync/v1/keys"
 ROLE_CLIENT, ROLE_SERVER = 1, 2
 
-T_HELLO, T_AUTH, T_FRONTIER, T_BATCH, T_ACK, T_DONE, T_ERROR, T_PING, T_EVIDENCE = range(1, 10)
+T_HELLO, T_AUTH, T_FRONTIER, T_BATCH, T_ACK, T_DONE, T_ERROR, T_PING, T_EVIDENCE, T_RANGES = range(1, 11)
 
 ERROR_CODES = {
     1: "malformed", 2: "frame-too-large", 3: "truncated", 4: "unsupported-version",
@@ -191,6 +193,17 @@ class Evidence(Msg):
         return bytes([T_EVIDENCE]) + u32(len(self.event)) + self.event
 
 
+class Ranges(Msg):
+    """SYNC.md §7.2: one step of range reconciliation; the body is RECONCILE.md's."""
+    name = "RANGES"
+
+    def __init__(self, body):
+        self.body = body
+
+    def encode(self):
+        return bytes([T_RANGES]) + self.body
+
+
 class _R:
     def __init__(self, data):
         self.data, self.pos = data, 0
@@ -265,6 +278,8 @@ def decode_message(body):
         m = Error(code, text)
     elif t == T_PING:
         m = Ping()
+    elif t == T_RANGES:
+        m = Ranges(r.take(r.remaining(), "ranges"))
     elif t == T_EVIDENCE:
         n = r.int(4, "event length")
         if n > MAX_EVENT:
@@ -568,17 +583,27 @@ class Peer:
             pass
 
     # A whole well-behaved session (SYNC.md §7–§9).
-    def sync(self, events=(), frontier=(), window=DEFAULT_WINDOW, expect_key=None, timeout=10.0, evidence=(), twins=None):
+    def sync(self, events=(), frontier=(), window=DEFAULT_WINDOW, expect_key=None, timeout=10.0, evidence=(), twins=None,
+             ranges=False):
         """Handshake, then send `events` (bytes, parents first) in batches within the peer's window,
         acknowledge every batch received, DONE, and wait for the server to close.
         `frontier`: the tips this side claims, [(author, seq, id)]. Returns a dict of what happened.
         With the evidence feature (SYNC.md §7.1): `evidence` are events sent as EVIDENCE right
         after the FRONTIER (forks this side found); `twins` maps an author's key to this side's
         event sent back when the peer's EVIDENCE for that author arrives (once per author), and
-        the session ends only after the peer's EVIDENCE for every author we sent one for."""
+        the session ends only after the peer's EVIDENCE for every author we sent one for.
+        With `ranges` (both HELLOs set FEATURE_RANGES, SYNC.md §7.2) the FRONTIER carries no
+        entries and `frontier` is reconciled by RANGES (reconcile.py); batches wait for the end
+        of it, and result["differences"] holds what the server holds where the two differ."""
         deadline = time.monotonic() + timeout
         self.handshake(expect_key)
-        self.send(Frontier(window, frontier))
+        rec = None
+        if ranges:
+            self.send(Frontier(window, []))
+            rec = reconcile.Reconciler(sorted(frontier))
+            self.send(Ranges(rec.start()))
+        else:
+            self.send(Frontier(window, frontier))
         twins = dict(twins or {})
         evidence_sent, awaiting = set(), set()
         for e in evidence:
@@ -599,7 +624,7 @@ class Peer:
         expected = 1
         result = {"received": [], "acks": [], "sent_batches": len(batches), "evidence": []}
         while True:
-            if peer_window is not None:
+            if peer_window is not None and (rec is None or rec.complete):
                 while batches and unacked < peer_window:
                     b = batches.pop(0)
                     self.send(Batch(next_batch, b))
@@ -642,6 +667,17 @@ class Peer:
                 peer_done = True
             elif isinstance(m, Ping):
                 pass
+            elif isinstance(m, Ranges):
+                if rec is None:
+                    raise SyncFailure("protocol-violation", "RANGES in a session without them")
+                try:
+                    reply = rec.receive(m.body)
+                except reconcile.ReconcileError as e:
+                    raise SyncFailure("malformed", f"RANGES: {e}")
+                if reply is not None:
+                    self.send(Ranges(reply))
+                if rec.complete:
+                    result["differences"] = dict(rec.differences)
             elif isinstance(m, Evidence):
                 a = event_info(m.event)[0]
                 result["evidence"].append(m.event)

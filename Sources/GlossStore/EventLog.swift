@@ -131,6 +131,15 @@ public final class EventLog {
         }
     }
 
+    /// How many authors this ledger holds events of.
+    public func authorCount() throws(StoreError) -> Int {
+        try wrap {
+            let s = try db.statement("SELECT count(*) FROM p_tips")
+            _ = try s.step()
+            return Int(s.int(0))
+        }
+    }
+
     /// This ledger's frontier: each author's newest seq and id (kept by the projection).
     public func frontier() throws(StoreError) -> Frontier {
         try wrap {

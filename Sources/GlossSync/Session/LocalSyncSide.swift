@@ -21,10 +21,13 @@ public final class LocalSyncSide {
     }
 
     public func begin(role: Handshake.Role, allow: [PublicKey], watch: Bool = false, window: UInt16 = SyncLimits.defaultWindow,
-                      evidence: Bool = true) throws {
+                      evidence: Bool = true, ranges: Bool? = nil) throws {
         var config = SyncSessionConfig(role: role, identity: key, allowed: Set(allow), watch: watch)
         config.window = window
         config.evidence = evidence
+        // As `gloss sync` decides: a client asks for RANGES when it holds many authors.
+        let many = try !RangeReconciler.prefersPlainFrontier(localCount: log.authorCount())
+        config.ranges = ranges ?? (role == .server || many)
         session = SyncSession(config: config)
         filter = RelayFilter(forkedFrom: try log.forkedFrom())
         perform(session.start())

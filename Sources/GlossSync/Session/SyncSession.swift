@@ -15,6 +15,9 @@ public struct SyncSessionConfig: Sendable {
     public var window: UInt16 = SyncLimits.defaultWindow
     /// Offer the `evidence` feature (exchange fork evidence); off only to test older peers.
     public var evidence = true
+    /// Offer (server) or ask for (client) reconciliation by RANGES. A client asks when it holds
+    /// more authors than a plain FRONTIER suits (`RangeReconciler.prefersPlainFrontier`).
+    public var ranges = true
     public var ephemeral: X25519KeyPair
     public var nonce: [UInt8]
 
@@ -148,6 +151,14 @@ public final class SyncSession {
     /// Authors we sent EVIDENCE for and whose twin the peer has not sent yet.
     private var awaitingEvidence: Set<PublicKey> = []
     private var recordingEvidence = 0
+    /// Both sides set `ranges`: FRONTIERs carry no entries and RANGES find the differences.
+    private var useRanges = false
+    private var reconciler: RangeReconciler?
+    private var reconciled = false
+    /// A plain-mode server with many authors sends its FRONTIER after the client's.
+    private var frontierDeferred = false
+    /// The peer frontier is known (FRONTIER, or RANGES complete): sending may begin.
+    private var readyToSend = false
 
     private var nextBatch: UInt32 = 1
     private var unacked = 0
@@ -181,6 +192,7 @@ public final class SyncSession {
     public func start() -> [SyncAction] {
         var features: SyncFeatures = config.watch ? .watch : []
         if config.evidence { features.insert(.evidence) }
+        if config.ranges { features.insert(.ranges) }
         myHello = SyncMessage.hello(.init(version: SyncLimits.version, features: features.rawValue,
                                           ephemeral: config.ephemeral.publicKey, nonce: config.nonce)).encoded()
         return [.send(frame(myHello, control: true))]
@@ -305,8 +317,21 @@ public final class SyncSession {
             guard !receivedFrontier else { throw SyncError(.protocolViolation, "a second FRONTIER") }
             receivedFrontier = true
             peerWindow = Int(min(max(window, 1), SyncLimits.maxWindow))
-            for t in tips { peerFrontier.tips[t.author] = .init(seq: t.seq, id: t.id) }
-            findForks(tips, &out)
+            if useRanges {
+                guard tips.isEmpty else { throw SyncError(.protocolViolation, "a FRONTIER with entries in a session that reconciles by RANGES") }
+                startSending([], &out)  // waits for the reconciliation if it is not complete
+            } else {
+                for t in tips { peerFrontier.tips[t.author] = .init(seq: t.seq, id: t.id) }
+                if frontierDeferred {
+                    // Only the client's authors: it needs our tips for those alone.
+                    let mine = tips.compactMap { t in
+                        localFrontier.tips[t.author].flatMap { m in m.id.map { SyncMessage.FrontierEntry(author: t.author, seq: m.seq, id: $0) } }
+                    }
+                    send(.frontier(window: config.window, tips: mine), control: true, &out)
+                    frontierDeferred = false
+                }
+                startSending(tips, &out)
+            }
         case (.syncing, .batch(let n, let raw)):
             guard receivedFrontier else { throw SyncError(.protocolViolation, "a BATCH before the FRONTIER") }
             guard n == expectedPeerBatch else { throw SyncError(.protocolViolation, "batch \(n) arrived where batch \(expectedPeerBatch) was due") }
@@ -333,6 +358,8 @@ public final class SyncSession {
             checkCaughtUp(&out)
         case (.syncing, .ping):
             break
+        case (.syncing, .ranges(let body)):
+            try receiveRanges(body, &out)
         case (.syncing, .evidence(let bytes)):
             guard exchangeEvidence, receivedFrontier else { throw SyncError(.protocolViolation, "EVIDENCE where none was expected (before the FRONTIER, or without the evidence feature)") }
             let e: Event
@@ -366,6 +393,7 @@ public final class SyncSession {
         // Live mode when this side wants (client) or offers (server) it and the peer does too.
         watch = config.watch && SyncFeatures(rawValue: h.features).contains(.watch)
         exchangeEvidence = config.evidence && SyncFeatures(rawValue: h.features).contains(.evidence)
+        useRanges = config.ranges && SyncFeatures(rawValue: h.features).contains(.ranges)
         phase = .auth
         let sig = config.identity.sign(Handshake.authMessage(role: config.role, transcript: th))
         send(.auth(identity: config.identity.publicKey, signature: sig), control: true, &out)
@@ -409,7 +437,57 @@ public final class SyncSession {
         let tips = localFrontier.tips.sorted { $0.key < $1.key }.compactMap { k, t in
             t.id.map { SyncMessage.FrontierEntry(author: k, seq: t.seq, id: $0) }
         }
-        send(.frontier(window: config.window, tips: tips), control: true, &out)
+        if useRanges {
+            // The window only; the entries are reconciled by RANGES, the client opening.
+            send(.frontier(window: config.window, tips: []), control: true, &out)
+            do {
+                var r = try RangeReconciler(entries: tips)
+                if config.role == .client { send(.ranges(try r.start()), control: true, &out) }
+                reconciler = r
+            } catch {
+                throw SyncError(.internalError, "cannot reconcile this ledger's frontier: \(error)")
+            }
+        } else if config.role == .server && tips.count > SyncLimits.plainFrontierMaxEntries {
+            frontierDeferred = true
+        } else {
+            send(.frontier(window: config.window, tips: tips), control: true, &out)
+        }
+    }
+
+    /// A RANGES body from the peer: answer it; once the reconciliation is complete the peer
+    /// frontier is ours with the differences applied, and sending may start.
+    private func receiveRanges(_ body: [UInt8], _ out: inout [SyncAction]) throws {
+        guard useRanges, var r = reconciler, !reconciled else {
+            throw SyncError(.protocolViolation, "RANGES where none was expected (without the ranges feature, or after the reconciliation ended)")
+        }
+        do {
+            if let reply = try r.receive(body) { send(.ranges(reply), control: true, &out) }
+        } catch {
+            throw SyncError(error.code == .protocolViolation ? .protocolViolation : .malformed, "RANGES: \(error.message)")
+        }
+        reconciler = r
+        guard r.isComplete else { return }
+        reconciled = true
+        peerFrontier = localFrontier
+        var differing: [SyncMessage.FrontierEntry] = []
+        for (author, tip) in r.differences {
+            switch tip {
+            case .absent:
+                peerFrontier.tips[author] = nil
+            case .tip(let seq, let id):
+                peerFrontier.tips[author] = .init(seq: seq, id: id)
+                differing.append(.init(author: author, seq: seq, id: id))
+            }
+        }
+        reconciler = nil  // its index is no longer needed
+        startSending(differing.sorted { $0.author < $1.author }, &out)
+    }
+
+    /// The peer frontier is known: check the entries that may fork, then send.
+    private func startSending(_ peerEntries: [SyncMessage.FrontierEntry], _ out: inout [SyncAction]) {
+        guard receivedFrontier, !useRanges || reconciled, !readyToSend else { return }
+        readyToSend = true
+        findForks(peerEntries, &out)
     }
 
     /// Where the peer's tip is at or below ours for an author, our event at its seq must be its
@@ -458,7 +536,7 @@ public final class SyncSession {
 
     /// Asks for more events while the peer has room, or says DONE when all are acknowledged.
     private func pump(_ out: inout [SyncAction]) {
-        guard phase == .syncing, receivedFrontier, !fetching, !findingForks else { return }
+        guard phase == .syncing, readyToSend, !fetching, !findingForks else { return }
         if !exhausted {
             if unacked < peerWindow {
                 fetching = true

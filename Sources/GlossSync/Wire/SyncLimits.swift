@@ -17,6 +17,9 @@ public enum SyncLimits {
     /// Most frontier entries in one FRONTIER message.
     public static let maxFrontierEntries = 1 << 20
     public static let maxErrorMessage = 4096
+    /// In a session without RANGES, a server holding more authors than this sends its FRONTIER
+    /// only after the client's, with the entries of the client's authors alone (SYNC.md §7).
+    public static let plainFrontierMaxEntries = 1024
 }
 
 /// Feature bits of HELLO.
@@ -27,4 +30,6 @@ public struct SyncFeatures: OptionSet, Sendable {
     public static let watch = SyncFeatures(rawValue: 1)
     /// Exchange fork evidence (EVIDENCE messages, SYNC.md §7.1).
     public static let evidence = SyncFeatures(rawValue: 2)
+    /// Reconcile by RANGES instead of full FRONTIER entries (SYNC.md §7.2, RECONCILE.md).
+    public static let ranges = SyncFeatures(rawValue: 4)
 }

@@ -12,6 +12,8 @@ public enum SyncMessage: Sendable, Equatable {
     case ping
     /// A signed event of an author whose chain forks from the receiver's (SYNC.md §7.1).
     case evidence(event: [UInt8])
+    /// One step of range-based reconciliation (Protocol/RECONCILE.md): the body after the type.
+    case ranges([UInt8])
 
     public struct Hello: Sendable, Equatable {
         public var version: UInt16
@@ -42,6 +44,7 @@ public enum SyncMessage: Sendable, Equatable {
         case .error: 7
         case .ping: 8
         case .evidence: 9
+        case .ranges: 10
         }
     }
 
@@ -56,6 +59,7 @@ public enum SyncMessage: Sendable, Equatable {
         case .error: "ERROR"
         case .ping: "PING"
         case .evidence: "EVIDENCE"
+        case .ranges: "RANGES"
         }
     }
 
@@ -82,6 +86,8 @@ public enum SyncMessage: Sendable, Equatable {
             break
         case .evidence(let e):
             w.u32(UInt32(e.count)); w.raw(e)
+        case .ranges(let body):
+            w.raw(body)
         }
         return w.bytes
     }
@@ -147,6 +153,8 @@ public enum SyncMessage: Sendable, Equatable {
                 let len = Int(try r.u32("event length"))
                 guard len <= EventLimits.maxEventBytes else { throw SyncError(.invalidEvent, "the EVIDENCE event is \(len) bytes, over the limit") }
                 m = .evidence(event: Array(try r.raw(len, "event")))
+            case 10:
+                m = .ranges(Array(try r.raw(r.remaining, "ranges")))
             default:
                 throw SyncError(.malformed, "unknown message type \(type)")
             }

@@ -116,7 +116,9 @@ struct SyncCommand: ParsableCommand {
             expect = k
         }
         let allowed = Set(try reporting { try ledger.log.peers() }.map(\.key))
-        let config = SyncSessionConfig(role: .client, identity: ledger.key, allowed: allowed, expectKey: expect, watch: watch)
+        var config = SyncSessionConfig(role: .client, identity: ledger.key, allowed: allowed, expectKey: expect, watch: watch)
+        // Many authors: ask for range reconciliation, whose cost follows the differences.
+        config.ranges = !RangeReconciler.prefersPlainFrontier(localCount: try reporting { try ledger.log.authorCount() })
         let progress = ProgressLine(enabled: isatty(2) == 1)
         let stop = StopSignal()
         let signals = Signals { _ in stop.fire() }
