@@ -68,6 +68,25 @@ import Testing
         #expect(server.log.contains("not on the allow-list"))
     }
 
+    /// Ledgers of many authors reconcile by RANGES over TCP (the client asks once it holds more
+    /// than 40 authors): the second sync moves only the new events, in few bytes.
+    @Test func manyAuthorsReconcileByRanges() throws {
+        let p = try peers()
+        let alice = p[0], bob = p[1]
+        let log = try EventLog(path: alice.ledger + "/ledger.sqlite")
+        let payload = try Payload.unknown(kind: 900, body: [1]).encoded()
+        try log.append((0..<300).map { _ in Event.make(key: SigningKey(), seq: 1, prev: nil, lamport: 1, time: 0, deps: [], payload: payload) })
+        let server = try ServerProcess(alice)
+        #expect(try bob.ok("sync", server.address).contains("received 300 (300 new"))
+        try alice.ok("article", "add", GlossRunner.seedPath)
+        let out = try bob.ok("sync", server.address)
+        #expect(out.contains("sent 0 events, received 1 (1 new"))
+        // 300 agreed authors would be 21,600 bytes of FRONTIER each way.
+        let bytesOut = out.split(separator: "\n").first { $0.contains("bytes out") }.flatMap { Int($0.split(separator: " ")[0]) } ?? .max
+        #expect(bytesOut < 4000, "\(out)")
+        #expect(try bob.snapshotHash() == alice.snapshotHash())
+    }
+
     /// Fills `g`'s ledger with `n` signed events by a third author, through the real log.
     func fill(_ g: GlossRunner, _ n: Int) throws {
         let log = try EventLog(path: g.ledger + "/ledger.sqlite")
