@@ -22,6 +22,18 @@ enum Machine {
         return Double(n) / t
     }
 
+    /// Ed25519 verifications per second on every core at once (`Parallel.map`, as gloss itself
+    /// verifies a batch): the floor a sync's throughput is measured against.
+    static func verifyRateAllCores(_ n: Int) -> Double {
+        let key = SigningKey()
+        let msg = SHA256.hash([2]).bytes
+        let sig = key.sign(msg)
+        var ok: [Bool] = []
+        let t = seconds { ok = Parallel.map(Array(0..<n), minimumPerThread: 64) { _ in key.publicKey.verify(signature: sig[...], message: msg) } }
+        precondition(ok.allSatisfy { $0 })
+        return Double(n) / t
+    }
+
     /// Inserts and scans `n` rows of `rowBytes` bytes keyed by a random 32-byte hash (as our
     /// events are), 1,000 rows per transaction, WAL, synchronous=FULL; raw C API, no Swift
     /// wrapper. Returns (inserts/s, scanned rows/s).

@@ -94,6 +94,8 @@ let rawSign = Machine.signRate(opts.quick ? 2_000 : 30_000)
 table.add("raw Ed25519 sign, 1 core (libcrypto)", rawSign, "ops/s")
 let rawVerify = Machine.verifyRate(opts.quick ? 1_000 : 15_000)
 table.add("raw Ed25519 verify, 1 core (libcrypto)", rawVerify, "ops/s")
+let rawVerifyAll = Machine.verifyRateAllCores(opts.quick ? 2_000 : 40_000)
+table.add("raw Ed25519 verify, all \(Parallel.cores) cores", rawVerifyAll, "ops/s")
 
 // MARK: 1. Bulk append
 table.section("Gloss")
@@ -173,6 +175,7 @@ func syncOnce(_ server: Ledger, clientName: String) throws -> (seconds: Double, 
 let first = try syncOnce(serverLedger, clientName: "client")
 let syncRate = Double(n) / first.seconds
 table.add("4. sync, two processes over loopback", syncRate, "events/s", String(format: "÷ ingest = %.2f (target ≥ 0.9) %@", syncRate / ingestRate, verdict(syncRate / ingestRate >= 0.9)))
+table.add("   sync ÷ verify on all cores", syncRate / rawVerifyAll, "ratio", String(format: "(%.0f ÷ %.0f; target ≥ 0.85) %@", syncRate, rawVerifyAll, verdict(syncRate / rawVerifyAll >= 0.85)))
 let bytesIn = first.out.split(separator: "\n").first { $0.contains("bytes in") }.flatMap { line in
     line.split(separator: ",").last?.split(separator: " ").first.flatMap { Int($0) }
 } ?? 0

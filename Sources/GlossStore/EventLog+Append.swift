@@ -121,14 +121,15 @@ extension EventLog {
     /// Keeps `e` as fork evidence (EVENTS.md §10) in its own transaction; whether it was new.
     @discardableResult
     func recordFork(_ e: Event) throws(StoreError) -> Bool {
-        try wrap {
-            try db.transaction {
-                try db.prepared("INSERT OR IGNORE INTO forks(id, author, seq, bytes, detected_at) VALUES (?, ?, ?, ?, ?)")
-                    .bind(1, blob: e.id.bytes).bind(2, blob: e.author.raw.bytes).bind(3, Int64(e.header.seq))
-                    .bind(4, blob: e.bytes).bind(5, Clock.nowMillis()).run()
-                return db.changes > 0
-            }
-        }
+        try wrap { try db.transaction { try insertFork(e) } }
+    }
+
+    /// Inserts fork evidence inside the caller's transaction; whether it was new.
+    func insertFork(_ e: Event) throws -> Bool {
+        try db.prepared("INSERT OR IGNORE INTO forks(id, author, seq, bytes, detected_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(1, blob: e.id.bytes).bind(2, blob: e.author.raw.bytes).bind(3, Int64(e.header.seq))
+            .bind(4, blob: e.bytes).bind(5, Clock.nowMillis()).run()
+        return db.changes > 0
     }
 
     /// A chain to insert: signed already, or to be signed here.
@@ -184,7 +185,7 @@ extension EventLog {
     /// Verifies and inserts events (with the projection), inside the caller's transaction;
     /// throws on the first event the verifier refuses. With `checkSignatures`, the signatures of
     /// each chunk are checked on the other cores while the chunk before is stored.
-    private func insertVerified(_ events: [Event], checkSignatures: Bool) throws -> AppendResult {
+    func insertVerified(_ events: [Event], checkSignatures: Bool) throws -> AppendResult {
         var result = AppendResult()
         var verifier = EventVerifier(facts: ChainFacts())
         let projector = Projector(db: db)

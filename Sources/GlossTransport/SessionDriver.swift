@@ -40,8 +40,12 @@ public final class SessionDriver: @unchecked Sendable {
     /// Asked once the peer has proved its key: whether it may have a session slot (a server at
     /// its limit answers with the refusal text). Nil: always.
     private let admission: (@Sendable (PublicKey) -> String?)?
-    /// Serialises the sessions' commits (see `store`).
-    static let writer = Mutex(())
+    /// Serialises this process's fork-evidence writes (rare; batches go through `writer`).
+    static let evidenceLock = Mutex(())
+    private let writer: GroupWriter
+    /// This session, to the writer: a number no other session of this process has.
+    private let key: Int = SessionDriver.keys.withLock { $0 += 1; return $0 }
+    private static let keys = Mutex(0)
 
     /// Bytes handed to the queue and not yet processed: reading pauses above the limit.
     let backlog = Mutex(0)
@@ -54,6 +58,7 @@ public final class SessionDriver: @unchecked Sendable {
         queue = DispatchQueue(label: "gloss.sync.session")
         session = SyncSession(config: config)
         self.ledgerPath = ledgerPath
+        writer = GroupWriter.shared(path: ledgerPath)
         self.channel = channel
         self.admission = admission
         self.onEnd = onEnd
@@ -120,14 +125,14 @@ public final class SessionDriver: @unchecked Sendable {
                 // Kept even when the session has just failed: it is a verified proof of a fork.
                 guard let log else { continue }
                 do {
-                    switch try Self.writer.withLock({ _ in try log.recordEvidence(e) }) {
+                    switch try Self.evidenceLock.withLock({ _ in try log.recordEvidence(e) }) {
                     case .recorded(let new, let twin): perform(session.handle(.evidenceRecorded(e, new: new, twin: twin)))
                     case .refused(let why): perform(session.handle(.evidenceRefused(why)))
                     }
                 } catch { perform(session.handle(.localFailure(message: "storing fork evidence failed: \(error)"))) }
             case .store(let n, let events):
-                guard !session.isOver, let log else { continue }
-                perform(session.handle(store(log, n, events)))
+                guard !session.isOver, log != nil else { continue }
+                store(n, events)
             case .caughtUp(let stats):
                 onProgress?(stats)
                 startWatching()
@@ -172,21 +177,23 @@ public final class SessionDriver: @unchecked Sendable {
         }
     }
 
-    private func store(_ log: EventLog, _ n: UInt32, _ events: [Event]) -> SyncInput {
+    /// Verifies a batch's signatures here (on every core), then hands it to the process's one
+    /// writer, which commits it with the other sessions' batches; the answer comes back on this
+    /// queue after the commit. Meanwhile this queue goes on with the next batch.
+    private func store(_ n: UInt32, _ events: [Event]) {
         if let bad = SignatureCheck.firstInvalid(events) {
-            return .storeFailed(batch: n, message: "event \(bad.id.short()) by \(bad.author.raw.short()) has a bad signature")
+            perform(session.handle(.storeFailed(batch: n, message: "event \(bad.id.short()) by \(bad.author.raw.short()) has a bad signature")))
+            return
         }
-        do {
-            let ordered = events.sorted { ($0.header.lamport, $0.author, $0.id) < ($1.header.lamport, $1.author, $1.id) }
-            // One writer at a time in this process: fifty sessions committing at once would
-            // otherwise contend in SQLite's busy handler, which is not fair and can starve one
-            // past its timeout. Verification (above) still runs in parallel.
-            let result = try Self.writer.withLock { _ in try log.append(ordered, signaturesChecked: true) }
-            return .stored(batch: n, result: result, tips: LocalSyncSide.tips(events))
-        } catch let e as StoreError where e.code == .sqlite || e.code == .io {
-            return .localFailure(message: e.message)
-        } catch {
-            return .storeFailed(batch: n, message: "\(error)")
+        let tips = LocalSyncSide.tips(events)
+        writer.submit(key: key, events: events) { result in
+            self.queue.async {
+                switch result {
+                case .success(let r): self.feed(.stored(batch: n, result: r, tips: tips))
+                case .failure(let e) where e.code == .sqlite || e.code == .io: self.feed(.localFailure(message: e.message))
+                case .failure(let e): self.feed(.storeFailed(batch: n, message: e.message))
+                }
+            }
         }
     }
 
@@ -214,6 +221,7 @@ public final class SessionDriver: @unchecked Sendable {
         channel.writeAndFlush(ByteBuffer(), promise: nil)
         channel.close(promise: nil)
         log = nil
+        writer.forget(key: key)
         onEnd(outcome)
     }
 
