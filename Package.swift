@@ -24,8 +24,9 @@ let package = Package(
         .target(name: "GlossStore", dependencies: ["GlossCore", "GlossReplay", "CSQLite"]),
         .target(name: "GlossReplay", dependencies: ["GlossCore"]),
         .target(name: "GlossLedger", dependencies: ["GlossCore", "GlossStore", "GlossReplay"]),
-        // The sync protocol: frames, messages, handshake, the session state machine. No I/O.
-        .target(name: "GlossSync", dependencies: ["GlossCore", "GlossStore", "GlossLedger"]),
+        // The sync protocol: frames, messages, handshake, the session state machine, range
+        // reconciliation. Pure: no I/O, and nothing of the store (GlossCore only).
+        .target(name: "GlossSync", dependencies: ["GlossCore"]),
         // SwiftNIO carrying the session's bytes: server, client, one driver per connection.
         .target(name: "GlossTransport", dependencies: [
             "GlossCore", "GlossStore", "GlossLedger", "GlossSync",
@@ -42,13 +43,17 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .executableTarget(name: "Benchmarks", dependencies: ["GlossCore", "GlossStore", "GlossReplay", "GlossLedger", "GlossSync", "CSQLite"], path: "Benchmarks"),
+        .executableTarget(name: "Benchmarks", dependencies: ["GlossCore", "GlossStore", "GlossReplay", "GlossLedger", "GlossSync", "GlossTestSupport", "CSQLite"], path: "Benchmarks"),
+
+        // Shared by tests and benchmarks, never linked into gloss: a sync session run in memory
+        // against a real SQLite ledger, flight by flight.
+        .target(name: "GlossTestSupport", dependencies: ["GlossCore", "GlossStore", "GlossSync"], path: "Tests/GlossTestSupport"),
 
         .testTarget(name: "GlossCoreTests", dependencies: ["GlossCore"]),
         .testTarget(name: "GlossStoreTests", dependencies: ["GlossStore", "GlossCore"]),
         .testTarget(name: "GlossReplayTests", dependencies: ["GlossReplay", "GlossCore"]),
-        .testTarget(name: "GlossLedgerTests", dependencies: ["GlossLedger", "GlossStore", "GlossReplay", "GlossCore"]),
-        .testTarget(name: "GlossSyncTests", dependencies: ["GlossSync", "GlossLedger", "GlossStore", "GlossCore"]),
+        .testTarget(name: "GlossLedgerTests", dependencies: ["GlossLedger", "GlossStore", "GlossReplay", "GlossCore", "GlossTestSupport"]),
+        .testTarget(name: "GlossSyncTests", dependencies: ["GlossSync", "GlossLedger", "GlossStore", "GlossCore", "GlossTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["gloss", "GlossSync", "GlossStore", "GlossCore"]),
     ],
     swiftLanguageModes: [.v6]

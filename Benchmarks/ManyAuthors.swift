@@ -1,6 +1,7 @@
 import GlossCore
 import GlossStore
 import GlossSync
+import GlossTestSupport
 
 /// A whole sync session (handshake, reconciliation, batches) in process between two ledgers of
 /// `n` authors that agree on all but one: what the session costs in control bytes and round

@@ -4,6 +4,7 @@ import GlossLedger
 import GlossReplay
 import GlossStore
 import GlossSync
+import GlossTestSupport
 
 // `make bench`: Gloss's speed as ratios against the machine's own limits, measured in this run
 // on this machine. Figures, targets and what bounds each: README.md §Performance.

@@ -6,13 +6,6 @@ import Glibc
 import Darwin
 #endif
 
-/// What an append did.
-public struct AppendResult: Sendable, Equatable {
-    /// Events stored by this call, in the order given.
-    public var stored: [EventID] = []
-    /// Events skipped because the log already held them.
-    public var alreadyHad: Int = 0
-}
 
 extension EventLog {
     /// Verifies and appends `events` in one transaction: all of them, or none.

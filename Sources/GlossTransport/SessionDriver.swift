@@ -149,10 +149,10 @@ public final class SessionDriver: @unchecked Sendable {
     private func admit(_ key: PublicKey) -> SyncInput {
         if let refusal = admission?(key) { return .overloaded(refusal) }
         do {
-            // 1 MiB of page cache per session: a session reads in order and stores in batches,
-            // and the projection's pages are touched once per batch. Fifty sessions stay near
-            // 210 MiB (load.py); 2 MiB each brought them to 250, close to its 256 MiB bound.
-            let log = try EventLog(path: ledgerPath, cacheKiB: 1024)
+            // 256 KiB of page cache per session: a session's own connection only reads, in
+            // order (the writer has the cache that matters), and the OS caches the file anyway.
+            // With 1 MiB each, fifty sessions peaked at 140 MiB (load.py part 1).
+            let log = try EventLog(path: ledgerPath, cacheKiB: 256)
             self.log = log
             lastSeenRow = try log.lastRow()
             filter = RelayFilter(forkedFrom: try log.forkedFrom())
@@ -185,7 +185,7 @@ public final class SessionDriver: @unchecked Sendable {
             perform(session.handle(.storeFailed(batch: n, message: "event \(bad.id.short()) by \(bad.author.raw.short()) has a bad signature")))
             return
         }
-        let tips = LocalSyncSide.tips(events)
+        let tips = SyncMessage.FrontierEntry.tips(of: events)
         writer.submit(key: key, events: events) { result in
             self.queue.async {
                 switch result {

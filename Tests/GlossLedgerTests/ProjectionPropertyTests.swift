@@ -5,6 +5,7 @@ import GlossReplay
 import GlossStore
 import GlossSync
 import Testing
+import GlossTestSupport
 
 /// The projection (the state kept in SQLite as events are stored) against the reference replay
 /// of MERGE.md (`LedgerState`): random histories delivered in random orders and batch splits,

@@ -1,6 +1,7 @@
 import GlossCore
 import GlossSync
 import Testing
+import GlossTestSupport
 
 /// A server session asks for its ledger only after the peer proved its key, holds the peer's
 /// frames meanwhile, and refuses as busy when the shell has no slot; retries back off.

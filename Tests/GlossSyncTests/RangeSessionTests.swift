@@ -2,6 +2,7 @@ import GlossCore
 import GlossStore
 import GlossSync
 import Testing
+import GlossTestSupport
 
 /// Sessions that reconcile by RANGES: the control bytes follow the differences, not the number
 /// of authors both sides already agree on; a small client still uses the plain FRONTIER.

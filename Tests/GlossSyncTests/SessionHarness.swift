@@ -3,6 +3,7 @@ import GlossCore
 import GlossLedger
 import GlossStore
 import GlossSync
+import GlossTestSupport
 
 /// A temporary folder, removed when the value is released.
 final class TempDir {

@@ -3,6 +3,7 @@ import GlossCore
 import GlossStore
 import GlossSync
 import Testing
+import GlossTestSupport
 
 /// The session state machine, driven without sockets.
 @Suite struct SyncSessionTests {

@@ -49,7 +49,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import systest as st  # noqa: E402
 import peer  # noqa: E402
 
-RSS_LIMIT_MIB = 256
+RSS_LIMIT_MIB = 128
 MAX_SESSIONS = 5
 IDLE = 3
 HANDSHAKE_DEADLINE = min(10, IDLE)  # the server's handshake deadline: 10 s, or the idle timeout if shorter
@@ -73,6 +73,26 @@ class Sampler(threading.Thread):
         self.stop_flag.set()
         self.join(5)
         self.server.sample()
+
+
+def _verify_worker(n):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    key = Ed25519PrivateKey.generate()
+    pub, msg = key.public_key(), b"m" * 32
+    sig = key.sign(msg)
+    t = time.perf_counter()
+    for _ in range(n):
+        pub.verify(sig, msg)
+    return n / (time.perf_counter() - t)
+
+
+def verify_rate_all_cores(n=20000):
+    """Ed25519 verifications per second on every core at once (OpenSSL through `cryptography`,
+    one process per core): the CPU floor of a sync is the events it verifies ÷ this rate."""
+    import multiprocessing
+    cores = os.cpu_count() or 1
+    with multiprocessing.Pool(cores) as pool:
+        return sum(pool.map(_verify_worker, [n] * cores))
 
 
 def run_all(ledgers, address, key, work, label, timeout=3600):
@@ -211,6 +231,17 @@ def part1(res, work, n_clients, n_events):
                    f"lacks, nothing twice ({wall2:.2f} s)",
                    "" if not problems else failure_summary(r2, lines) + " — e.g. " + "; ".join(problems[:3]) +
                    (f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""))
+
+        # Wall time against the CPU floor: every event is verified once by each ledger that
+        # stores it (the server in round 1, every client in round 2), on this machine's cores.
+        verified = total + sum(total - n_events - (r or 0) for r in received1)
+        rate = verify_rate_all_cores()
+        floor = verified / rate
+        ratio = (wall1 + wall2) / floor
+        res.report(True, f"two rounds in {wall1 + wall2:.1f} s for {verified} verifications; CPU floor {floor:.1f} s "
+                   f"({rate:.0f} verifications/s on all cores, measured now): wall ÷ floor = {ratio:.2f} (target ≤ 1.5)")
+        global FLOOR_RATIO
+        FLOOR_RATIO = ratio
 
         # Same events and same snapshot everywhere. Each client's last `gloss sync` printed its
         # snapshot hash after storing everything (nothing changes after it); `gloss snapshot` is run
@@ -400,6 +431,7 @@ def server_sockets(server):
     return n
 
 
+FLOOR_RATIO = None
 HOGS = 500          # unauthenticated sockets held open at once (more than --max-pending)
 TRICKLERS = 200     # sockets trickling a valid HELLO one byte a second
 
@@ -552,6 +584,7 @@ def main():
     ap.add_argument("--busy-clients", type=int, default=12, help="part 3: clients against --busy-sessions (default 12; full 100)")
     ap.add_argument("--busy-sessions", type=int, default=4, help="part 3: the server's --max-sessions (default 4; full 64)")
     ap.add_argument("--busy-events", type=int, default=50, help="part 3: events of each client (default 50)")
+    ap.add_argument("--check-floor", action="store_true", help="fail when the two rounds take over 1.5 × the CPU floor (the full campaign)")
     ap.add_argument("--part", choices=("1", "2", "3", "all"), default="all", help=argparse.SUPPRESS)
     args = ap.parse_args()
     st.install_signal_handlers()
@@ -598,6 +631,8 @@ def main():
             res.report(False, "part 3 could not run", f"{type(e).__name__}: {e}")
     finally:
         st.cleanup()
+    if args.check_floor and FLOOR_RATIO is not None:
+        res.report(FLOOR_RATIO <= 1.5, f"wall ÷ CPU floor {FLOOR_RATIO:.2f} ≤ 1.5")
     print(f"figures: {args.clients} concurrent syncs in {wall:.2f} s; server peak RSS {peak:.1f} MiB; "
           f"{time.monotonic() - started:.1f} s in all" if wall is not None else
           f"figures: part 1 did not finish; {time.monotonic() - started:.1f} s in all", flush=True)

@@ -1,5 +1,4 @@
 import GlossCore
-import GlossStore
 
 /// Settings of one session.
 public struct SyncSessionConfig: Sendable {

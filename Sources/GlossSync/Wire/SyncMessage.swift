@@ -31,6 +31,15 @@ public enum SyncMessage: Sendable, Equatable {
         public let seq: UInt64
         public let id: EventID
         public init(author: PublicKey, seq: UInt64, id: EventID) { self.author = author; self.seq = seq; self.id = id }
+
+        /// The newest (author, seq, id) per author among `events`, sorted by author: what an ACK carries.
+        public static func tips(of events: [Event]) -> [FrontierEntry] {
+            var tips: [PublicKey: FrontierEntry] = [:]
+            for e in events where (tips[e.author]?.seq ?? 0) < e.header.seq {
+                tips[e.author] = .init(author: e.author, seq: e.header.seq, id: e.id)
+            }
+            return tips.values.sorted { $0.author < $1.author }
+        }
     }
 
     public var type: UInt8 {

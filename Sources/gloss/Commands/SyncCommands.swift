@@ -43,6 +43,11 @@ final class Signals {
     }
 }
 
+#if canImport(Glibc)
+/// glibc's `mallopt` (malloc.h is not part of Swift's Glibc module).
+@_silgen_name("mallopt") private func glibcMallopt(_ param: Int32, _ value: Int32) -> Int32
+#endif
+
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Serve this ledger to peers on the allow-list, over TCP.",
@@ -65,6 +70,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Most connections still in their handshake; beyond it the longest-waiting is dropped, so sockets that never authenticate cannot lock peers out.") var maxPending = 128
 
     func run() throws {
+        #if canImport(Glibc)
+        // Sessions run on many threads; glibc would give up to 8 malloc arenas per core, each
+        // holding freed memory of its own. Two keep fifty sessions' peak resident memory lower
+        // (load.py part 1) at no measurable cost in speed.
+        _ = glibcMallopt(-8 /* M_ARENA_MAX, malloc.h */, 2)
+        #endif
         let ledger = try options.open()
         let logger = Logger(label: "gloss.serve")
         var settings = SyncServer.Settings(identity: ledger.key, ledgerPath: ledger.databasePath)

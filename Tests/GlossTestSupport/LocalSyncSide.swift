@@ -1,5 +1,6 @@
 import GlossCore
 import GlossStore
+import GlossSync
 
 /// One side of a sync run in memory, without sockets or threads: a real SQLite log, a pure
 /// session, and the shell's answers given synchronously. For tests and benchmarks that count
@@ -76,7 +77,7 @@ public final class LocalSyncSide {
                 guard !session.isOver else { continue }
                 do {
                     let r = try log.append(events.sorted { $0.header.lamport < $1.header.lamport })
-                    perform(session.handle(.stored(batch: n, result: r, tips: Self.tips(events))))
+                    perform(session.handle(.stored(batch: n, result: r, tips: SyncMessage.FrontierEntry.tips(of: events))))
                 } catch { perform(session.handle(.storeFailed(batch: n, message: "\(error)"))) }
             case .authenticated(let k): authenticated = k
             case .caughtUp: break
@@ -84,15 +85,6 @@ public final class LocalSyncSide {
             case .failed(let e, _): failure = e
             }
         }
-    }
-
-    /// The newest (author, seq, id) per author among `events`: what an ACK carries.
-    public static func tips(_ events: [Event]) -> [SyncMessage.FrontierEntry] {
-        var tips: [PublicKey: SyncMessage.FrontierEntry] = [:]
-        for e in events where (tips[e.author]?.seq ?? 0) < e.header.seq {
-            tips[e.author] = .init(author: e.author, seq: e.header.seq, id: e.id)
-        }
-        return tips.values.sorted { $0.author < $1.author }
     }
 
     /// Delivers everything each side has sent to the other, flight by flight (one flight:
