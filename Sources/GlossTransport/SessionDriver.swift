@@ -21,7 +21,7 @@ public struct SessionOutcome: Sendable {
 /// that never authenticates costs a queue and nothing else.
 ///
 /// `@unchecked Sendable` is safe: every mutable field (`session`, `log`, `cursor`, `filter`,
-/// `lastSeenRow`, `ended`, `watchTimer`) is touched only on `queue`, a serial queue; the NIO
+/// `lastSeenRow`, `ended`, `clockTimer`, `watching`) is touched only on `queue`, a serial queue; the NIO
 /// channel is itself thread-safe; `backlog` is a `Mutex`.
 public final class SessionDriver: @unchecked Sendable {
     public let queue: DispatchQueue
@@ -34,7 +34,8 @@ public final class SessionDriver: @unchecked Sendable {
     private var filter = RelayFilter()
     private var lastSeenRow: Int64 = 0
     private var ended = false
-    private var watchTimer: DispatchSourceTimer?
+    private var clockTimer: DispatchSourceTimer?
+    private var watching = false
     private let onEnd: @Sendable (SessionOutcome) -> Void
     private let onProgress: (@Sendable (SyncStats) -> Void)?
     /// Asked once the peer has proved its key: whether it may have a session slot (a server at
@@ -66,15 +67,30 @@ public final class SessionDriver: @unchecked Sendable {
     }
 
     public func start() {
-        queue.async { self.perform(self.session.start()) }
-        // A peer must finish the handshake in time however it trickles its bytes.
-        if let limit = handshakeSeconds {
-            queue.asyncAfter(deadline: .now() + .seconds(limit)) { self.feed(.handshakeDeadline(seconds: limit)) }
+        queue.async {
+            self.feed(.tick(now: Self.now()))
+            self.perform(self.session.start())
+            self.startClock()
         }
     }
-    /// Server side: the handshake must finish within this, however slowly its bytes trickle.
-    /// A client has none: it only waits, bounded by its idle timeout.
-    public var handshakeSeconds: Int?
+
+    /// The session's clock: a tick four times a second (it decides its timeouts and
+    /// keepalives from them) and, in live mode once caught up, a look for new local rows.
+    private func startClock() {
+        let t = DispatchSource.makeTimerSource(queue: queue)
+        t.schedule(deadline: .now() + .milliseconds(250), repeating: .milliseconds(250))
+        t.setEventHandler { [weak self] in
+            guard let self, !self.ended else { return }
+            self.feed(.tick(now: Self.now()))
+            guard self.watching, let last = try? self.log?.lastRow(), last > self.lastSeenRow else { return }
+            self.lastSeenRow = last
+            self.feed(.localEventsAppeared)
+        }
+        t.resume()
+        clockTimer = t
+    }
+
+    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
     /// Bytes from the peer (called on the event loop).
     func received(_ bytes: [UInt8]) {
@@ -197,24 +213,15 @@ public final class SessionDriver: @unchecked Sendable {
         }
     }
 
-    /// Live mode: look for new local rows (from any process) four times a second.
+    /// Live mode: look for new local rows (from any process) at each tick.
     private func startWatching() {
-        guard session.isLive, watchTimer == nil else { return }
-        let t = DispatchSource.makeTimerSource(queue: queue)
-        t.schedule(deadline: .now() + .milliseconds(250), repeating: .milliseconds(250))
-        t.setEventHandler { [weak self] in
-            guard let self, !self.ended, let last = try? self.log?.lastRow(), last > self.lastSeenRow else { return }
-            self.lastSeenRow = last
-            self.feed(.localEventsAppeared)
-        }
-        t.resume()
-        watchTimer = t
+        if session.isLive { watching = true }
     }
 
     private func end(_ stats: SyncStats, _ error: SyncError?) {
         guard !ended else { return }
         ended = true
-        watchTimer?.cancel()
+        clockTimer?.cancel()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         let outcome = SessionOutcome(peer: session.peerKey, stats: stats, error: error, seconds: seconds)
         // Flush what was queued (an ERROR, a last ACK), then close.

@@ -1,13 +1,13 @@
+import GlossSync
 import NIOCore
 
-/// The NIO end of a session: hands received bytes to the driver, and turns idle events into
-/// timeouts and keepalives. It decides nothing.
+/// The NIO end of a session: hands received bytes to the driver, and tells it when the
+/// connection goes. It decides nothing (timeouts and keepalives are the session's, from its clock).
 final class SyncChannelHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     let driver: SessionDriver
-    let idleSeconds: Int
 
-    init(driver: SessionDriver, idleSeconds: Int) { self.driver = driver; self.idleSeconds = idleSeconds }
+    init(driver: SessionDriver) { self.driver = driver }
 
     func channelActive(context: ChannelHandlerContext) {
         driver.start()
@@ -24,17 +24,6 @@ final class SyncChannelHandler: ChannelInboundHandler {
         context.fireChannelInactive()
     }
 
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let idle = event as? IdleStateHandler.IdleStateEvent {
-            switch idle {
-            case .read: driver.input(.idleTimeout(seconds: idleSeconds))
-            case .write: driver.input(.keepalive)
-            case .all: break
-            }
-        }
-        context.fireUserInboundEventTriggered(event)
-    }
-
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         context.close(promise: nil)
     }
@@ -45,5 +34,10 @@ public struct SyncTimeouts: Sendable {
     public var idle: TimeAmount
     public var keepalive: TimeAmount
     public init(idle: TimeAmount = .seconds(30), keepalive: TimeAmount = .seconds(10)) { self.idle = idle; self.keepalive = keepalive }
-    var idleSeconds: Int { Int(idle.nanoseconds / 1_000_000_000) }
+    /// The session's timers: these, and on a server the handshake deadline (SYNC.md §11.2).
+    func timers(handshake: Bool) -> SessionTimers {
+        let idle = Double(self.idle.nanoseconds) / 1e9
+        return SessionTimers(idle: idle, keepalive: Double(keepalive.nanoseconds) / 1e9,
+                             handshake: handshake ? min(10, max(1, idle)) : nil)
+    }
 }

@@ -21,6 +21,8 @@ public enum SyncClient {
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.seconds(10))
             .channelInitializer { channel in
+                var config = config
+                config.timers = timeouts.timers(handshake: false)
                 let driver = SessionDriver(config: config, ledgerPath: ledgerPath, channel: channel, onProgress: onProgress) { outcome in
                     result.withLock { $0 = outcome }
                     done.signal()
@@ -28,10 +30,7 @@ public enum SyncClient {
                 driverBox.withLock { $0 = driver }
                 // The initializer runs on the channel's event loop: add the handlers there.
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([
-                        IdleStateHandler(readTimeout: timeouts.idle, writeTimeout: timeouts.keepalive),
-                        SyncChannelHandler(driver: driver, idleSeconds: timeouts.idleSeconds),
-                    ])
+                    try channel.pipeline.syncOperations.addHandler(SyncChannelHandler(driver: driver))
                 }
             }
         let channel = try bootstrap.connect(host: host, port: port).wait()

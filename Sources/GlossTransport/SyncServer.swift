@@ -71,7 +71,8 @@ public final class SyncServer: Sendable {
     /// crypto) and registers it as pending, dropping the longest-waiting pending one if full.
     private func setUp(_ child: Channel) -> EventLoopFuture<Void> {
         let peerAddress = child.remoteAddress?.description ?? "?"
-        let config = SyncSessionConfig(role: .server, identity: settings.identity, allowed: [], watch: true)
+        var config = SyncSessionConfig(role: .server, identity: settings.identity, allowed: [], watch: true)
+        config.timers = settings.timeouts.timers(handshake: true)
         let id = ObjectIdentifier(child)
         let logger = self.logger
         let limit = settings.maxSessions
@@ -83,7 +84,6 @@ public final class SyncServer: Sendable {
             self?.connections.withLock { $0.pending[id] = nil; $0.sessions[id] = nil }
             SyncServer.logLine(logger, peerAddress, outcome)
         }
-        driver.handshakeSeconds = min(10, max(1, settings.timeouts.idleSeconds))
         let evicted: SessionDriver? = connections.withLock { c in
             c.arrivals += 1
             c.pending[id] = (driver, c.arrivals)
@@ -93,12 +93,8 @@ public final class SyncServer: Sendable {
             return oldest.value.driver
         }
         evicted?.evict()
-        let t = settings.timeouts
         return child.eventLoop.makeCompletedFuture {
-            try child.pipeline.syncOperations.addHandlers([
-                IdleStateHandler(readTimeout: t.idle, writeTimeout: t.keepalive),
-                SyncChannelHandler(driver: driver, idleSeconds: t.idleSeconds),
-            ])
+            try child.pipeline.syncOperations.addHandler(SyncChannelHandler(driver: driver))
         }
     }
 

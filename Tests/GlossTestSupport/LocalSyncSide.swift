@@ -22,8 +22,9 @@ public final class LocalSyncSide {
     }
 
     public func begin(role: Handshake.Role, allow: [PublicKey], watch: Bool = false, window: UInt16 = SyncLimits.defaultWindow,
-                      evidence: Bool = true, ranges: Bool? = nil) throws {
+                      evidence: Bool = true, ranges: Bool? = nil, timers: SessionTimers = SessionTimers()) throws {
         var config = SyncSessionConfig(role: role, identity: key, allowed: Set(allow), watch: watch)
+        config.timers = timers
         config.window = window
         config.evidence = evidence
         // As `gloss sync` decides: a client asks for RANGES when it holds many authors.
@@ -35,6 +36,9 @@ public final class LocalSyncSide {
     }
 
     public func receive(_ bytes: [UInt8]) { perform(session.handle(.received(bytes))) }
+
+    /// Moves this side's clock to `now` (seconds): its timeouts and keepalives follow.
+    public func tick(_ now: Double) { perform(session.handle(.tick(now: now))) }
 
     /// As `SessionDriver` does: every send of the list first (frames leave in the order they
     /// were sealed), then the other actions in order, each answer's consequences first.

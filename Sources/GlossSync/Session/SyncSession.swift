@@ -1,5 +1,19 @@
 import GlossCore
 
+/// A session's deadlines (SYNC.md §11.2), in seconds of the clock the shell passes in `.tick`.
+public struct SessionTimers: Sendable, Equatable {
+    /// Nothing received for this long ends the session (`idle-timeout`).
+    public var idle: Double
+    /// Nothing written for this long in the sync phase sends a PING.
+    public var keepalive: Double
+    /// The peer's AUTH must be verified within this long of the start, however its bytes
+    /// trickle (a server's rule; nil: none).
+    public var handshake: Double?
+    public init(idle: Double = 30, keepalive: Double = 10, handshake: Double? = nil) {
+        self.idle = idle; self.keepalive = keepalive; self.handshake = handshake
+    }
+}
+
 /// Settings of one session.
 public struct SyncSessionConfig: Sendable {
     public var role: Handshake.Role
@@ -14,6 +28,7 @@ public struct SyncSessionConfig: Sendable {
     public var window: UInt16 = SyncLimits.defaultWindow
     /// Offer the `evidence` feature (exchange fork evidence); off only to test older peers.
     public var evidence = true
+    public var timers = SessionTimers()
     /// Offer (server) or ask for (client) reconciliation by RANGES. A client asks when it holds
     /// more authors than a plain FRONTIER suits (`RangeReconciler.prefersPlainFrontier`).
     public var ranges = true
@@ -66,14 +81,11 @@ public enum SyncInput: Sendable {
     case localFailure(message: String)
     /// Live mode: new events appeared in the local log.
     case localEventsAppeared
-    /// Nothing came from the peer for the idle timeout.
-    case idleTimeout(seconds: Int)
-    /// Live mode: time to show the peer we are here.
-    case keepalive
+    /// The shell's clock, in seconds (any origin), passed a few times a second: the session
+    /// decides its own timeouts and keepalives from it (`SessionTimers`), so tests drive time.
+    case tick(now: Double)
     /// The process is stopping.
     case shutdown
-    /// The time allowed for the handshake is over; ignored once the peer is authenticated.
-    case handshakeDeadline(seconds: Int)
     /// A server dropped this connection, still unauthenticated, to make room for a newer one.
     case evicted
     /// Answer to `.admit`: this side's frontier and allow-list (the server's is read now, so a
@@ -203,6 +215,7 @@ public final class SyncSession {
         do {
             switch input {
             case .received(let bytes):
+                lastReceived = clock
                 stats.bytesReceived += bytes.count
                 decoder.feed(bytes)
                 try drain(&out)
@@ -234,16 +247,10 @@ public final class SyncSession {
                 guard watch, phase == .syncing else { return [] }
                 exhausted = false
                 pump(&out)
-            case .idleTimeout(let s):
-                throw SyncError(.idleTimeout, "nothing from the peer for \(s) s")
-            case .keepalive:
-                if phase == .syncing { send(.ping, control: true, &out) }
+            case .tick(let now):
+                try tick(now, &out)
             case .shutdown:
                 throw SyncError(.shuttingDown, "this side is shutting down")
-            case .handshakeDeadline(let s):
-                if phase == .hello || phase == .auth {
-                    throw SyncError(.idleTimeout, "the handshake did not complete within \(s) s")
-                }
             case .evicted:
                 throw SyncError(.overloaded, "too many connections were waiting to authenticate; this one, the longest waiting, was dropped to make room: try again shortly")
             case .admitted(let frontier, let allowed):
@@ -277,6 +284,34 @@ public final class SyncSession {
         }
         return out
     }
+
+    // MARK: Time
+
+    /// The latest time the shell gave, and when the session started, last heard and last wrote.
+    private var clock: Double = 0
+    private var startedAt: Double?
+    private var lastReceived: Double = 0
+    private var lastSent: Double = 0
+
+    private func tick(_ now: Double, _ out: inout [SyncAction]) throws {
+        clock = now
+        guard let started = startedAt else {
+            startedAt = now; lastReceived = now; lastSent = now
+            return
+        }
+        let t = config.timers
+        if let h = t.handshake, phase == .hello || phase == .auth, now - started >= h {
+            throw SyncError(.idleTimeout, "the handshake did not complete within \(Self.seconds(h)) s")
+        }
+        if now - lastReceived >= t.idle {
+            throw SyncError(.idleTimeout, "nothing from the peer for \(Self.seconds(t.idle)) s")
+        }
+        if phase == .syncing, now - lastSent >= t.keepalive {
+            send(.ping, control: true, &out)
+        }
+    }
+
+    static func seconds(_ s: Double) -> String { s == s.rounded() ? String(Int(s)) : String((s * 10).rounded() / 10) }
 
     // MARK: Receiving
 
@@ -579,6 +614,7 @@ public final class SyncSession {
         }
         stats.bytesSent += bytes.count
         if control { stats.controlBytesSent += bytes.count }
+        lastSent = clock
         return bytes
     }
 
