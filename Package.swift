@@ -47,7 +47,7 @@ let package = Package(
 
         // Shared by tests and benchmarks, never linked into gloss: a sync session run in memory
         // against a real SQLite ledger, flight by flight.
-        .target(name: "GlossTestSupport", dependencies: ["GlossCore", "GlossStore", "GlossSync"], path: "Tests/GlossTestSupport"),
+        .target(name: "GlossTestSupport", dependencies: ["GlossCore", "GlossStore", "GlossSync", "GlossTransport"], path: "Tests/GlossTestSupport"),
 
         .testTarget(name: "GlossCoreTests", dependencies: ["GlossCore"]),
         .testTarget(name: "GlossStoreTests", dependencies: ["GlossStore", "GlossCore"]),

@@ -6,7 +6,10 @@ public struct GroupBatch: Sendable {
     /// Who sent it (a session): once one batch of a key is refused, its later ones are not stored.
     public let key: Int
     public let events: [Event]
-    public init(key: Int, events: [Event]) { self.key = key; self.events = events }
+    /// Already refused by the caller (a bad signature): stored nothing, and stops the key's
+    /// later batches in order, as a refusal here would.
+    public let refusal: String?
+    public init(key: Int, events: [Event], refusal: String? = nil) { self.key = key; self.events = events; self.refusal = refusal }
 }
 
 extension EventLog {
@@ -27,6 +30,11 @@ extension EventLog {
                 for b in batches {
                     guard !refused.contains(b.key) else {
                         out.append(.failure(StoreError(.invalidEvent, "not stored: an earlier batch of this session was refused")))
+                        continue
+                    }
+                    if let why = b.refusal {
+                        refused.insert(b.key)
+                        out.append(.failure(StoreError(.invalidEvent, why)))
                         continue
                     }
                     let ordered = b.events.sorted { Stamp($0) < Stamp($1) }

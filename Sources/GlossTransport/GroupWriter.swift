@@ -41,9 +41,11 @@ final class GroupWriter: @unchecked Sendable {
 
     /// Queues a verified batch of session `key`; `done` is called (on the writer's queue) once
     /// it has committed or been refused.
-    func submit(key: Int, events: [Event], done: @escaping @Sendable (Result<AppendResult, StoreError>) -> Void) {
+    /// `refusal`: the caller refused the batch already (a bad signature): nothing is stored and,
+    /// in order, the session's later batches are not either.
+    func submit(key: Int, events: [Event], refusal: String? = nil, done: @escaping @Sendable (Result<AppendResult, StoreError>) -> Void) {
         let schedule = pending.withLock { p -> Bool in
-            p.items.append(Submission(batch: GroupBatch(key: key, events: events), done: done))
+            p.items.append(Submission(batch: GroupBatch(key: key, events: events, refusal: refusal), done: done))
             defer { p.scheduled = true }
             return !p.scheduled
         }

@@ -43,6 +43,19 @@ import Testing
         #expect(try log.count() == 5)
     }
 
+    @Test func aBatchRefusedBeforeTheWriterStopsItsSessionInOrder() throws {
+        let dir = try TempDir()
+        let log = try EventLog(path: dir.path + "/l.sqlite", create: true)
+        let a = SigningKey(), b = SigningKey()
+        var refused: Set<Int> = []
+        let r = try log.appendGroup([GroupBatch(key: 1, events: [], refusal: "a bad signature"),
+                                     GroupBatch(key: 1, events: chain(a, 2)), GroupBatch(key: 2, events: chain(b, 1))], refusedKeys: &refused)
+        #expect(throws: StoreError.self) { try r[0].get() }
+        #expect(throws: StoreError.self, "pipelined behind the refused batch: not stored") { try r[1].get() }
+        #expect((try? r[2].get())?.stored.count == 1)
+        #expect(try log.count() == 1)
+    }
+
     @Test func aForkInAGroupIsKeptAsEvidence() throws {
         let dir = try TempDir()
         let log = try EventLog(path: dir.path + "/l.sqlite", create: true)

@@ -1,23 +1,26 @@
 import GlossCore
 import GlossStore
 import GlossSync
+import GlossTransport
 
-/// One side of a sync run in memory, without sockets or threads: a real SQLite log, a pure
-/// session, and the shell's answers given synchronously. For tests and benchmarks that count
-/// flights and bytes exactly; `gloss` itself uses `SessionDriver` over TCP.
+/// One side of a sync run in memory, without sockets or threads: a real SQLite ledger, the
+/// reference's `SyncShell` and `LedgerSyncStore` (committing inline), answers given
+/// synchronously. For tests and benchmarks that count flights and bytes exactly; `gloss` runs
+/// the same shell and store over TCP (`SessionDriver`).
 public final class LocalSyncSide {
     public let key: SigningKey
     public let log: EventLog
-    public private(set) var session: SyncSession!
-    private var cursor: Int64?
-    private var filter = RelayFilter()
+    private let path: String
+    public private(set) var shell: SyncShell!
+    public var session: SyncSession { shell.session }
     public var outbox: [[UInt8]] = []
     public private(set) var finished: SyncStats?
     public private(set) var failure: SyncError?
-    public private(set) var authenticated: PublicKey?
+    public var authenticated: PublicKey? { shell.authenticated }
 
     public init(path: String, key: SigningKey = SigningKey()) throws {
         self.key = key
+        self.path = path
         log = try EventLog(path: path, create: true)
     }
 
@@ -30,66 +33,20 @@ public final class LocalSyncSide {
         // As `gloss sync` decides: a client asks for RANGES when it holds many authors.
         let many = try !RangeReconciler.prefersPlainFrontier(localCount: log.authorCount())
         config.ranges = ranges ?? (role == .server || many)
-        session = SyncSession(config: config)
-        filter = RelayFilter(forkedFrom: try log.forkedFrom())
-        perform(session.start())
+        finished = nil
+        failure = nil
+        shell = SyncShell(session: SyncSession(config: config), store: LedgerSyncStore(path: path, cacheKiB: 1024, commit: .inline),
+                          transmit: { [unowned self] in self.outbox.append($0) }, deliver: { $0() })
+        shell.onEnd = { [unowned self] stats, error in
+            if let error { self.failure = error } else { self.finished = stats }
+        }
+        shell.start()
     }
 
-    public func receive(_ bytes: [UInt8]) { perform(session.handle(.received(bytes))) }
+    public func receive(_ bytes: [UInt8]) { shell.feed(.received(bytes)) }
 
     /// Moves this side's clock to `now` (seconds): its timeouts and keepalives follow.
-    public func tick(_ now: Double) { perform(session.handle(.tick(now: now))) }
-
-    /// As `SessionDriver` does: every send of the list first (frames leave in the order they
-    /// were sealed), then the other actions in order, each answer's consequences first.
-    func perform(_ actions: [SyncAction]) {
-        for case .send(let b) in actions { outbox.append(b) }
-        for a in actions {
-            switch a {
-            case .send: continue
-            case .admit:
-                guard !session.isOver else { continue }
-                do {
-                    let allowed = session.config.role == .server ? Set(try log.peers().map(\.key)).union(session.config.allowed) : session.config.allowed
-                    perform(session.handle(.admitted(frontier: try log.frontier(), allowed: allowed)))
-                } catch { perform(session.handle(.localFailure(message: "\(error)"))) }
-            case .findForks(let tips):
-                guard !session.isOver else { continue }
-                do { perform(session.handle(.forksFound(try log.forkTwins(of: tips.map { ($0.author, $0.seq, $0.id) })))) }
-                catch { perform(session.handle(.localFailure(message: "\(error)"))) }
-            case .recordEvidence(let e):
-                // Kept even when the session has just failed: it is a verified proof of a fork.
-                do {
-                    switch try log.recordEvidence(e) {
-                    case .recorded(let new, let twin): perform(session.handle(.evidenceRecorded(e, new: new, twin: twin)))
-                    case .refused(let why): perform(session.handle(.evidenceRefused(why)))
-                    }
-                } catch { perform(session.handle(.localFailure(message: "\(error)"))) }
-            case .fetch(let peer, let forkedFrom, let maxEvents, let maxBytes):
-                guard !session.isOver else { continue }
-                filter.forkedFrom.merge(forkedFrom) { min($0, $1) }
-                do {
-                    let start = try cursor ?? log.startRow(forPeer: peer, forkedFrom: filter.forkedFrom)
-                    let before = filter.withheld.count
-                    let r = try log.outgoing(after: start, peer: peer, filter: &filter, maxEvents: maxEvents, maxBytes: maxBytes)
-                    cursor = r.lastRow
-                    let q = filter.takeQuarantined()
-                    perform(session.handle(.outgoing(r.events, exhausted: r.exhausted, quarantined: q.map { "\($0.id.hex): \($0.reason)" },
-                                                     withheld: filter.withheld.count - before - q.count)))
-                } catch { perform(session.handle(.localFailure(message: "\(error)"))) }
-            case .store(let n, let events):
-                guard !session.isOver else { continue }
-                do {
-                    let r = try log.append(events.sorted { $0.header.lamport < $1.header.lamport })
-                    perform(session.handle(.stored(batch: n, result: r, tips: SyncMessage.FrontierEntry.tips(of: events))))
-                } catch { perform(session.handle(.storeFailed(batch: n, message: "\(error)"))) }
-            case .authenticated(let k): authenticated = k
-            case .caughtUp: break
-            case .finished(let s): finished = s
-            case .failed(let e, _): failure = e
-            }
-        }
-    }
+    public func tick(_ now: Double) { shell.feed(.tick(now: now)) }
 
     /// Delivers everything each side has sent to the other, flight by flight (one flight:
     /// both outboxes drained once), until both are quiet. Returns the number of flights.

@@ -1,0 +1,44 @@
+import GlossCore
+
+/// What a sync session needs of a ledger, asked by `SyncShell` as the session's actions say.
+/// Implementations live outside GlossSync (the SQLite ledger's is `LedgerSyncStore`); the
+/// protocol keeps the session and its shell free of any store.
+public protocol SyncStore: AnyObject {
+    /// The peer has proved its key: open the ledger; this side's frontier and allow-list.
+    func admit() throws -> (frontier: Frontier, peers: Set<PublicKey>)
+    /// Up to `maxEvents` (about `maxBytes`) events the peer lacks, continuing after the last read.
+    func outgoing(peer: Frontier, forkedFrom: [PublicKey: UInt64], maxEvents: Int, maxBytes: Int) throws -> Outgoing
+    /// This side's events at these tips whose ids differ from the tips'.
+    func forkTwins(of tips: [SyncMessage.FrontierEntry]) throws -> [Event]
+    /// Checks and keeps a peer's fork evidence.
+    func recordEvidence(_ e: Event) throws -> EvidenceVerdict
+    /// Verifies and commits a batch; `done` once committed or refused, on any thread (the
+    /// shell's owner brings it back to the session's context: `SyncShell.deliver`).
+    func store(_ events: [Event], done: @escaping @Sendable (StoreAnswer) -> Void)
+    /// Live mode: whether events were appended since the last call (by any process).
+    func newEventsAppeared() -> Bool
+    /// The session is over.
+    func close()
+}
+
+/// Events to send, and what was left out.
+public struct Outgoing: Sendable {
+    public var events: [Event]
+    public var exhausted: Bool
+    /// Stored rows left out as damaged ("ID: reason").
+    public var quarantined: [String]
+    /// Events left out with them, or on a forked branch.
+    public var withheld: Int
+    public init(events: [Event], exhausted: Bool, quarantined: [String] = [], withheld: Int = 0) {
+        self.events = events; self.exhausted = exhausted; self.quarantined = quarantined; self.withheld = withheld
+    }
+}
+
+/// What became of a batch handed to `SyncStore.store`.
+public enum StoreAnswer: Sendable {
+    case stored(AppendResult)
+    /// Refused (a bad signature, a missing parent, a fork…): the peer's fault.
+    case refused(String)
+    /// This side's ledger failed (I/O, a lock held too long): not the peer's fault.
+    case failed(String)
+}
