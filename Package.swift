@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "GlossTestSupport", dependencies: ["GlossCore", "GlossStore", "GlossSync", "GlossTransport"], path: "Tests/GlossTestSupport"),
 
         .testTarget(name: "GlossCoreTests", dependencies: ["GlossCore"]),
-        .testTarget(name: "GlossStoreTests", dependencies: ["GlossStore", "GlossCore"]),
+        .testTarget(name: "GlossStoreTests", dependencies: ["GlossStore", "GlossCore", "GlossTestSupport"]),
         .testTarget(name: "GlossReplayTests", dependencies: ["GlossReplay", "GlossCore"]),
         .testTarget(name: "GlossLedgerTests", dependencies: ["GlossLedger", "GlossStore", "GlossReplay", "GlossCore", "GlossTestSupport"]),
         .testTarget(name: "GlossSyncTests", dependencies: ["GlossSync", "GlossLedger", "GlossStore", "GlossCore", "GlossTestSupport"]),

@@ -3,6 +3,7 @@ import GlossCore
 import GlossReplay
 import GlossStore
 import Testing
+import GlossTestSupport
 
 /// Anchors on a revised article are kept in the projection once computed, and dropped in the
 /// same transaction as an event that changes the text or the selector in force.

@@ -3,6 +3,7 @@ import GlossCore
 import GlossLedger
 import GlossStore
 import Testing
+import GlossTestSupport
 
 @Suite struct BundleTests {
     func sample(_ dir: TempDir) throws -> [Event] {

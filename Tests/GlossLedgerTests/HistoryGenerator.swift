@@ -1,5 +1,6 @@
 import GlossCore
 import GlossReplay
+import GlossTestSupport
 
 /// Random histories for the projection's property tests: several authors, each writing on its
 /// own view of the ledger and gossiping now and then, so edits conflict; plus the events a

@@ -4,6 +4,7 @@ import GlossLedger
 import GlossReplay
 import GlossStore
 import Testing
+import GlossTestSupport
 
 /// Three authors edit concurrently, each on its own ledger, swapping bundles at random moments.
 /// Then the final events reach 20 fresh ledgers in 20 different valid orders: all 20 must show

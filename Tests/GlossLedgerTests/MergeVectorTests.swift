@@ -4,6 +4,7 @@ import GlossLedger
 import GlossReplay
 import GlossStore
 import Testing
+import GlossTestSupport
 
 /// Protocol/vectors/merge.json: sets of events with the canonical snapshot and hash each must
 /// replay to (Protocol/MERGE.md). GLOSS_WRITE_VECTORS=1 rewrites the file from fixed seeds.

@@ -4,6 +4,7 @@ import GlossLedger
 import GlossReplay
 import GlossStore
 import Testing
+import GlossTestSupport
 
 /// Small hand-made histories whose events are concurrent (so many storage orders are valid),
 /// each built around one case where the order of arrival must not matter: a removal stored

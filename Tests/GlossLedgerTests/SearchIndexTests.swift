@@ -2,6 +2,7 @@ import Foundation
 import GlossCore
 import GlossStore
 import Testing
+import GlossTestSupport
 
 /// The full-text index is part of the projection: every change of a quote, comment or tag is
 /// found by the next search, and nothing stale is.

@@ -2,6 +2,7 @@ import Foundation
 import GlossCore
 import GlossStore
 import Testing
+import GlossTestSupport
 
 @Suite struct EventLogTests {
     let alice = try! SigningKey(seed: [UInt8](repeating: 1, count: 32))

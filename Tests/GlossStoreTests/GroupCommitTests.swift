@@ -2,6 +2,7 @@ import Foundation
 import GlossCore
 import GlossStore
 import Testing
+import GlossTestSupport
 
 /// Several sessions' batches in one transaction: each all or nothing, a refused one alone,
 /// the refused session's later batches not stored, fork evidence kept.

@@ -2,6 +2,7 @@ import Foundation
 import GlossCore
 import GlossStore
 import Testing
+import GlossTestSupport
 
 /// Checks the code against Protocol/vectors/events.json in both directions: fields → bytes, id
 /// and signature; bytes → fields; and every negative vector refused with its error code.

@@ -1,6 +1,7 @@
 import Foundation
 import GlossCore
 import GlossSync
+import GlossTestSupport
 import Testing
 
 /// A seeded mutation loop over each fuzz target, in the test suite (libFuzzer runs them longer
@@ -14,7 +15,7 @@ import Testing
         return try files.map { Array(try Data(contentsOf: dir.appendingPathComponent($0))) }
     }
 
-    static func mutate(_ input: [UInt8], _ rng: inout SplitMix) -> [UInt8] {
+    static func mutate(_ input: [UInt8], _ rng: inout SeededRandom) -> [UInt8] {
         var b = input
         for _ in 0..<Int(rng.next() % 4 + 1) {
             switch rng.next() % 6 {
@@ -40,7 +41,7 @@ import Testing
         var seeds = try Self.corpus(target)
         if target == "handshake" { seeds.append(FuzzTargets.sampleHello) }
         #expect(!seeds.isEmpty)
-        var rng = SplitMix(seed: 0x6C6F_7373 ^ UInt64(target.utf8.count))
+        var rng = SeededRandom(seed: 0x6C6F_7373 ^ UInt64(target.utf8.count))
         let iterations = ProcessInfo.processInfo.environment["GLOSS_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 20000
         for i in 0..<iterations {
             FuzzTargets.run(target, Self.mutate(seeds[i % seeds.count], &rng))
@@ -49,14 +50,3 @@ import Testing
     }
 }
 
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,20 +1,9 @@
 import Foundation
 import GlossCore
 @testable import GlossSync
+import GlossTestSupport
 import Testing
 
-/// A seeded generator (SplitMix64), so a failing case can be replayed from its seed.
-fileprivate struct ReconcileRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Entry sets for the reconciliation tests and vectors (RECONCILE.md §12): author k is
 /// SHA-256("gloss/reconcile/vector/author" ‖ u32 k); its entry at seq s, variant v has the id
@@ -35,7 +24,7 @@ enum ReconcileFixture {
     /// chosen by `seed`: missing on one side or the other, a higher seq on one side or the other,
     /// or the same seq with another id.
     static func pair(n: Int, differing d: Int, seed: UInt64) -> (a: [TipEntry], b: [TipEntry]) {
-        var rng = ReconcileRNG(seed: seed)
+        var rng = SeededRandom(seed: seed)
         var changed: [Int: Int] = [:]
         while changed.count < min(d, n) { changed[Int(rng.next() % UInt64(n))] = Int(rng.next() % 5) }
         var a: [TipEntry] = [], b: [TipEntry] = []
@@ -160,7 +149,7 @@ struct ReconcileRun {
     /// Authors sharing 30 or 31 leading bytes, the all-zero and the all-0xFF key: bounds need
     /// up to 32 bytes and must still split the set.
     @Test func keysSharingLongPrefixes() throws {
-        var rng = ReconcileRNG(seed: 42)
+        var rng = SeededRandom(seed: 42)
         func key(_ tail: [UInt8]) -> PublicKey { PublicKey(Hash32([UInt8](repeating: 0xAB, count: 32 - tail.count) + tail)) }
         var authors: Set<PublicKey> = [PublicKey(Hash32.zero), PublicKey(Hash32([UInt8](repeating: 0xFF, count: 32))),
                                        PublicKey(Hash32([UInt8](repeating: 0, count: 31) + [1]))]
@@ -317,7 +306,7 @@ struct ReconcileRun {
     @Test func mutatedMessagesNeverCrash() throws {
         let (a, b) = ReconcileFixture.pair(n: 300, differing: 20, seed: 77)
         let run = try ReconcileRun(a, b)
-        var rng = ReconcileRNG(seed: 5)
+        var rng = SeededRandom(seed: 5)
         for _ in 0..<2_000 {
             var body = run.messages[Int(rng.next() % UInt64(run.messages.count))]
             if body.isEmpty { continue }
