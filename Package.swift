@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "GlossStoreTests", dependencies: ["GlossStore", "GlossCore", "GlossTestSupport"]),
         .testTarget(name: "GlossReplayTests", dependencies: ["GlossReplay", "GlossCore"]),
         .testTarget(name: "GlossLedgerTests", dependencies: ["GlossLedger", "GlossStore", "GlossReplay", "GlossCore", "GlossTestSupport"]),
-        .testTarget(name: "GlossSyncTests", dependencies: ["GlossSync", "GlossLedger", "GlossStore", "GlossCore", "GlossTestSupport"]),
+        .testTarget(name: "GlossSyncTests", dependencies: ["GlossSync", "GlossLedger", "GlossStore", "GlossCore", "GlossTransport", "GlossTestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["gloss", "GlossSync", "GlossStore", "GlossCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -623,6 +623,20 @@ def case_evidence_bad_signature(w):
     return problems
 
 
+def case_evidence_twice(w):
+    """EVIDENCE is sent once per author per session: a second one is refused (and not checked)."""
+    problems = []
+    e1b, _ = ev("evidence-equal", 1, text="The peer's version.\n")
+    p = evidence_peer(w)
+    p.handshake(expect_key=w.server.key)
+    p.send(Frontier(peer.DEFAULT_WINDOW, w.frontier_tips()))
+    p.send(peer.Evidence(e1b))
+    p.send(peer.Evidence(e1b))
+    msgs = expect_closed(p, problems)
+    expect_error(msgs, "protocol-violation", problems, contains="second EVIDENCE")
+    return problems
+
+
 def case_evidence_unannounced(w):
     """EVIDENCE from a peer whose HELLO did not set the evidence feature."""
     problems = []
@@ -850,7 +864,8 @@ def case_live(w):
         p.send(Ping())
         try:
             m = p.recv(timeout=0.4)
-            problems.append(f"unexpected {m} while caught up")
+            if not isinstance(m, Ping):  # a keepalive is fine (SYNC.md §10); anything else is not
+                problems.append(f"unexpected {m} while caught up")
         except socket.timeout:
             pass
         except peer.Closed:
@@ -912,6 +927,7 @@ CASES = [
     ("EVIDENCE of an event the server holds (no fork)", case_evidence_not_a_fork, "invalid-event", 0, None),
     ("EVIDENCE with a bad signature", case_evidence_bad_signature, "invalid-event", 0, None),
     ("EVIDENCE without the evidence feature", case_evidence_unannounced, "protocol-violation", 0, None),
+    ("the same EVIDENCE twice", case_evidence_twice, "protocol-violation", 0, None),
     ("a peer that reconciles by RANGES", case_ranges_positive, "ok", 1, None),
     ("a malformed RANGES", case_ranges_malformed, "malformed", 0, None),
     ("RANGES without the ranges feature", case_ranges_unannounced, "protocol-violation", 0, None),

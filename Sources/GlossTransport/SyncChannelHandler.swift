@@ -37,7 +37,9 @@ public struct SyncTimeouts: Sendable {
     /// The session's timers: these, and on a server the handshake deadline (SYNC.md §11.2).
     func timers(handshake: Bool) -> SessionTimers {
         let idle = Double(self.idle.nanoseconds) / 1e9
-        return SessionTimers(idle: idle, keepalive: Double(keepalive.nanoseconds) / 1e9,
+        // A PING at least twice per idle period: a side given a short --idle-timeout is likely
+        // talking to a peer with one too, and a quiet live session must not be cut off.
+        return SessionTimers(idle: idle, keepalive: min(Double(keepalive.nanoseconds) / 1e9, idle / 2),
                              handshake: handshake ? min(10, max(1, idle)) : nil)
     }
 }

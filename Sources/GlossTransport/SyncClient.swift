@@ -44,7 +44,8 @@ public enum SyncClient {
 }
 
 extension SyncClient {
-    /// `run`, tried again while the server answers `overloaded` (busy), as `policy` says.
+    /// `run`, tried again while the server answers `overloaded` (busy) or drops the connection
+    /// before authenticating, as `policy` says.
     /// `onRetry(n, seconds, outcome)` is told before each wait; a stop signal ends the waiting.
     public static func runRetrying(host: String, port: Int, config: SyncSessionConfig, ledgerPath: String,
                                    timeouts: SyncTimeouts = SyncTimeouts(), policy: RetryPolicy,
@@ -60,7 +61,10 @@ extension SyncClient {
             let outcome = try run(host: host, port: port, config: fresh, ledgerPath: ledgerPath, timeouts: timeouts,
                                   onProgress: onProgress, stop: stop)
             attempt += 1
-            guard outcome.error?.code == .overloaded, stop?.isFired != true,
+            // Busy, or dropped before its AUTH (a server shedding unauthenticated connections
+            // closes them without a word when no keys were agreed yet).
+            let retryable = outcome.error?.code == .overloaded || (outcome.error?.code == .truncated && outcome.peer == nil)
+            guard retryable, stop?.isFired != true,
                   let wait = policy.delay(beforeRetry: attempt, random: Double.random(in: 0..<1)) else { return outcome }
             onRetry(attempt, wait, outcome)
             if let stop {

@@ -1,5 +1,8 @@
 import GlossCore
+import GlossStore
 import GlossSync
+import GlossTransport
+import GlossTransport
 import Testing
 import GlossTestSupport
 
@@ -58,6 +61,31 @@ import GlossTestSupport
         for f in sends(out) { client.receive(f) }
         #expect(client.failure?.code == .overloaded && client.failure?.message.contains("busy") == true,
                 "the client reads the sealed ERROR: \(String(describing: client.failure))")
+    }
+
+    /// A stranger on a busy server is told it is not allowed (not "busy", which it would retry).
+    @Test func theAllowListDecidesBeforeTheSlot() throws {
+        let dir = try TempDir()
+        let client = try Side(dir, "client")
+        let serverKey = SigningKey()
+        var toClient: [[UInt8]] = []
+        var ended: SyncError?
+        let shell = SyncShell(session: SyncSession(config: SyncSessionConfig(role: .server, identity: serverKey, allowed: [])),
+                              store: LedgerSyncStore(path: dir.path + "/server.sqlite", commit: .inline),
+                              admission: { _ in "the server is busy (0 sessions at once); try again shortly" },
+                              transmit: { toClient.append($0) }, deliver: { $0() })
+        _ = try EventLog(path: dir.path + "/server.sqlite", create: true)
+        shell.onEnd = { _, e in ended = e }
+        try client.begin(role: .client, allow: [serverKey.publicKey])
+        shell.start()
+        for _ in 0..<4 {
+            let a = toClient, b = client.outbox
+            toClient = []; client.outbox = []
+            for f in a { client.receive(f) }
+            for f in b { shell.feed(.received(f)) }
+        }
+        #expect(ended?.code == .notAllowed, "\(String(describing: ended))")
+        #expect(client.failure?.code == .notAllowed)
     }
 
     @Test func anEvictedPendingConnectionEnds() {

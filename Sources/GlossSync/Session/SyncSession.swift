@@ -380,6 +380,9 @@ public final class SyncSession {
             }
             stats.eventsReceived += events.count
             storing += 1
+            // The peer holds these: never send them back, even if a fetch runs before the
+            // commit is answered (a refused batch ends the session, so this cannot mislead).
+            for t in SyncMessage.FrontierEntry.tips(of: events) { learn(t) }
             out.append(.store(batch: n, events: events))
         case (.syncing, .ack(let n, _, _, let tips)):
             guard unacked > 0, n == nextBatch - UInt32(unacked) else { throw SyncError(.protocolViolation, "an ACK for batch \(n), which is not the oldest outstanding") }
@@ -398,6 +401,9 @@ public final class SyncSession {
             guard exchangeEvidence, receivedFrontier else { throw SyncError(.protocolViolation, "EVIDENCE where none was expected (before the FRONTIER, or without the evidence feature)") }
             let e: Event
             do { e = try Event.decode(bytes) } catch { throw SyncError(.invalidEvent, "the EVIDENCE is not a valid event: \(error)") }
+            guard evidenceAnnounced.insert(e.author).inserted else {
+                throw SyncError(.protocolViolation, "a second EVIDENCE for author \(e.author.raw.short()) (one per author per session)")
+            }
             guard recordingEvidence < 64 else { throw SyncError(.protocolViolation, "more than 64 EVIDENCE messages waiting to be checked") }
             recordingEvidence += 1
             out.append(.recordEvidence(e))
@@ -561,6 +567,8 @@ public final class SyncSession {
     /// Whether the peer's EVIDENCE for `author` has been checked already.
     private func receivedEvidence(from author: PublicKey) -> Bool { evidenceReceived.contains(author) }
     private var evidenceReceived: Set<PublicKey> = []
+    /// Authors the peer sent EVIDENCE for (once each).
+    private var evidenceAnnounced: Set<PublicKey> = []
 
     private func learn(_ t: SyncMessage.FrontierEntry) {
         if (peerFrontier.tips[t.author]?.seq ?? 0) < t.seq { peerFrontier.tips[t.author] = .init(seq: t.seq, id: t.id) }

@@ -56,12 +56,16 @@ public final class SyncShell: @unchecked Sendable {
                 authenticated = k
             case .admit(let key):
                 guard !session.isOver else { continue }
-                if let refusal = admission?(key) { perform(session.handle(.overloaded(refusal))); continue }
-                perform(session.handle(answer("cannot open the ledger") {
+                // The allow-list decides first (a stranger is told `not-allowed`, never "busy"),
+                // then the slot.
+                let input = answer("cannot open the ledger") { () -> SyncInput in
                     let (frontier, peers) = try store.admit()
                     let allowed = session.config.role == .server ? peers.union(session.config.allowed) : session.config.allowed
+                    let mayHaveSlot = allowed.contains(key) || key == session.config.identity.publicKey
+                    if mayHaveSlot, let refusal = admission?(key) { return .overloaded(refusal) }
                     return .admitted(frontier: frontier, allowed: allowed)
-                }))
+                }
+                perform(session.handle(input))
             case .fetch(let peer, let forkedFrom, let maxEvents, let maxBytes):
                 guard !session.isOver else { continue }
                 perform(session.handle(answer("reading the local log failed") {

@@ -90,7 +90,7 @@ public enum SyncMessage: Sendable, Equatable {
         case .done(let sent):
             w.u64(sent)
         case .error(let code, let message):
-            w.u16(code); w.string(String(message.utf8.prefix(SyncLimits.maxErrorMessage)) ?? "")
+            w.u16(code); w.string(Self.truncated(message, to: SyncLimits.maxErrorMessage))
         case .ping:
             break
         case .evidence(let e):
@@ -99,6 +99,18 @@ public enum SyncMessage: Sendable, Equatable {
             w.raw(body)
         }
         return w.bytes
+    }
+
+    /// `text` cut to at most `limit` UTF-8 bytes, at a character boundary (still valid UTF-8).
+    static func truncated(_ text: String, to limit: Int) -> String {
+        guard text.utf8.count > limit else { return text }
+        var out = "", size = 0
+        for ch in text {
+            let n = ch.utf8.count
+            if size + n > limit { break }
+            out.append(ch); size += n
+        }
+        return out
     }
 
     static func write(_ tips: [FrontierEntry], _ w: inout ByteWriter) {

@@ -142,7 +142,9 @@ struct SyncCommand: ParsableCommand {
                 onProgress: { progress.update($0) },
                 onRetry: { n, wait, o in
                     progress.clear()
-                    ProgressLine.toStandardError("\(o.error?.message ?? "the server is busy"); retrying in \(String(format: "%.1f", wait)) s (retry \(n) of \(policy.retries))\n")
+                    let why = o.error?.code == .overloaded ? (o.error?.message ?? "the server is busy")
+                        : "the server closed the connection during the handshake (it may be shedding connections under load)"
+                    ProgressLine.toStandardError("\(why); retrying in \(String(format: "%.1f", wait)) s (retry \(n) of \(policy.retries))\n")
                 }, stop: stop)
         } catch {
             throw CLIError("cannot connect to \(peer): \(error)")
