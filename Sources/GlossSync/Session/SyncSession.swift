@@ -368,6 +368,7 @@ public final class SyncSession {
             }
         case (.syncing, .batch(let n, let raw)):
             guard receivedFrontier else { throw SyncError(.protocolViolation, "a BATCH before the FRONTIER") }
+            guard !useRanges || reconciled else { throw SyncError(.protocolViolation, "a BATCH before the reconciliation by RANGES was complete") }
             guard n == expectedPeerBatch else { throw SyncError(.protocolViolation, "batch \(n) arrived where batch \(expectedPeerBatch) was due") }
             guard storing < Int(config.window) else {
                 throw SyncError(.protocolViolation, "the peer sent more than \(config.window) batches without waiting for acknowledgements")
@@ -398,6 +399,7 @@ public final class SyncSession {
         case (.syncing, .ranges(let body)):
             try receiveRanges(body, &out)
         case (.syncing, .evidence(let bytes)):
+            guard !useRanges || reconciled else { throw SyncError(.protocolViolation, "EVIDENCE before the reconciliation by RANGES was complete") }
             guard exchangeEvidence, receivedFrontier else { throw SyncError(.protocolViolation, "EVIDENCE where none was expected (before the FRONTIER, or without the evidence feature)") }
             let e: Event
             do { e = try Event.decode(bytes) } catch { throw SyncError(.invalidEvent, "the EVIDENCE is not a valid event: \(error)") }
