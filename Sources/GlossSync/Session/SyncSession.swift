@@ -136,15 +136,28 @@ public enum SyncAction: Sendable {
 public final class SyncSession {
     /// `admitting`: the peer's AUTH verified, waiting for the shell to open the ledger (and,
     /// on a server, to give it a session slot); frames that arrive meanwhile wait in the decoder.
-    enum Phase { case hello, auth, admitting, syncing, over }
+    enum Phase: Equatable {
+        /// Our HELLO is sent (its body kept for the transcript); the peer's is awaited.
+        case hello(myHello: [UInt8])
+        /// Keys are agreed over this transcript; the peer's AUTH is awaited.
+        case auth(transcript: Hash32)
+        /// The peer proved `key`; the shell is opening the ledger.
+        case admitting(key: PublicKey)
+        case syncing
+        case over
+
+        /// Still in the handshake: the server's deadline applies.
+        var isHandshake: Bool {
+            switch self { case .hello, .auth: true; default: false }
+        }
+        var isAdmitting: Bool { if case .admitting = self { true } else { false } }
+    }
 
     public let config: SyncSessionConfig
     public private(set) var stats = SyncStats()
     public private(set) var peerKey: PublicKey?
-    private var phase = Phase.hello
+    private var phase = Phase.hello(myHello: [])
     private var decoder = FrameDecoder()
-    private var myHello: [UInt8] = []
-    private var transcript: Hash32?
     private var sendCipher: FrameCipher?
     private var receiveCipher: FrameCipher?
     private var localFrontier = Frontier()
@@ -204,8 +217,9 @@ public final class SyncSession {
         var features: SyncFeatures = config.watch ? .watch : []
         if config.evidence { features.insert(.evidence) }
         if config.ranges { features.insert(.ranges) }
-        myHello = SyncMessage.hello(.init(version: SyncLimits.version, features: features.rawValue,
+        let myHello = SyncMessage.hello(.init(version: SyncLimits.version, features: features.rawValue,
                                           ephemeral: config.ephemeral.publicKey, nonce: config.nonce)).encoded()
+        phase = .hello(myHello: myHello)
         return [.send(frame(myHello, control: true))]
     }
 
@@ -254,12 +268,12 @@ public final class SyncSession {
             case .evicted:
                 throw SyncError(.overloaded, "too many connections were waiting to authenticate; this one, the longest waiting, was dropped to make room: try again shortly")
             case .admitted(let frontier, let allowed):
-                guard phase == .admitting else { return [] }
+                guard phase.isAdmitting else { return [] }
                 localFrontier = frontier
                 try admit(allowed: allowed, &out)
                 try drain(&out)
             case .overloaded(let text):
-                guard phase == .admitting else { return [] }
+                guard phase.isAdmitting else { return [] }
                 throw SyncError(.overloaded, text)  // sent to the peer as a sealed ERROR by `fail`
             case .forksFound(let twins):
                 findingForks = false
@@ -300,7 +314,7 @@ public final class SyncSession {
             return
         }
         let t = config.timers
-        if let h = t.handshake, phase == .hello || phase == .auth, now - started >= h {
+        if let h = t.handshake, phase.isHandshake, now - started >= h {
             throw SyncError(.idleTimeout, "the handshake did not complete within \(Self.seconds(h)) s")
         }
         if now - lastReceived >= t.idle {
@@ -317,7 +331,7 @@ public final class SyncSession {
 
     /// Handles every complete frame received, unless the session is waiting for admission.
     private func drain(_ out: inout [SyncAction]) throws {
-        while phase != .over, phase != .admitting, let (length, body) = try decoder.next() {
+        while phase != .over, !phase.isAdmitting, let (length, body) = try decoder.next() {
             try receive(length: length, body: body, &out)
         }
     }
@@ -343,10 +357,10 @@ public final class SyncSession {
             throw SyncError(SyncError.Code(rawValue: code) ?? .internalError, text, fromPeer: true)
         }
         switch (phase, message) {
-        case (.hello, .hello(let h)):
-            try receiveHello(h, body: plain, &out)
-        case (.auth, .auth(let key, let sig)):
-            try receiveAuth(key, sig, &out)
+        case (.hello(let myHello), .hello(let h)):
+            try receiveHello(h, body: plain, myHello: myHello, &out)
+        case (.auth(let transcript), .auth(let key, let sig)):
+            try receiveAuth(key, sig, transcript: transcript, &out)
         case (.syncing, .frontier(let window, let tips)):
             guard !receivedFrontier else { throw SyncError(.protocolViolation, "a second FRONTIER") }
             receivedFrontier = true
@@ -416,7 +430,7 @@ public final class SyncSession {
 
     private var receivedFrontier = false
 
-    private func receiveHello(_ h: SyncMessage.Hello, body: [UInt8], _ out: inout [SyncAction]) throws {
+    private func receiveHello(_ h: SyncMessage.Hello, body: [UInt8], myHello: [UInt8], _ out: inout [SyncAction]) throws {
         guard h.version == SyncLimits.version else {
             // No keys will be agreed: the refusal goes in clear, so the peer can read it.
             let text = "this peer speaks Gloss sync version \(SyncLimits.version), not version \(h.version); upgrade the older side"
@@ -428,7 +442,6 @@ public final class SyncSession {
         }
         let (clientHello, serverHello) = config.role == .client ? (myHello, body) : (body, myHello)
         let th = Handshake.transcript(clientHello: clientHello, serverHello: serverHello)
-        transcript = th
         let keys = Handshake.keys(sharedSecret: shared, transcript: th)
         sendCipher = FrameCipher(key: config.role == .client ? keys.clientToServer : keys.serverToClient)
         receiveCipher = FrameCipher(key: config.role == .client ? keys.serverToClient : keys.clientToServer)
@@ -436,19 +449,18 @@ public final class SyncSession {
         watch = config.watch && SyncFeatures(rawValue: h.features).contains(.watch)
         exchangeEvidence = config.evidence && SyncFeatures(rawValue: h.features).contains(.evidence)
         useRanges = config.ranges && SyncFeatures(rawValue: h.features).contains(.ranges)
-        phase = .auth
+        phase = .auth(transcript: th)
         let sig = config.identity.sign(Handshake.authMessage(role: config.role, transcript: th))
         send(.auth(identity: config.identity.publicKey, signature: sig), control: true, &out)
     }
 
-    private func receiveAuth(_ key: PublicKey, _ sig: [UInt8], _ out: inout [SyncAction]) throws {
-        guard let th = transcript else { throw SyncError(.badHandshake, "AUTH before HELLO") }
+    private func receiveAuth(_ key: PublicKey, _ sig: [UInt8], transcript th: Hash32, _ out: inout [SyncAction]) throws {
         let peerRole: Handshake.Role = config.role == .client ? .server : .client
         guard key.verify(signature: sig[...], message: Handshake.authMessage(role: peerRole, transcript: th)) else {
             throw SyncError(.badHandshake, "the peer's AUTH signature does not verify: it does not hold the key it claims, or replayed an old handshake")
         }
         peerKey = key
-        phase = .admitting
+        phase = .admitting(key: key)
         out.append(.admit(key))
     }
 
