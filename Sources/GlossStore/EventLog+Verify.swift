@@ -44,20 +44,23 @@ extension EventLog {
                         let idColumn = s.blob(1)
                         let colID = idColumn.count == 32 ? Hash32(idColumn) : nil
                         func problem(_ m: String, _ id: EventID? = colID) { problems.append(LogProblem(row: row, event: id, message: m)) }
-                        // What a relay would do with this row: a damaged one is quarantined.
-                        let bytes = s.blob(7)
-                        if case .failure(let damage) = StoredRowCheck.check(bytes: bytes, idColumn: idColumn, tag: s.isNull(8) ? nil : s.blob(8)) {
-                            problem("quarantined (not sent to peers nor written to bundles): \(damage)")
-                        }
+                        // A row a relay would refuse (StoredRowCheck, `relayable`) is quarantined:
+                        // said here from the checks below, without decoding or verifying it twice.
+                        let quarantined = "quarantined (not sent to peers nor written to bundles): "
                         let event: Event
-                        do { event = try Event.decode(bytes) } catch {
-                            problem("its bytes are not a valid event: \(error)")
+                        do { event = try Event.decode(s.blob(7)) } catch {
+                            problem(quarantined + "its bytes are not a valid event: \(error)")
                             continue
                         }
                         let h = event.header
-                        if colID != event.id { problem("the id column does not match the hash of the event's header (\(event.id.short()))") }
-                        if s.blob(2) != h.author.raw.bytes || s.int(3) != Int64(h.seq) || s.int(4) != Int64(h.lamport) || s.int(5) != h.time {
-                            problem("the author, seq, lamport or time column does not match the signed header")
+                        if colID != event.id { problem(quarantined + "the id column does not match the hash of the event's header (\(event.id.short()))") }
+                        if s.blob(2) != h.author.raw.bytes || s.int(3) != Int64(h.seq) {
+                            problem(quarantined + "the author or seq column does not match the signed header")
+                        } else if s.int(4) != Int64(h.lamport) || s.int(5) != h.time {
+                            problem("the lamport or time column does not match the signed header")
+                        }
+                        if !s.isNull(8), s.blob(8) != StoredRowCheck.tag(of: event) {
+                            problem(quarantined + "its signature bytes differ from those verified when it was stored")
                         }
                         if s.int(6) != Int64(event.payloadKind) { problem("the kind column does not match the payload") }
                         chunk.append((row, event))

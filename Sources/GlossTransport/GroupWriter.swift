@@ -41,11 +41,11 @@ final class GroupWriter: @unchecked Sendable {
 
     /// Queues a verified batch of session `key`; `done` is called (on the writer's queue) once
     /// it has committed or been refused.
-    /// `refusal`: the caller refused the batch already (a bad signature): nothing is stored and,
-    /// in order, the session's later batches are not either.
-    func submit(key: Int, events: [Event], refusal: String? = nil, done: @escaping @Sendable (Result<AppendResult, StoreError>) -> Void) {
+    /// A batch the caller refused already (`refusal`: a bad signature) stores nothing and, in
+    /// order, stops the session's later batches too.
+    func submit(_ batch: GroupBatch, done: @escaping @Sendable (Result<AppendResult, StoreError>) -> Void) {
         let schedule = pending.withLock { p -> Bool in
-            p.items.append(Submission(batch: GroupBatch(key: key, events: events, refusal: refusal), done: done))
+            p.items.append(Submission(batch: batch, done: done))
             defer { p.scheduled = true }
             return !p.scheduled
         }

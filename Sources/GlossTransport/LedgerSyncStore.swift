@@ -25,6 +25,8 @@ public final class LedgerSyncStore: SyncStore, @unchecked Sendable {
     private var cursor: Int64?
     private var filter = RelayFilter()
     private var lastSeenRow: Int64 = 0
+    /// Inline mode: this session had a batch refused (the writer keeps this for `.group`).
+    private var refused: Set<Int> = []
     private let writer: GroupWriter?
     /// This session, to the writer: a number no other session of this process has.
     private let key: Int = LedgerSyncStore.keys.withLock { $0 += 1; return $0 }
@@ -77,19 +79,17 @@ public final class LedgerSyncStore: SyncStore, @unchecked Sendable {
 
     public func store(_ events: [Event], done: @escaping @Sendable (StoreAnswer) -> Void) {
         let bad = SignatureCheck.firstInvalid(events).map { "event \($0.id.short()) by \($0.author.raw.short()) has a bad signature" }
+        // A refused batch goes through the writer too, so that a batch of this session
+        // submitted behind it (before the refusal reaches the session) is not stored.
+        let batch = GroupBatch(key: key, events: bad == nil ? events : [], refusal: bad)
         if let writer {
-            // A refused batch goes through the writer too, so that a batch of this session
-            // submitted behind it (before the refusal reaches the session) is not stored.
-            writer.submit(key: key, events: bad == nil ? events : [], refusal: bad) { done(Self.answer($0)) }
+            writer.submit(batch) { done(Self.answer($0)) }
             return
         }
-        if let bad {
-            done(.refused(bad))
-            return
-        }
+        // Inline: the same group append, of one batch, at once.
         do {
-            let ordered = events.sorted { ($0.header.lamport, $0.author, $0.id) < ($1.header.lamport, $1.author, $1.id) }
-            done(.stored(try opened().append(ordered, signaturesChecked: true)))
+            let r = try opened().appendGroup([batch], refusedKeys: &refused)
+            done(Self.answer(r[0]))
         } catch let e as StoreError {
             done(Self.answer(.failure(e)))
         } catch {

@@ -69,6 +69,12 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Most authenticated sessions at once; a peer beyond it is told the server is busy, and `gloss sync` retries.") var maxSessions = 64
     @Option(help: "Most connections still in their handshake; beyond it the longest-waiting is dropped, so sockets that never authenticate cannot lock peers out.") var maxPending = 128
 
+    func validate() throws {
+        guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout \(idleTimeout): give a number of seconds, at least 1") }
+        guard maxSessions >= 1 else { throw ValidationError("--max-sessions \(maxSessions): give at least 1") }
+        guard maxPending >= 1 else { throw ValidationError("--max-pending \(maxPending): give at least 1") }
+    }
+
     func run() throws {
         #if canImport(Glibc)
         // Sessions run on many threads; glibc would give up to 8 malloc arenas per core, each
@@ -79,9 +85,9 @@ struct ServeCommand: ParsableCommand {
         let ledger = try options.open()
         let logger = Logger(label: "gloss.serve")
         var settings = SyncServer.Settings(identity: ledger.key, ledgerPath: ledger.databasePath)
-        settings.timeouts = SyncTimeouts(idle: .seconds(Int64(max(1, idleTimeout))))
-        settings.maxSessions = max(1, maxSessions)
-        settings.maxPending = max(1, maxPending)
+        settings.timeouts = SyncTimeouts(idle: .seconds(Int64(idleTimeout)))
+        settings.maxSessions = maxSessions
+        settings.maxPending = maxPending
         let server: SyncServer
         do { server = try SyncServer(host: listen.host, port: listen.port, settings: settings, logger: logger) }
         catch { throw CLIError("cannot listen on \(listen): \(error)") }
@@ -119,6 +125,11 @@ struct SyncCommand: ParsableCommand {
     @Option(help: ArgumentHelp("How many times to try again when the server is busy (0: never).",
                                discussion: "The waits grow from about 0.5 s, doubling up to 30 s, with jitter.")) var retries = 8
 
+    func validate() throws {
+        guard retries >= 0 else { throw ValidationError("--retries \(retries): give 0 (never retry) or a positive number of retries") }
+        guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout \(idleTimeout): give a number of seconds, at least 1") }
+    }
+
     func run() throws {
         let ledger = try options.open()
         var expect: PublicKey?
@@ -138,7 +149,7 @@ struct SyncCommand: ParsableCommand {
             let policy = RetryPolicy(retries: retries)
             outcome = try SyncClient.runRetrying(
                 host: peer.host, port: peer.port, config: config, ledgerPath: ledger.databasePath,
-                timeouts: SyncTimeouts(idle: .seconds(Int64(max(1, idleTimeout)))), policy: policy,
+                timeouts: SyncTimeouts(idle: .seconds(Int64(idleTimeout))), policy: policy,
                 onProgress: { progress.update($0) },
                 onRetry: { n, wait, o in
                     progress.clear()
