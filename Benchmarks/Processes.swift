@@ -26,18 +26,21 @@ final class GlossProcess {
         pid = p
     }
 
-    /// Waits for the process, sampling its VmHWM every 10 ms; returns its exit status and
-    /// peak resident memory in bytes.
-    func wait() -> (status: Int32, maxRSS: Int) {
+    /// Waits for the process, sampling its VmHWM every 10 ms; returns its exit status, peak
+    /// resident memory in bytes, CPU time (user + system, its own threads) in seconds and bytes
+    /// it wrote to storage.
+    func wait() -> (status: Int32, maxRSS: Int, cpu: Double, written: Int) {
         var status: Int32 = 0
         var peak = 0
+        var usage = rusage()
         while true {
             if let hwm = Self.highWaterMark(pid) { peak = max(peak, hwm) }
-            let r = waitpid(pid, &status, WNOHANG)
+            let r = wait4(pid, &status, WNOHANG, &usage)
             if r == pid { break }
             usleep(10_000)
         }
-        return (status, peak)
+        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        return (status, peak, cpu, Int(usage.ru_oublock) * 512)
     }
 
     /// VmHWM of a live process, in bytes.

@@ -22,6 +22,8 @@ struct Options {
     var everydaySizes = [1_000, 100_000, 1_000_000]
     /// Only run the reconciliation section.
     var reconcileOnly = false
+    /// Only the machine's limits and the sync of N events between two processes (for a profiler).
+    var syncOnly = false
     init(_ args: [String]) {
         var it = args.makeIterator()
         while let a = it.next() {
@@ -33,6 +35,7 @@ struct Options {
             case "--profile-replay": profileReplay = Int(it.next() ?? "") ?? 1
             case "--profile-rebuild": profileRebuild = Int(it.next() ?? "") ?? 1
             case "--reconcile": reconcileOnly = true
+            case "--sync": syncOnly = true
             case "--everyday": everydaySizes = (it.next() ?? "").split(separator: ",").compactMap { Int($0) }.filter { $0 >= 100 }
             case "--help", "-h":
                 print("""
@@ -42,6 +45,7 @@ struct Options {
                       --json FILE  also write the figures to FILE
                       --everyday A,B,…  ledger sizes for the everyday commands (default 1000,100000,1000000)
                       --reconcile  only the range reconciliation of tip entries
+                      --sync       only the machine's limits and the sync of N events
                     """)
                 exit(0)
             default:
@@ -147,7 +151,7 @@ let serverLedger = try makeLedger("server")
 _ = try BundleExchange.import(bundle, into: serverLedger.log)
 
 /// Serves `ledger`, syncs a fresh client ledger from it; returns (seconds, client output, client RSS, server RSS).
-func syncOnce(_ server: Ledger, clientName: String) throws -> (seconds: Double, out: String, clientRSS: Int, serverRSS: Int) {
+func syncOnce(_ server: Ledger, clientName: String) throws -> (seconds: Double, out: String, clientRSS: Int, serverRSS: Int, cpu: Double, clientWritten: Int) {
     let client = try makeLedger(clientName)
     try server.log.allowPeer(client.key.publicKey, name: "bench")
     let env = ["HOME": tmp, "PATH": "/usr/bin:/bin"]
@@ -160,23 +164,28 @@ func syncOnce(_ server: Ledger, clientName: String) throws -> (seconds: Double, 
         usleep(25_000)
     }
     precondition(!port.isEmpty, "the server did not start: \(serve.errors)")
-    var out = "", clientRSS = 0
+    var out = "", clientRSS = 0, clientCPU = 0.0, clientWritten = 0
     let t = try seconds {
         let sync = try GlossProcess(glossBinary, ["--ledger", client.folder, "sync", "127.0.0.1:\(port)", "--expect-key", server.key.publicKey.hex], env: env, stdoutPath: tmp + "/sync-\(clientName).out")
         let r = sync.wait()
         precondition(r.status == 0, "sync failed: \(sync.errors)")
         out = sync.output
         clientRSS = r.maxRSS
+        clientCPU = r.cpu
+        clientWritten = r.written
     }
     serve.signal(SIGTERM)
-    let serverRSS = serve.wait().maxRSS
-    return (t, out, clientRSS, serverRSS)
+    let s = serve.wait()
+    return (t, out, clientRSS, s.maxRSS, clientCPU + s.cpu, clientWritten)
 }
 
 let first = try syncOnce(serverLedger, clientName: "client")
 let syncRate = Double(n) / first.seconds
 table.add("4. sync, two processes over loopback", syncRate, "events/s", String(format: "÷ ingest = %.2f (target ≥ 0.9) %@", syncRate / ingestRate, verdict(syncRate / ingestRate >= 0.9)))
 table.add("   sync ÷ verify on all cores", syncRate / rawVerifyAll, "ratio", String(format: "(%.0f ÷ %.0f; target ≥ 0.85) %@", syncRate, rawVerifyAll, verdict(syncRate / rawVerifyAll >= 0.85)))
+table.add("   CPU of both processes ÷ (wall × cores)", first.cpu / (first.seconds * Double(Parallel.cores)), "ratio", String(format: "(%.1f s of CPU in %.1f s; 1 = every core busy)", first.cpu, first.seconds))
+table.add("   client's storage writes ÷ stored event bytes", Double(first.clientWritten) / Double(storedBytes), "ratio", "(the log, its indexes and the projection, written through the WAL)")
+if opts.syncOnly { exit(0) }
 let bytesIn = first.out.split(separator: "\n").first { $0.contains("bytes in") }.flatMap { line in
     line.split(separator: ",").last?.split(separator: " ").first.flatMap { Int($0) }
 } ?? 0
