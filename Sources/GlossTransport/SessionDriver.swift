@@ -23,7 +23,7 @@ public struct SessionOutcome: Sendable {
 public final class SessionDriver: @unchecked Sendable {
     public let queue: DispatchQueue
     private let channel: Channel
-    private var shell: SyncShell!
+    private var shell: SyncShell<LedgerSyncStore>!
     private let started = DispatchTime.now()
     private var clockTimer: DispatchSourceTimer?
     private var ended = false

@@ -34,8 +34,8 @@ struct SyncVector: Codable, Equatable {
         var serverConfig = SyncSessionConfig(role: .server, identity: sk, allowed: [ck.publicKey], watch: true, ephemeral: se, nonce: Hex.decode(v.serverNonce)!)
         serverConfig.evidence = false
         serverConfig.ranges = false
-        let client = SyncSession(config: clientConfig, localFrontier: Frontier())
-        let server = SyncSession(config: serverConfig, localFrontier: Frontier())
+        let client = SyncSession(config: clientConfig)
+        let server = SyncSession(config: serverConfig)
         func sent(_ a: [SyncAction]) -> [UInt8] { a.compactMap { if case .send(let b) = $0 { b } else { nil } }.first ?? [] }
         let ch = sent(client.start()), sh = sent(server.start())
         let ca = sent(client.handle(.received(sh))), sa = sent(server.handle(.received(ch)))

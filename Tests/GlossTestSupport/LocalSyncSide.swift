@@ -11,7 +11,7 @@ public final class LocalSyncSide {
     public let key: SigningKey
     public let log: EventLog
     private let path: String
-    public private(set) var shell: SyncShell!
+    public private(set) var shell: SyncShell<LedgerSyncStore>!
     public var session: SyncSession { shell.session }
     public var outbox: [[UInt8]] = []
     public private(set) var finished: SyncStats?

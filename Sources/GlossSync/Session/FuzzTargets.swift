@@ -40,7 +40,7 @@ public enum FuzzTargets {
     /// agreement and the first sealed frames.
     public static func handshake(_ data: [UInt8]) {
         let session = SyncSession(config: SyncSessionConfig(role: .server, identity: fuzzKey, allowed: [], ephemeral: fuzzEphemeral,
-                                                            nonce: [UInt8](repeating: 7, count: 32)), localFrontier: Frontier())
+                                                            nonce: [UInt8](repeating: 7, count: 32)))
         _ = session.start()
         _ = session.handle(.received(data))
         _ = session.handle(.peerClosed)

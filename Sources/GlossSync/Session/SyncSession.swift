@@ -132,18 +132,22 @@ public enum SyncAction: Sendable {
 
 /// One sync session as a pure state machine (Protocol/SYNC.md): bytes and answers in, actions
 /// out. It never touches a socket, a file or a clock; the transport and the store are the
-/// shell's. Not Sendable: one task or queue drives it.
+/// shell's. Its state is `Phase`, each case carrying the data of that phase; the record layer
+/// (`SessionWire`) is common to all. Not Sendable: one task or queue drives it.
 public final class SyncSession {
-    /// `admitting`: the peer's AUTH verified, waiting for the shell to open the ledger (and,
-    /// on a server, to give it a session slot); frames that arrive meanwhile wait in the decoder.
-    enum Phase: Equatable {
+    enum Phase {
         /// Our HELLO is sent (its body kept for the transcript); the peer's is awaited.
         case hello(myHello: [UInt8])
-        /// Keys are agreed over this transcript; the peer's AUTH is awaited.
-        case auth(transcript: Hash32)
-        /// The peer proved `key`; the shell is opening the ledger.
-        case admitting(key: PublicKey)
-        case syncing
+        /// Keys are agreed over this transcript, and the features; the peer's AUTH is awaited.
+        case auth(transcript: Hash32, agreed: AgreedFeatures)
+        /// The peer proved `key`; the shell is opening the ledger (and, on a server, giving it
+        /// a session slot). Frames that arrive meanwhile wait in the decoder.
+        case admitting(key: PublicKey, agreed: AgreedFeatures)
+        /// Exchanging events (caught up and still open, in live mode).
+        case syncing(SyncExchange)
+        /// Briefly, while the exchange is being updated (moved out of the enum, so that it is
+        /// never copied).
+        case updating
         case over
 
         /// Still in the handshake: the server's deadline applies.
@@ -151,49 +155,15 @@ public final class SyncSession {
             switch self { case .hello, .auth: true; default: false }
         }
         var isAdmitting: Bool { if case .admitting = self { true } else { false } }
+        var isSyncing: Bool { if case .syncing = self { true } else { false } }
+        var isOver: Bool { if case .over = self { true } else { false } }
     }
 
     public let config: SyncSessionConfig
-    public private(set) var stats = SyncStats()
+    public var stats: SyncStats { wire.stats }
     public private(set) var peerKey: PublicKey?
     private var phase = Phase.hello(myHello: [])
-    private var decoder = FrameDecoder()
-    private var sendCipher: FrameCipher?
-    private var receiveCipher: FrameCipher?
-    private var localFrontier = Frontier()
-    /// What the peer holds, as far as we know: its FRONTIER, then what it sent us and acked.
-    private var peerFrontier = Frontier()
-    private var peerWindow = Int(SyncLimits.defaultWindow)
-    private var watch = false
-    /// Both sides set the `evidence` feature: forks are exchanged as EVIDENCE.
-    private var exchangeEvidence = false
-    /// Forked authors, from the seq where the peer's chain and ours part.
-    private var forkedFrom: [PublicKey: UInt64] = [:]
-    /// Until `.forksFound` answers, nothing is sent (the fork decides what may go).
-    private var findingForks = false
-    private var evidenceSent: Set<PublicKey> = []
-    /// Authors we sent EVIDENCE for and whose twin the peer has not sent yet.
-    private var awaitingEvidence: Set<PublicKey> = []
-    private var recordingEvidence = 0
-    /// Both sides set `ranges`: FRONTIERs carry no entries and RANGES find the differences.
-    private var useRanges = false
-    private var reconciler: RangeReconciler?
-    private var reconciled = false
-    /// A plain-mode server with many authors sends its FRONTIER after the client's.
-    private var frontierDeferred = false
-    /// The peer frontier is known (FRONTIER, or RANGES complete): sending may begin.
-    private var readyToSend = false
-
-    private var nextBatch: UInt32 = 1
-    private var unacked = 0
-    private var fetching = false
-    private var exhausted = false
-    private var doneSent = false
-    private var caughtUpReported = false
-
-    private var expectedPeerBatch: UInt32 = 1
-    private var storing = 0
-    private var peerDone = false
+    private var wire = SessionWire()
 
     /// A session that asks for the ledger only once the peer has proved its key (`.admit`):
     /// a connection that never authenticates costs no ledger access.
@@ -201,16 +171,15 @@ public final class SyncSession {
         self.config = config
     }
 
-    /// A session whose ledger is at hand already (tests and the vector): `.admit` still comes,
-    /// and the answer's frontier replaces this one.
-    public convenience init(config: SyncSessionConfig, localFrontier: Frontier) {
-        self.init(config: config)
-        self.localFrontier = localFrontier
-    }
-
-    public var isOver: Bool { phase == .over }
+    public var isOver: Bool { phase.isOver }
     /// Whether live mode was agreed.
-    public var isLive: Bool { watch }
+    public var isLive: Bool {
+        switch phase {
+        case .auth(_, let a), .admitting(_, let a): a.live
+        case .syncing(let x): x.agreed.live
+        default: false
+        }
+    }
 
     /// The first flight: our HELLO, in clear.
     public func start() -> [SyncAction] {
@@ -220,47 +189,35 @@ public final class SyncSession {
         let myHello = SyncMessage.hello(.init(version: SyncLimits.version, features: features.rawValue,
                                           ephemeral: config.ephemeral.publicKey, nonce: config.nonce)).encoded()
         phase = .hello(myHello: myHello)
-        return [.send(frame(myHello, control: true))]
+        return [.send(wire.frame(myHello, control: true))]
     }
 
     public func handle(_ input: SyncInput) -> [SyncAction] {
-        guard phase != .over else { return [] }
+        guard !phase.isOver else { return [] }
         var out: [SyncAction] = []
         do {
             switch input {
             case .received(let bytes):
-                lastReceived = clock
-                stats.bytesReceived += bytes.count
-                decoder.feed(bytes)
+                wire.received(bytes)
                 try drain(&out)
             case .peerClosed:
-                try decoder.finish()
-                if !(doneSent && peerDone && storing == 0 && recordingEvidence == 0 && awaitingEvidence.isEmpty) {
+                try wire.decoder.finish()
+                guard case .syncing(let x) = phase, x.isComplete else {
                     throw SyncError(.truncated, "the peer closed the connection before the sync finished")
                 }
                 finish(&out)
             case .outgoing(let events, let done, let quarantined, let withheld):
-                stats.quarantined += quarantined
-                stats.withheld += withheld
-                fetching = false
-                exhausted = done
-                if !events.isEmpty { sendBatch(events, &out) }
-                pump(&out)
+                wire.stats.quarantined += quarantined
+                wire.stats.withheld += withheld
+                try exchange(&out) { x, w, o in x.outgoing(events, exhausted: done, &w, &o) }
             case .stored(let n, let result, let tips):
-                storing -= 1
-                stats.eventsStored += result.stored.count
-                stats.alreadyHad += result.alreadyHad
-                for t in tips { learn(t) }
-                send(.ack(number: n, stored: UInt32(result.stored.count), alreadyHad: UInt32(result.alreadyHad), tips: tips), control: true, &out)
-                checkCaughtUp(&out)
+                try exchange(&out) { x, w, o in x.stored(batch: n, result, tips: tips, &w, &o) }
             case .localFailure(let message):
                 throw SyncError(.internalError, "this side's ledger failed: \(message)")
             case .storeFailed(let n, let message):
                 throw SyncError(.invalidEvent, "batch \(n) was refused and nothing of it stored: \(message)")
             case .localEventsAppeared:
-                guard watch, phase == .syncing else { return [] }
-                exhausted = false
-                pump(&out)
+                try exchange(&out) { x, w, o in x.localEventsAppeared(&w, &o) }
             case .tick(let now):
                 try tick(now, &out)
             case .shutdown:
@@ -268,26 +225,16 @@ public final class SyncSession {
             case .evicted:
                 throw SyncError(.overloaded, "too many connections were waiting to authenticate; this one, the longest waiting, was dropped to make room: try again shortly")
             case .admitted(let frontier, let allowed):
-                guard phase.isAdmitting else { return [] }
-                localFrontier = frontier
-                try admit(allowed: allowed, &out)
+                guard case .admitting(let key, let agreed) = phase else { return [] }
+                try admit(key, agreed: agreed, frontier: frontier, allowed: allowed, &out)
                 try drain(&out)
             case .overloaded(let text):
                 guard phase.isAdmitting else { return [] }
                 throw SyncError(.overloaded, text)  // sent to the peer as a sealed ERROR by `fail`
             case .forksFound(let twins):
-                findingForks = false
-                for mine in twins { forked(mine, peerID: peerFrontier.tips[mine.author]?.id, &out) }
-                pump(&out)
+                try exchange(&out) { x, w, o in x.forksFound(twins, &w, &o) }
             case .evidenceRecorded(let theirs, let new, let mine):
-                recordingEvidence -= 1
-                evidenceReceived.insert(theirs.author)
-                awaitingEvidence.remove(theirs.author)
-                if new {
-                    stats.forksRecorded.append("author \(theirs.author.hex) forked its chain at seq \(theirs.header.seq): the peer's event \(theirs.id.hex) is kept as evidence beside this ledger's \(mine.id.hex), and the author's further events are refused here")
-                }
-                forked(mine, peerID: theirs.id, &out)
-                checkCaughtUp(&out)
+                try exchange(&out) { x, w, o in x.evidenceRecorded(theirs, new: new, twin: mine, &w, &o) }
             case .evidenceRefused(let message):
                 throw SyncError(.invalidEvent, "the peer's fork evidence was refused: \(message)")
             }
@@ -299,29 +246,38 @@ public final class SyncSession {
         return out
     }
 
+    /// Runs `body` on the sync phase's data, moved out of `phase` meanwhile so that it is
+    /// updated in place; does nothing in another phase (an answer arriving after the end).
+    /// Finishes the session when the exchange says both sides are done.
+    private func exchange(_ out: inout [SyncAction],
+                          _ body: (inout SyncExchange, inout SessionWire, inout [SyncAction]) throws -> Void) throws {
+        guard case .syncing(var x) = phase else { return }
+        phase = .updating
+        defer { if case .updating = phase { phase = .syncing(x) } }
+        try body(&x, &wire, &out)
+        if x.finished {
+            phase = .syncing(x)
+            finish(&out)
+        }
+    }
+
     // MARK: Time
 
-    /// The latest time the shell gave, and when the session started, last heard and last wrote.
-    private var clock: Double = 0
-    private var startedAt: Double?
-    private var lastReceived: Double = 0
-    private var lastSent: Double = 0
-
     private func tick(_ now: Double, _ out: inout [SyncAction]) throws {
-        clock = now
-        guard let started = startedAt else {
-            startedAt = now; lastReceived = now; lastSent = now
+        wire.clock = now
+        guard let started = wire.startedAt else {
+            wire.startedAt = now; wire.lastReceived = now; wire.lastSent = now
             return
         }
         let t = config.timers
         if let h = t.handshake, phase.isHandshake, now - started >= h {
             throw SyncError(.idleTimeout, "the handshake did not complete within \(Self.seconds(h)) s")
         }
-        if now - lastReceived >= t.idle {
+        if now - wire.lastReceived >= t.idle {
             throw SyncError(.idleTimeout, "nothing from the peer for \(Self.seconds(t.idle)) s")
         }
-        if phase == .syncing, now - lastSent >= t.keepalive {
-            send(.ping, control: true, &out)
+        if phase.isSyncing, now - wire.lastSent >= t.keepalive {
+            wire.send(.ping, control: true, &out)
         }
     }
 
@@ -331,110 +287,26 @@ public final class SyncSession {
 
     /// Handles every complete frame received, unless the session is waiting for admission.
     private func drain(_ out: inout [SyncAction]) throws {
-        while phase != .over, !phase.isAdmitting, let (length, body) = try decoder.next() {
-            try receive(length: length, body: body, &out)
+        while !phase.isOver, !phase.isAdmitting, let (length, body) = try wire.decoder.next() {
+            let (message, plain) = try wire.open(length: length, body: body)
+            switch (phase, message) {
+            case (.hello(let myHello), .hello(let h)):
+                try receiveHello(h, body: plain, myHello: myHello, &out)
+            case (.auth(let transcript, let agreed), .auth(let key, let sig)):
+                try receiveAuth(key, sig, transcript: transcript, agreed: agreed, &out)
+            case (.syncing, _):
+                try exchange(&out) { x, w, o in try x.receive(message, &w, &o) }
+            default:
+                throw SyncError(.protocolViolation, "a \(message.name) message where none was expected")
+            }
         }
     }
-
-    private func receive(length: [UInt8], body: [UInt8], _ out: inout [SyncAction]) throws {
-        let plain: [UInt8]
-        if let receiveCipher {
-            guard let p = receiveCipher.open(body, aad: length) else {
-                throw SyncError(.decryptFailed, "a frame failed authentication (altered, replayed, reordered, or from another session)")
-            }
-            plain = p
-        } else {
-            plain = body
-        }
-        let message = try SyncMessage.decode(plain)
-        if case .batch(_, let events) = message {
-            let eventBytes = events.reduce(0) { $0 + $1.count }
-            stats.controlBytesReceived += 4 + body.count - eventBytes
-        } else {
-            stats.controlBytesReceived += 4 + body.count
-        }
-        if case .error(let code, let text) = message {
-            throw SyncError(SyncError.Code(rawValue: code) ?? .internalError, text, fromPeer: true)
-        }
-        switch (phase, message) {
-        case (.hello(let myHello), .hello(let h)):
-            try receiveHello(h, body: plain, myHello: myHello, &out)
-        case (.auth(let transcript), .auth(let key, let sig)):
-            try receiveAuth(key, sig, transcript: transcript, &out)
-        case (.syncing, .frontier(let window, let tips)):
-            guard !receivedFrontier else { throw SyncError(.protocolViolation, "a second FRONTIER") }
-            receivedFrontier = true
-            peerWindow = Int(min(max(window, 1), SyncLimits.maxWindow))
-            if useRanges {
-                guard tips.isEmpty else { throw SyncError(.protocolViolation, "a FRONTIER with entries in a session that reconciles by RANGES") }
-                startSending([], &out)  // waits for the reconciliation if it is not complete
-            } else {
-                for t in tips { peerFrontier.tips[t.author] = .init(seq: t.seq, id: t.id) }
-                if frontierDeferred {
-                    // Only the client's authors: it needs our tips for those alone.
-                    let mine = tips.compactMap { t in
-                        localFrontier.tips[t.author].flatMap { m in m.id.map { SyncMessage.FrontierEntry(author: t.author, seq: m.seq, id: $0) } }
-                    }
-                    send(.frontier(window: config.window, tips: mine), control: true, &out)
-                    frontierDeferred = false
-                }
-                startSending(tips, &out)
-            }
-        case (.syncing, .batch(let n, let raw)):
-            guard receivedFrontier else { throw SyncError(.protocolViolation, "a BATCH before the FRONTIER") }
-            guard !useRanges || reconciled else { throw SyncError(.protocolViolation, "a BATCH before the reconciliation by RANGES was complete") }
-            guard n == expectedPeerBatch else { throw SyncError(.protocolViolation, "batch \(n) arrived where batch \(expectedPeerBatch) was due") }
-            guard storing < Int(config.window) else {
-                throw SyncError(.protocolViolation, "the peer sent more than \(config.window) batches without waiting for acknowledgements")
-            }
-            expectedPeerBatch += 1
-            var events: [Event] = []
-            for (i, bytes) in raw.enumerated() {
-                do { events.append(try Event.decode(bytes)) }
-                catch { throw SyncError(.invalidEvent, "event \(i + 1) of batch \(n) is not a valid event: \(error)") }
-            }
-            stats.eventsReceived += events.count
-            storing += 1
-            // The peer holds these: never send them back, even if a fetch runs before the
-            // commit is answered (a refused batch ends the session, so this cannot mislead).
-            for t in SyncMessage.FrontierEntry.tips(of: events) { learn(t) }
-            out.append(.store(batch: n, events: events))
-        case (.syncing, .ack(let n, _, _, let tips)):
-            guard unacked > 0, n == nextBatch - UInt32(unacked) else { throw SyncError(.protocolViolation, "an ACK for batch \(n), which is not the oldest outstanding") }
-            unacked -= 1
-            for t in tips { learn(t) }
-            pump(&out)
-        case (.syncing, .done):
-            guard !peerDone else { throw SyncError(.protocolViolation, "a second DONE") }
-            peerDone = true
-            checkCaughtUp(&out)
-        case (.syncing, .ping):
-            break
-        case (.syncing, .ranges(let body)):
-            try receiveRanges(body, &out)
-        case (.syncing, .evidence(let bytes)):
-            guard !useRanges || reconciled else { throw SyncError(.protocolViolation, "EVIDENCE before the reconciliation by RANGES was complete") }
-            guard exchangeEvidence, receivedFrontier else { throw SyncError(.protocolViolation, "EVIDENCE where none was expected (before the FRONTIER, or without the evidence feature)") }
-            let e: Event
-            do { e = try Event.decode(bytes) } catch { throw SyncError(.invalidEvent, "the EVIDENCE is not a valid event: \(error)") }
-            guard evidenceAnnounced.insert(e.author).inserted else {
-                throw SyncError(.protocolViolation, "a second EVIDENCE for author \(e.author.raw.short()) (one per author per session)")
-            }
-            guard recordingEvidence < 64 else { throw SyncError(.protocolViolation, "more than 64 EVIDENCE messages waiting to be checked") }
-            recordingEvidence += 1
-            out.append(.recordEvidence(e))
-        default:
-            throw SyncError(.protocolViolation, "a \(message.name) message where none was expected")
-        }
-    }
-
-    private var receivedFrontier = false
 
     private func receiveHello(_ h: SyncMessage.Hello, body: [UInt8], myHello: [UInt8], _ out: inout [SyncAction]) throws {
         guard h.version == SyncLimits.version else {
             // No keys will be agreed: the refusal goes in clear, so the peer can read it.
             let text = "this peer speaks Gloss sync version \(SyncLimits.version), not version \(h.version); upgrade the older side"
-            out.append(.send(frame(SyncMessage.error(code: SyncError.Code.unsupportedVersion.rawValue, message: text).encoded(), control: true)))
+            out.append(.send(wire.frame(SyncMessage.error(code: SyncError.Code.unsupportedVersion.rawValue, message: text).encoded(), control: true)))
             throw SyncError(.unsupportedVersion, text)
         }
         guard let shared = config.ephemeral.sharedSecret(with: h.ephemeral) else {
@@ -443,227 +315,69 @@ public final class SyncSession {
         let (clientHello, serverHello) = config.role == .client ? (myHello, body) : (body, myHello)
         let th = Handshake.transcript(clientHello: clientHello, serverHello: serverHello)
         let keys = Handshake.keys(sharedSecret: shared, transcript: th)
-        sendCipher = FrameCipher(key: config.role == .client ? keys.clientToServer : keys.serverToClient)
-        receiveCipher = FrameCipher(key: config.role == .client ? keys.serverToClient : keys.clientToServer)
+        wire.sendCipher = FrameCipher(key: config.role == .client ? keys.clientToServer : keys.serverToClient)
+        wire.receiveCipher = FrameCipher(key: config.role == .client ? keys.serverToClient : keys.clientToServer)
         // Live mode when this side wants (client) or offers (server) it and the peer does too.
-        watch = config.watch && SyncFeatures(rawValue: h.features).contains(.watch)
-        exchangeEvidence = config.evidence && SyncFeatures(rawValue: h.features).contains(.evidence)
-        useRanges = config.ranges && SyncFeatures(rawValue: h.features).contains(.ranges)
-        phase = .auth(transcript: th)
+        let theirs = SyncFeatures(rawValue: h.features)
+        let agreed = AgreedFeatures(live: config.watch && theirs.contains(.watch),
+                                    evidence: config.evidence && theirs.contains(.evidence),
+                                    ranges: config.ranges && theirs.contains(.ranges))
+        phase = .auth(transcript: th, agreed: agreed)
         let sig = config.identity.sign(Handshake.authMessage(role: config.role, transcript: th))
-        send(.auth(identity: config.identity.publicKey, signature: sig), control: true, &out)
+        wire.send(.auth(identity: config.identity.publicKey, signature: sig), control: true, &out)
     }
 
-    private func receiveAuth(_ key: PublicKey, _ sig: [UInt8], transcript th: Hash32, _ out: inout [SyncAction]) throws {
+    private func receiveAuth(_ key: PublicKey, _ sig: [UInt8], transcript th: Hash32, agreed: AgreedFeatures, _ out: inout [SyncAction]) throws {
         let peerRole: Handshake.Role = config.role == .client ? .server : .client
         guard key.verify(signature: sig[...], message: Handshake.authMessage(role: peerRole, transcript: th)) else {
             throw SyncError(.badHandshake, "the peer's AUTH signature does not verify: it does not hold the key it claims, or replayed an old handshake")
         }
         peerKey = key
-        phase = .admitting(key: key)
+        phase = .admitting(key: key, agreed: agreed)
         out.append(.admit(key))
     }
 
-    /// The shell has opened the ledger: check the peer's key, then send our FRONTIER.
-    private func admit(allowed: Set<PublicKey>, _ out: inout [SyncAction]) throws {
-        guard let key = peerKey else { throw SyncError(.internalError, "admitted before AUTH") }
+    /// The shell has opened the ledger: check the peer's key, then start the exchange.
+    private func admit(_ key: PublicKey, agreed: AgreedFeatures, frontier: Frontier, allowed: Set<PublicKey>, _ out: inout [SyncAction]) throws {
         switch config.role {
         case .server:
             // The same identity on another device (after `gloss key import`) is always allowed.
             guard allowed.contains(key) || key == config.identity.publicKey else {
                 let text = "this server does not allow your key \(key.hex); ask its owner to run: gloss peer allow \(key.hex)"
-                send(.error(code: SyncError.Code.notAllowed.rawValue, message: text), control: true, &out)
+                wire.send(.error(code: SyncError.Code.notAllowed.rawValue, message: text), control: true, &out)
                 throw SyncError(.notAllowed, "refused peer \(key.hex): not on the allow-list (to allow it: gloss peer allow \(key.hex))")
             }
         case .client:
             if let expect = config.expectKey {
                 guard expect == key else {
-                    send(.error(code: SyncError.Code.unexpectedKey.rawValue, message: "the client expected another server key"), control: true, &out)
+                    wire.send(.error(code: SyncError.Code.unexpectedKey.rawValue, message: "the client expected another server key"), control: true, &out)
                     throw SyncError(.unexpectedKey, "the server's key is \(key.hex), not the expected \(expect.hex): check HOST:PORT and --expect-key")
                 }
             } else if !allowed.contains(key) && key != config.identity.publicKey {
-                send(.error(code: SyncError.Code.unexpectedKey.rawValue, message: "the client does not know this server's key"), control: true, &out)
+                wire.send(.error(code: SyncError.Code.unexpectedKey.rawValue, message: "the client does not know this server's key"), control: true, &out)
                 throw SyncError(.unexpectedKey, "the server's key \(key.hex) is not on your allow-list: if it is the peer you meant, run `gloss peer allow \(key.hex)` or pass --expect-key \(key.hex)")
             }
         }
-        phase = .syncing
         out.append(.authenticated(key))
-        let tips = localFrontier.tips.sorted { $0.key < $1.key }.compactMap { k, t in
-            t.id.map { SyncMessage.FrontierEntry(author: k, seq: t.seq, id: $0) }
-        }
-        if useRanges {
-            // The window only; the entries are reconciled by RANGES, the client opening.
-            send(.frontier(window: config.window, tips: []), control: true, &out)
-            do {
-                var r = try RangeReconciler(entries: tips)
-                if config.role == .client { send(.ranges(try r.start()), control: true, &out) }
-                reconciler = r
-            } catch {
-                throw SyncError(.internalError, "cannot reconcile this ledger's frontier: \(error)")
-            }
-        } else if config.role == .server && tips.count > SyncLimits.plainFrontierMaxEntries {
-            frontierDeferred = true
-        } else {
-            send(.frontier(window: config.window, tips: tips), control: true, &out)
-        }
-    }
-
-    /// A RANGES body from the peer: answer it; once the reconciliation is complete the peer
-    /// frontier is ours with the differences applied, and sending may start.
-    private func receiveRanges(_ body: [UInt8], _ out: inout [SyncAction]) throws {
-        guard useRanges, var r = reconciler, !reconciled else {
-            throw SyncError(.protocolViolation, "RANGES where none was expected (without the ranges feature, or after the reconciliation ended)")
-        }
-        do {
-            if let reply = try r.receive(body) { send(.ranges(reply), control: true, &out) }
-        } catch {
-            throw SyncError(error.code == .protocolViolation ? .protocolViolation : .malformed, "RANGES: \(error.message)")
-        }
-        reconciler = r
-        guard r.isComplete else { return }
-        reconciled = true
-        peerFrontier = localFrontier
-        var differing: [SyncMessage.FrontierEntry] = []
-        for (author, tip) in r.differences {
-            switch tip {
-            case .absent:
-                peerFrontier.tips[author] = nil
-            case .tip(let seq, let id):
-                peerFrontier.tips[author] = .init(seq: seq, id: id)
-                differing.append(.init(author: author, seq: seq, id: id))
-            }
-        }
-        reconciler = nil  // its index is no longer needed
-        startSending(differing.sorted { $0.author < $1.author }, &out)
-    }
-
-    /// The peer frontier is known: check the entries that may fork, then send.
-    private func startSending(_ peerEntries: [SyncMessage.FrontierEntry], _ out: inout [SyncAction]) {
-        guard receivedFrontier, !useRanges || reconciled, !readyToSend else { return }
-        readyToSend = true
-        findForks(peerEntries, &out)
-    }
-
-    /// Where the peer's tip is at or below ours for an author, our event at its seq must be its
-    /// tip: when the ids differ the chains fork. Equal seqs are compared here; a shorter peer
-    /// chain needs our event at its seq, looked up by the shell. Nothing is sent until then.
-    private func findForks(_ tips: [SyncMessage.FrontierEntry], _ out: inout [SyncAction]) {
-        var lookups: [SyncMessage.FrontierEntry] = []
-        for t in tips {
-            guard let mine = localFrontier.tips[t.author], mine.seq >= t.seq else { continue }
-            if mine.seq == t.seq && mine.id == t.id { continue }
-            lookups.append(t)
-        }
-        if lookups.isEmpty {
-            pump(&out)
-        } else {
-            findingForks = true
-            out.append(.findForks(lookups))
-        }
-    }
-
-    /// `mine` is this side's event where the peer holds another (`peerID`): a fork. Reported
-    /// once per author; its events from there on are withheld; with the evidence feature our
-    /// event goes to the peer as EVIDENCE (once), and we wait for the peer's in return.
-    private func forked(_ mine: Event, peerID: EventID?, _ out: inout [SyncAction]) {
-        let a = mine.author, seq = mine.header.seq
-        if forkedFrom[a] == nil {
-            let theirs = peerID.map { "the peer \($0.short())" } ?? "the peer another event"
-            stats.disagreements.append("author \(a.raw.short()) forked at seq \(seq): this side holds \(mine.id.short()), \(theirs); that author's events are not exchanged")
-        }
-        forkedFrom[a] = min(forkedFrom[a] ?? .max, seq)
-        guard exchangeEvidence, !evidenceSent.contains(a) else { return }
-        evidenceSent.insert(a)
-        if !receivedEvidence(from: a) { awaitingEvidence.insert(a) }
-        send(.evidence(event: mine.bytes), control: true, &out)
-    }
-
-    /// Whether the peer's EVIDENCE for `author` has been checked already.
-    private func receivedEvidence(from author: PublicKey) -> Bool { evidenceReceived.contains(author) }
-    private var evidenceReceived: Set<PublicKey> = []
-    /// Authors the peer sent EVIDENCE for (once each).
-    private var evidenceAnnounced: Set<PublicKey> = []
-
-    private func learn(_ t: SyncMessage.FrontierEntry) {
-        if (peerFrontier.tips[t.author]?.seq ?? 0) < t.seq { peerFrontier.tips[t.author] = .init(seq: t.seq, id: t.id) }
-    }
-
-    // MARK: Sending
-
-    /// Asks for more events while the peer has room, or says DONE when all are acknowledged.
-    private func pump(_ out: inout [SyncAction]) {
-        guard phase == .syncing, readyToSend, !fetching, !findingForks else { return }
-        if !exhausted {
-            if unacked < peerWindow {
-                fetching = true
-                out.append(.fetch(peer: peerFrontier, forkedFrom: forkedFrom, maxEvents: SyncLimits.maxBatchEvents, maxBytes: SyncLimits.maxBatchBytes))
-            }
-            return
-        }
-        if unacked == 0 && !doneSent {
-            doneSent = true
-            send(.done(sent: UInt64(stats.eventsSent)), control: true, &out)
-            checkCaughtUp(&out)
-        }
-    }
-
-    private func sendBatch(_ events: [Event], _ out: inout [SyncAction]) {
-        let n = nextBatch
-        nextBatch += 1
-        unacked += 1
-        stats.batchesSent += 1
-        stats.eventsSent += events.count
-        for e in events { learn(.init(author: e.author, seq: e.header.seq, id: e.id)) }
-        let body = SyncMessage.batch(number: n, events: events.map(\.bytes)).encoded()
-        let eventBytes = events.reduce(0) { $0 + $1.bytes.count }
-        let f = frame(body, control: false)
-        stats.controlBytesSent += f.count - eventBytes
-        out.append(.send(f))
-    }
-
-    private func send(_ m: SyncMessage, control: Bool, _ out: inout [SyncAction]) {
-        out.append(.send(frame(m.encoded(), control: control)))
-    }
-
-    /// Frames a message body, sealing it once keys are agreed.
-    private func frame(_ body: [UInt8], control: Bool) -> [UInt8] {
-        let bytes: [UInt8]
-        if let sendCipher {
-            let length = FrameDecoder.lengthPrefix(body.count + FrameCipher.tagSize)
-            bytes = length + sendCipher.seal(body, aad: length)
-        } else {
-            bytes = FrameDecoder.lengthPrefix(body.count) + body
-        }
-        stats.bytesSent += bytes.count
-        if control { stats.controlBytesSent += bytes.count }
-        lastSent = clock
-        return bytes
+        var x = SyncExchange(role: config.role, agreed: agreed, window: config.window, localFrontier: frontier)
+        try x.begin(&wire, &out)
+        phase = .syncing(x)
     }
 
     // MARK: Ending
 
-    private func checkCaughtUp(_ out: inout [SyncAction]) {
-        guard doneSent, peerDone, storing == 0, recordingEvidence == 0, awaitingEvidence.isEmpty, !caughtUpReported else { return }
-        caughtUpReported = true
-        if watch {
-            out.append(.caughtUp(stats))
-        } else {
-            finish(&out)
-        }
-    }
-
     private func finish(_ out: inout [SyncAction]) {
-        guard phase != .over else { return }
+        guard !phase.isOver else { return }
         phase = .over
-        out.append(.finished(stats))
+        out.append(.finished(wire.stats))
     }
 
     private func fail(_ e: SyncError, _ out: inout [SyncAction]) {
-        guard phase != .over else { return }
-        if !e.fromPeer, sendCipher != nil, ![.notAllowed, .unexpectedKey, .decryptFailed].contains(e.code) {
-            send(.error(code: e.code.rawValue, message: e.message), control: true, &out)
+        guard !phase.isOver else { return }
+        if !e.fromPeer, wire.sendCipher != nil, ![.notAllowed, .unexpectedKey, .decryptFailed].contains(e.code) {
+            wire.send(.error(code: e.code.rawValue, message: e.message), control: true, &out)
         }
         phase = .over
-        out.append(.failed(e, stats))
+        out.append(.failed(e, wire.stats))
     }
 }

@@ -1,16 +1,17 @@
 import GlossCore
 
 /// Carries out a `SyncSession`'s actions against a `SyncStore` and a transport: the one shell
-/// of the reference, used over TCP (`SessionDriver`) and in memory (the tests' `LocalSyncSide`).
+/// of the reference, used over TCP (`SessionDriver`) and in memory (the tests' `LocalSyncSide`),
+/// generic over its store (no existential in the per-batch path).
 /// Not thread-safe: its owner calls it from one serial context, and `deliver` brings a store's
 /// asynchronous answers back into that context.
 ///
 /// `@unchecked Sendable` is safe under that rule: every field is touched only in the owner's
 /// serial context; the one closure that crosses threads (a store's answer) does nothing but
 /// hand the answer to `deliver`, which runs it in that context.
-public final class SyncShell: @unchecked Sendable {
+public final class SyncShell<Store: SyncStore>: @unchecked Sendable {
     public let session: SyncSession
-    private let store: any SyncStore
+    private let store: Store
     /// Bytes to write to the peer, in order.
     private let transmit: ([UInt8]) -> Void
     /// Runs a closure in the shell's serial context (a queue hop; or at once, in memory).
@@ -26,7 +27,7 @@ public final class SyncShell: @unchecked Sendable {
     /// Live mode, once caught up: ticks look for new local events.
     private var watching = false
 
-    public init(session: SyncSession, store: any SyncStore, admission: ((PublicKey) -> String?)? = nil,
+    public init(session: SyncSession, store: Store, admission: ((PublicKey) -> String?)? = nil,
                 transmit: @escaping ([UInt8]) -> Void, deliver: @escaping @Sendable (@escaping @Sendable () -> Void) -> Void) {
         self.session = session; self.store = store; self.admission = admission
         self.transmit = transmit; self.deliver = deliver
