@@ -5,8 +5,9 @@ import Glibc
 import Darwin
 #endif
 
-/// A ledger folder: the SQLite event log (`ledger.sqlite`) and the author's private key
-/// (`key`, mode 0600), opened together. The facade the CLI talks to.
+/// A ledger folder (mode 0700): the SQLite event log (`ledger.sqlite`, and its WAL files, mode
+/// 0600) and the author's private key (`key`, mode 0600), opened together, each refused when
+/// another user owns it or may read it (`LedgerPermissions`). The facade the CLI talks to.
 public final class Ledger {
     public static let databaseName = "ledger.sqlite"
     public static let keyName = "key"
@@ -29,7 +30,13 @@ public final class Ledger {
             throw StoreError(.alreadyExists, "\(folder) already holds a ledger; use it as it is, or choose another folder with --ledger")
         }
         try FileSystem.makeFolder(folder)
+        if let f = LedgerPermissions.facts(folder, .folder), let problem = LedgerPermissions.judge(f, me: UInt32(geteuid())) {
+            throw problem  // an existing folder others can read: say so before writing a key into it
+        }
         try KeyFile.write(key, to: keyPath(folder))
+        // Created empty with mode 0600 before SQLite opens it: SQLite would use 0644 less the
+        // umask, and gives its WAL and shared-memory files the database file's mode.
+        try FileSystem.writeNew(databasePath(folder), [], mode: 0o600)
         let log = try EventLog(path: databasePath(folder), create: true)
         return Ledger(folder: folder, key: key, log: log)
     }
@@ -52,6 +59,7 @@ public final class Ledger {
         guard FileSystem.exists(databasePath(folder)) else {
             throw StoreError(.noLedger, "no ledger at \(folder): create one with `gloss init`, or point --ledger (or GLOSS_LEDGER) at an existing one")
         }
+        try LedgerPermissions.check(folder: folder, key: keyPath(folder), database: databasePath(folder))
         let key = try KeyFile.read(keyPath(folder))
         let log = try EventLog(path: databasePath(folder), create: false, willRepair: willRepair)
         return Ledger(folder: folder, key: key, log: log)

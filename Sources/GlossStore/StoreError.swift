@@ -7,6 +7,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
         case noLedger = "no-ledger", alreadyExists = "already-exists", notALedger = "not-a-ledger"
         case newerSchema = "newer-schema", keyFile = "key-file", keyPermissions = "key-permissions"
+        case ledgerPermissions = "ledger-permissions"
         case invalidEvent = "invalid-event", badSignature = "bad-signature"
         case missingParent = "missing-parent", brokenChain = "broken-chain", badLamport = "bad-lamport"
         case fork, authorForked = "author-forked", appendOnly = "append-only"

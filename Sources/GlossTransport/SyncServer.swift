@@ -114,12 +114,14 @@ public final class SyncServer: Sendable {
     static func logLine(_ logger: Logger, _ address: String, _ o: SessionOutcome) {
         let peer = o.peer.map { $0.raw.short(16) } ?? "unauthenticated"
         let s = o.stats
+        // A peer's words (its error text, what its events say) are data, never terminal control.
+        let safe = { (t: String) in TerminalText.neutralised(t, oneLine: true) }
         let summary = "session \(address) peer=\(peer) in=\(s.eventsStored) out=\(s.eventsSent) already=\(s.alreadyHad) bytes_in=\(s.bytesReceived) bytes_out=\(s.bytesSent) seconds=\(String(format: "%.3f", o.seconds))"
-        for d in s.disagreements { logger.warning("session \(address) peer=\(peer) disagreement: \(d)") }
-        for f in s.forksRecorded { logger.warning("session \(address) peer=\(peer) fork recorded: \(f)") }
-        for q in s.quarantined { logger.warning("session \(address) peer=\(peer) quarantined \(q) (not sent; see gloss verify)") }
+        for d in s.disagreements { logger.warning("session \(address) peer=\(peer) disagreement: \(safe(d))") }
+        for f in s.forksRecorded { logger.warning("session \(address) peer=\(peer) fork recorded: \(safe(f))") }
+        for q in s.quarantined { logger.warning("session \(address) peer=\(peer) quarantined \(safe(q)) (not sent; see gloss verify)") }
         if let e = o.error {
-            logger.warning("\(summary) outcome=failed reason=\(e.code.name): \(e.message)")
+            logger.warning("\(summary) outcome=failed reason=\(e.code.name): \(safe(e.message))")
         } else {
             logger.info("\(summary) outcome=ok")
         }

@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The `gloss` command: annotate articles offline in a signed, append-only ledger.
 @main
@@ -38,6 +41,19 @@ struct Gloss: ParsableCommand {
             else if first.hasPrefix("--ledger=") { moved.append(first); args.removeFirst() }
             else { break }
         }
-        main(args + moved)
+        do {
+            var command = try parseAsRoot(args + moved)
+            try command.run()
+        } catch {
+            // ArgumentParser's own `main` would print the message raw; it can quote a peer's
+            // words or the input, so it goes through the neutralising console too.
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                if code == .success { print(message) } else { Console.error(message + "\n") }
+            }
+            Console.flush()
+            Glibc.exit(code.rawValue)
+        }
     }
 }

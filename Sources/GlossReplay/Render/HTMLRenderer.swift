@@ -7,10 +7,12 @@ public struct HTMLRenderer: Sendable {
     public let who: @Sendable (PublicKey) -> String
     public init(who: @escaping @Sendable (PublicKey) -> String) { self.who = who }
 
+    /// Text from an event as HTML text: markup characters as entities, and controls and
+    /// bidirectional overrides shown as text (`TerminalText`), so it displays as what it is.
     public static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
-        for c in s.unicodeScalars {
+        for c in TerminalText.neutralised(s).unicodeScalars {
             switch c {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
@@ -93,32 +95,74 @@ public struct HTMLRenderer: Sendable {
 }
 
 /// `gloss export --format markdown`: each quote as a blockquote with its notes, for notes apps.
+/// Every field that came from an event goes through `MarkdownText.escape`: a note holding
+/// `<script>`, `**`, `[link](…)` or a line starting with `#` prints as those characters.
 public struct MarkdownRenderer: Sendable {
     public let who: @Sendable (PublicKey) -> String
     public init(who: @escaping @Sendable (PublicKey) -> String) { self.who = who }
 
     public func render(_ layout: ArticleLayout) -> String {
-        var out = "# \(layout.article.title)\n\n"
+        let e = MarkdownText.escape
+        var out = "# \(e(MarkdownText.oneLine(layout.article.title)))\n\n"
         for n in layout.notes {
-            let quote = layout.text.slice(n.range).split(separator: "\n", omittingEmptySubsequences: false).map { "> " + $0 }.joined(separator: "\n")
+            let quote = layout.text.slice(n.range).split(separator: "\n", omittingEmptySubsequences: false).map { "> " + e(String($0)) }.joined(separator: "\n")
             out += quote + "\n\n"
             let a = n.annotation
-            var line = "**\(n.number).** " + (a.body.isEmpty ? "_\(a.motivation)_" : a.body)
-            line += " — \(who(a.author))"
-            if !a.tags.isEmpty { line += " · " + a.tags.map { "#" + $0 }.joined(separator: " ") }
+            var line = "**\(n.number).** " + (a.body.isEmpty ? "_\(e(a.motivation))_" : MarkdownText.lines(a.body, indent: ""))
+            line += " — \(e(MarkdownText.oneLine(who(a.author))))"
+            if !a.tags.isEmpty { line += " · " + a.tags.map { e("#" + $0) }.joined(separator: " ") }
             if !a.bodyConflicts.isEmpty { line += " · ⚠ \(a.bodyLive.count) concurrent versions" }
             out += line + "\n"
             for (r, depth) in n.replies {
-                out += String(repeating: "  ", count: depth - 1) + "- ↳ \(r.body) — \(who(r.author))\n"
+                let pad = String(repeating: "  ", count: depth - 1)
+                out += pad + "- ↳ \(MarkdownText.lines(r.body, indent: pad + "  ")) — \(e(MarkdownText.oneLine(who(r.author))))\n"
             }
             out += "\n"
         }
         if !layout.orphans.isEmpty {
             out += "## Orphaned annotations\n\n"
-            for a in layout.orphans { out += "- was “\(a.selector?.exact ?? "")”: \(a.body)\n" }
+            for a in layout.orphans {
+                out += "- was “\(e(MarkdownText.oneLine(a.selector?.exact ?? "")))”: \(MarkdownText.lines(a.body, indent: "  "))\n"
+            }
         }
         return out
     }
+}
+
+/// Text from an event made inert in Markdown (CommonMark and GitHub's), pure.
+public enum MarkdownText {
+    /// Characters Markdown or HTML act on anywhere in a line.
+    static let active: Set<Unicode.Scalar> = ["\\", "`", "*", "_", "[", "]", "<", ">", "&", "|", "~", "!", "$"]
+    /// Characters that act only at the start of a line (headings, lists, rules, setext).
+    static let leading: Set<Unicode.Scalar> = ["#", "+", "-", "=", ">"]
+
+    /// One line of text from an event, backslash-escaped so that it renders as itself, with
+    /// controls and bidirectional overrides shown as text.
+    public static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count + 8)
+        let scalars = Array(TerminalText.neutralised(s, oneLine: true).unicodeScalars)
+        // Where the line's first non-blank character is.
+        let first = scalars.firstIndex { $0 != " " } ?? scalars.count
+        for (i, c) in scalars.enumerated() {
+            if active.contains(c) || (i == first && leading.contains(c)) {
+                out += "\\"
+            } else if i > first, c == "." || c == ")", scalars[first..<i].allSatisfy({ ("0"..."9").contains($0) }) {
+                out += "\\"  // "1." or "1)" would start an ordered list
+            }
+            out.unicodeScalars.append(c)
+        }
+        return out
+    }
+
+    /// A multi-line field: each line escaped, joined by hard line breaks whose next line is
+    /// indented by `indent` (to stay in its list item).
+    public static func lines(_ s: String, indent: String) -> String {
+        s.split(separator: "\n", omittingEmptySubsequences: false).map { escape(String($0)) }.joined(separator: "\\\n" + indent)
+    }
+
+    /// A field shown on one line: newlines become spaces.
+    public static func oneLine(_ s: String) -> String { String(s.map { $0.isNewline ? " " : $0 }) }
 }
 
 extension String {

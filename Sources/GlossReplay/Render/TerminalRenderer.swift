@@ -1,7 +1,9 @@
 import GlossCore
 
 /// `gloss read`: the article wrapped to a width, highlights marked (colour, or [brackets]ⁿ
-/// when plain), and each paragraph followed by its numbered notes.
+/// when plain), and each paragraph followed by its numbered notes. Every piece of text from
+/// the ledger (title, article text, notes, tags, names) is neutralised (`TerminalText`) before
+/// the renderer adds its own colours, so only those reach the terminal as sequences.
 public struct TerminalRenderer: Sendable {
     public let width: Int
     public let color: Bool
@@ -13,7 +15,7 @@ public struct TerminalRenderer: Sendable {
     }
 
     public func render(_ layout: ArticleLayout) -> String {
-        var out = bold(wrap(layout.article.title, indent: "")) + "\n"
+        var out = bold(wrap(flat(layout.article.title), indent: "")) + "\n"
         out += dim("\(layout.article.id.short())  \(layout.notes.count) highlight\(layout.notes.count == 1 ? "" : "s")"
                    + (layout.article.isRevised ? "  (revised text)" : "")) + "\n\n"
         for p in layout.paragraphs {
@@ -56,19 +58,21 @@ public struct TerminalRenderer: Sendable {
         let a = n.annotation
         var line = "  " + (color ? "\u{1B}[1;33m" : "") + ArticleLayout.superscript(n.number) + (color ? "\u{1B}[0m" : "") + " "
         line += a.body.isEmpty ? dim("(\(a.motivation))") : flat(a.body)
-        if !a.tags.isEmpty { line += "  " + a.tags.map { "#" + $0 }.joined(separator: " ") }
-        line += dim("  — \(who(a.author))")
+        if !a.tags.isEmpty { line += "  " + flat(a.tags.map { "#" + $0 }.joined(separator: " ")) }
+        line += dim("  — \(flat(who(a.author)))")
         if a.bodyConflicts.count > 0 { line += "  " + warn("⚠ \(a.bodyLive.count) concurrent versions (gloss show \(a.id.short()))") }
         if n.stage == .fuzzy { line += dim("  (re-anchored by approximate match)") }
         var out = wrap(line, indent: "     ") + "\n"
         for (r, depth) in n.replies {
             let pad = String(repeating: "  ", count: depth + 1)
-            out += wrap(pad + "↳ " + flat(r.body) + dim("  — \(who(r.author))"), indent: pad + "  ") + "\n"
+            out += wrap(pad + "↳ " + flat(r.body) + dim("  — \(flat(who(r.author)))"), indent: pad + "  ") + "\n"
         }
         return out
     }
 
-    func flat(_ s: String) -> String { String(s.map { $0.isNewline ? " " : $0 }) }
+    /// Ledger text on the renderer's lines: newlines become spaces, and every control and
+    /// bidirectional formatting character is shown as text.
+    func flat(_ s: String) -> String { TerminalText.neutralised(String(s.map { $0.isNewline ? " " : $0 }), oneLine: true) }
     func bold(_ s: String) -> String { color ? "\u{1B}[1m\(s)\u{1B}[0m" : s }
     func dim(_ s: String) -> String { color ? "\u{1B}[2m\(s)\u{1B}[0m" : s }
     func warn(_ s: String) -> String { color ? "\u{1B}[31m\(s)\u{1B}[0m" : s }

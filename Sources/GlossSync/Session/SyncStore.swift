@@ -3,7 +3,7 @@ import GlossCore
 /// What a sync session needs of a ledger, asked by `SyncShell` as the session's actions say.
 /// Implementations live outside GlossSync (the SQLite ledger's is `LedgerSyncStore`); the
 /// protocol keeps the session and its shell free of any store.
-public protocol SyncStore: AnyObject {
+public protocol SyncStore: AnyObject, SendableMetatype {
     /// The peer has proved its key: open the ledger; this side's frontier and allow-list.
     func admit() throws -> (frontier: Frontier, peers: Set<PublicKey>)
     /// Up to `maxEvents` (about `maxBytes`) events the peer lacks, continuing after the last read.

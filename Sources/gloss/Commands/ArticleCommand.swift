@@ -64,7 +64,7 @@ struct ArticleCommand: ParsableCommand {
 
         func run() throws {
             let ctx = try Context(options)
-            print(try ctx.text(of: try ctx.article(article)), terminator: "")
+            Console.data(try ctx.text(of: try ctx.article(article)))
         }
     }
 }

@@ -16,18 +16,18 @@ struct ListCommand: ParsableCommand {
         let articleID = try article.map { try ctx.article($0).id }
         // Streamed: one annotation in memory at a time, whatever the size of the ledger.
         var count = 0
-        if json { print("[", terminator: "") }
+        if json { Console.data("[") }
         try reporting {
             try ctx.log.forEachAnnotation(article: articleID, includeDeleted: all, tag: tag) { a in
                 if json {
-                    print((count == 0 ? "\n  " : ",\n  ") + a.json.serialized(pretty: true, indent: 1), terminator: "")
+                    Console.data((count == 0 ? "\n  " : ",\n  ") + a.json.serialized(pretty: true, indent: 1))
                 } else {
                     print(Self.line(a, ctx))
                 }
                 count += 1
             }
         }
-        if json { print(count == 0 ? "]" : "\n]"); return }
+        if json { Console.data(count == 0 ? "]\n" : "\n]\n"); return }
         if count == 0 { print("No annotations\(tag.map { " tagged \"\($0)\"" } ?? "").") }
     }
 
@@ -65,7 +65,7 @@ struct ShowCommand: ParsableCommand {
         if let p = a.parent { print("reply to   \(p.short())") }
         if !a.tags.isEmpty { print("tags       \(Format.tags(a.tags))") }
         if !a.editors.isEmpty { print("editors    \(a.editors.map { $0.raw.short(8) }.joined(separator: ", "))") }
-        print("comment    \(a.body)")
+        print("comment    \(Self.indented(a.body, by: 11))")
         let versions = a.bodyLive
         if versions.count > 1 {
             print("")
@@ -79,8 +79,14 @@ struct ShowCommand: ParsableCommand {
             print("replies:")
             for id in a.replies {
                 guard let r = try reporting({ try ctx.log.annotation(id) }), !r.isDeleted else { continue }
-                print("  \(r.id.short())  \(ctx.who(r.author)): \(r.body)")
+                print("  \(r.id.short())  \(ctx.who(r.author)): \(Self.indented(r.body, by: 16))")
             }
         }
+    }
+
+    /// A multi-line text whose later lines line up under its first (a note cannot pass for
+    /// another field or another reply).
+    static func indented(_ text: String, by n: Int) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\n" + String(repeating: " ", count: n))
     }
 }

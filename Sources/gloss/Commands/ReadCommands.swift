@@ -22,7 +22,7 @@ struct ReadCommand: ParsableCommand {
         let color = !noColor && isatty(1) == 1 && Environment.get("NO_COLOR") == nil
         let names = ctx.names, me = ctx.me
         let renderer = TerminalRenderer(width: width ?? Self.terminalWidth(), color: color) { Format.author($0, me: me, names: names) }
-        print(renderer.render(layout), terminator: "")
+        Console.styled(renderer.render(layout))
     }
 
     static func terminalWidth() -> Int {
@@ -52,7 +52,7 @@ struct ExportCommand: ParsableCommand {
             try reporting { try FileSystem.replace(out, Array(text.utf8)) }
             print("Wrote \(out)")
         } else {
-            print(text, terminator: "")
+            Console.data(text)
         }
     }
 }

@@ -31,9 +31,9 @@ struct SearchCommand: ParsableCommand {
             return (hit, a)
         }
         if json {
-            print(JSON.array(hits.map { hit, a in
+            Console.data(JSON.array(hits.map { hit, a in
                 .object(["annotation": a.json, "context": .string(hit.context)])
-            }).serialized(pretty: true))
+            }).serialized(pretty: true) + "\n")
             return
         }
         if hits.isEmpty { print("No annotation matches \"\(query.joined(separator: " "))\"."); return }

@@ -97,7 +97,7 @@ struct ServeCommand: ParsableCommand {
         let address = listen.host.contains(":") ? "[\(listen.host)]:\(bound)" : "\(listen.host):\(bound)"
         print("Serving \(ledger.folder) on \(address) as \(ledger.key.publicKey.hex)")
         print(peers.isEmpty ? "No peer is allowed yet: gloss peer allow KEY" : "\(peers.count) peer\(peers.count == 1 ? "" : "s") allowed")
-        fflush(nil)
+        Console.flush()
         let signals = Signals { sig in
             logger.info("signal \(sig): stopping")
             server.stop()
@@ -196,14 +196,12 @@ final class ProgressLine: Sendable {
         guard enabled else { return }
         let t = max(0.001, Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9)
         let moved = s.eventsSent + s.eventsReceived
-        let line = "\r  ↑ \(s.eventsSent) ↓ \(s.eventsReceived) events  \((s.bytesSent + s.bytesReceived) / 1024) KiB  \(Int(Double(moved) / t)) events/s   "
-        Self.toStandardError(line)
+        Console.control("\r")
+        Self.toStandardError("  ↑ \(s.eventsSent) ↓ \(s.eventsReceived) events  \((s.bytesSent + s.bytesReceived) / 1024) KiB  \(Int(Double(moved) / t)) events/s   ")
     }
-    func clear() { if enabled { Self.toStandardError("\r\u{1B}[2K") } }
-    static func toStandardError(_ s: String) {
-        let bytes = Array(s.utf8)
-        _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-    }
+    func clear() { if enabled { Console.control("\r\u{1B}[2K") } }
+    /// A message on standard error (a peer's words included: neutralised).
+    static func toStandardError(_ s: String) { Console.error(s) }
 }
 
 struct PeerCommand: ParsableCommand {
