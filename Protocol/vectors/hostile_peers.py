@@ -902,6 +902,28 @@ def case_live(w):
     return problems
 
 
+HOSTILE_TEXT = "boom \x1b[2J\x1b]0;pwned\x07 \x1b[31mred \u202eevil\u202c \x9b31m"
+
+
+def case_hostile_error_text(w):
+    """A peer's ERROR text is data: the server logs it with every control and bidirectional
+    override shown as text, never as bytes a terminal would act on."""
+    problems = []
+    off = w.server.offset()
+    p = w.established()
+    p.send(Error(14, HOSTILE_TEXT))
+    expect_closed(p, problems)
+    line = w.server.wait_session_line(off, timeout=5.0) or ""
+    logged = w.server.log()[off:]
+    bad = [c for c in logged if (ord(c) < 0x20 and c not in "\n\t") or 0x7f <= ord(c) <= 0x9f
+           or 0x202a <= ord(c) <= 0x202e or 0x2066 <= ord(c) <= 0x2069]
+    if bad:
+        problems.append(f"the server's log holds raw control characters: {sorted(set(hex(ord(c)) for c in bad))}")
+    if "\\x1b[2J" not in line or "U+202E" not in line:
+        problems.append(f"the peer's text is not shown visibly on the log line: {line.strip()[-300:]}")
+    return problems
+
+
 # (name, function, expected server reason or "ok", expected stored delta, setup or None)
 CASES = [
     ("positive: the Python peer syncs 4 valid events", case_positive, "ok", 4, None),
@@ -941,6 +963,7 @@ CASES = [
     ("a replayed frame", case_replayed, "decrypt-failed", 1, None),
     ("a reordered frame", case_reordered, "decrypt-failed", 0, None),
     ("a frame from an older session", case_older_session, "decrypt-failed", 0, setup_older_session),
+    ("an ERROR whose text holds escape sequences and bidi overrides", case_hostile_error_text, "internal-error", 0, None),
 ]
 
 
