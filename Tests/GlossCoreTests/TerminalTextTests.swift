@@ -37,4 +37,13 @@ import Testing
         #expect(TerminalText.keepingColours("\u{1B}[31") == "\\x1b[31", "an unterminated sequence is text")
         #expect(TerminalText.keepingColours("x\u{202E}y") == "xU+202Ey")
     }
+
+    @Test func aTagWithAControlCharacterIsNotAValidPayload() {
+        for tag in ["t\u{1B}[2J", "t\u{9B}", "t\u{7}"] {
+            let p = Payload.annotationCreated(AnnotationCreated(article: .zero, target: .reply(to: .zero), motivation: "replying", body: "b", tags: [tag]))
+            #expect(throws: DecodeError.self, "tag \(tag.debugDescription) was accepted") { try p.encoded() }
+        }
+        let fine = Payload.annotationCreated(AnnotationCreated(article: .zero, target: .reply(to: .zero), motivation: "replying", body: "b", tags: ["fine"]))
+        #expect(throws: Never.self) { try fine.encoded() }
+    }
 }
