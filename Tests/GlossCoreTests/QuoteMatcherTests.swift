@@ -61,6 +61,40 @@ import Testing
         #expect(throws: AnchorError.occurrenceOutOfRange(21, count: 20)) { try m.select(quote: "Putin", occurrence: 21) }
     }
 
+    /// A passage copied from `gloss read`, whose lines wrap where the article has spaces.
+    @Test func whiteSpaceRunsMatchWhiteSpaceRuns() throws {
+        let wrapped = try m.select(quote: "doesn’t\nhe? While the US")
+        #expect(wrapped.exact == "doesn’t he? While the US", "the selector records the article's own characters")
+        check(wrapped)
+        let spaced = try m.select(quote: "  Putin   ordered\t it  \n")
+        #expect(spaced.exact == "Putin ordered it" && spaced.start == 365)
+        check(spaced)
+        // Straight quotes and a line break together; context with its own line break.
+        let both = try m.select(quote: "doesn't\nlike popular", prefix: "notes that\nPutin ")
+        #expect(both.exact == "doesn’t like popular")
+        // An exact match is still preferred: white space is never loosened when not needed.
+        #expect(try m.select(quote: "Putin ordered it").start == 365)
+        // A run must match a run: words that touch in the article do not match a quote with a space.
+        #expect(throws: AnchorError.self) { try m.select(quote: "Put in ordered") }
+        #expect(throws: AnchorError.emptyQuote) { try m.select(quote: " \n\t") }
+    }
+
+    @Test func aMissOffersTheNearestPassages() throws {
+        do {
+            _ = try m.select(quote: "Putin ordered it under a collective agreement")
+            Issue.record("a quote that is not in the article was selected")
+        } catch {
+            guard case .notFound(_, false, let nearest) = error else { Issue.record("unexpected \(error)"); return }
+            let first = try #require(nearest.first)
+            #expect(first.start == 365, "the passage that differs by one word comes first: \(nearest)")
+            #expect(first.text.hasPrefix("Putin ordered it under a collective"))
+            #expect(nearest.count <= 3)
+            #expect(error.description.contains("[365–"), "\(error.description)")
+        }
+        // Nothing near: no suggestions.
+        #expect(throws: AnchorError.notFound(quote: "Obama", withoutContext: false)) { try m.select(quote: "Obama") }
+    }
+
     @Test func notFoundSaysWhy() {
         #expect(throws: AnchorError.notFound(quote: "Obama", withoutContext: false)) { try m.select(quote: "Obama") }
         #expect(throws: AnchorError.notFound(quote: "Putin", withoutContext: true)) { try m.select(quote: "Putin", suffix: " danced") }

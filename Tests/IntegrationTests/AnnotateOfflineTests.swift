@@ -47,6 +47,28 @@ import Testing
         #expect(try g.ok("verify").contains("ok: 8 events verified"))
     }
 
+    /// A passage copied from `gloss read` (wrapped at 40 columns) annotates as it is; a quote
+    /// that is not in the article gets the nearest passages, and the ledger stays as it was.
+    @Test func aPassageCopiedFromReadCanBeAnnotated() throws {
+        let g = try GlossRunner()
+        try g.ok("init")
+        try g.ok("article", "add", GlossRunner.seedPath)
+        let article = try g.firstID("article", "list")
+        let read = try g.ok("read", article, "--no-color", "--width", "40")
+        // Two consecutive lines of the wrapped paragraph, as a terminal selection copies them.
+        let lines = read.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let i = try #require(lines.firstIndex { $0.contains("collective security") })
+        let copied = lines[i] + "\n" + lines[i + 1]
+        let out = try g.ok("annotate", article, "--quote", copied, "--comment", "copied from read")
+        #expect(out.contains("Annotated"))
+        let shown = try g.ok("show", try g.firstID("list"))
+        #expect(shown.contains(lines[i].trimmingCharacters(in: .whitespaces) + " " + lines[i + 1].trimmingCharacters(in: .whitespaces)),
+                "the passage is the article's own text, one space where the copy had a line break: \(shown)")
+
+        let miss = try g.fails("annotate", article, "--quote", "Putin ordered it under a collective agreement")
+        #expect(miss.err.contains("nearest passage") && miss.err.contains("[365–"), "\(miss.err)")
+    }
+
     @Test func helpTeaches() throws {
         let g = try GlossRunner()
         let help = try g.run(["--help"]).out

@@ -13,23 +13,28 @@ public struct QuoteMatcher: Sendable {
         public let end: Int
         public let before: String
         public let after: String
+        /// The passage itself.
+        public let text: String
     }
 
     /// Selects the passage `quote`. Exact code-point match first; when there is none, a match that
-    /// treats curly and straight quotes, NBSP and space, and dashes as equal (the selector then
-    /// records the article's own characters). `prefix`/`suffix` must touch the match; `occurrence`
-    /// (1-based) picks among what is left.
+    /// treats curly and straight quotes, NBSP and space, and dashes as equal; when there is still
+    /// none, one where any run of white space in the quote (a line break of `gloss read`'s
+    /// wrapping, two spaces) matches any run of white space in the article, the quote's outer
+    /// white space ignored. The selector always records the article's own characters.
+    /// `prefix`/`suffix` must touch the match; `occurrence` (1-based) picks among what is left.
+    /// When nothing matches, the error carries the nearest passages (`nearest`).
     public func select(quote: String, prefix: String? = nil, suffix: String? = nil,
                        occurrence: Int? = nil) throws(AnchorError) -> TextSelector {
         let q = Array(quote.unicodeScalars)
-        guard !q.isEmpty else { throw .emptyQuote }
-        var places = find(q, prefix: prefix.map { Array($0.unicodeScalars) }, suffix: suffix.map { Array($0.unicodeScalars) }, fold: false)
-        if places.isEmpty {
-            places = find(q, prefix: prefix.map { Array($0.unicodeScalars) }, suffix: suffix.map { Array($0.unicodeScalars) }, fold: true)
-        }
+        guard q.contains(where: { !$0.properties.isWhitespace }) else { throw .emptyQuote }
+        let pre = prefix.map { Array($0.unicodeScalars) }, suf = suffix.map { Array($0.unicodeScalars) }
+        var places = find(q, prefix: pre, suffix: suf, fold: false)
+        if places.isEmpty { places = find(q, prefix: pre, suffix: suf, fold: true) }
+        if places.isEmpty { places = findSpacing(q, prefix: pre, suffix: suf) }
         guard !places.isEmpty else {
-            let anyAtAll = !find(q, prefix: nil, suffix: nil, fold: true).isEmpty
-            throw .notFound(quote: quote, withoutContext: anyAtAll)
+            let anyAtAll = !findSpacing(q, prefix: nil, suffix: nil).isEmpty
+            throw .notFound(quote: quote, withoutContext: anyAtAll, nearest: anyAtAll ? [] : nearest(q).map(describe))
         }
         if let occurrence {
             guard occurrence >= 1, occurrence <= places.count else {
@@ -57,7 +62,8 @@ public struct QuoteMatcher: Sendable {
 
     private func describe(_ r: Range<Int>) -> Place {
         Place(start: r.lowerBound, end: r.upperBound,
-              before: text.context(before: r.lowerBound, 24), after: text.context(after: r.upperBound, 24))
+              before: text.context(before: r.lowerBound, 24), after: text.context(after: r.upperBound, 24),
+              text: text.slice(r))
     }
 
     private func find(_ q: [Unicode.Scalar], prefix: [Unicode.Scalar]?, suffix: [Unicode.Scalar]?, fold: Bool) -> [Range<Int>] {
@@ -80,6 +86,123 @@ public struct QuoteMatcher: Sendable {
         return out
     }
 
+    /// A quote (or context) as tokens: a scalar, or a run of white space.
+    enum Token: Equatable { case scalar(Unicode.Scalar), space }
+
+    static func tokens(_ s: [Unicode.Scalar]) -> [Token] {
+        var out: [Token] = []
+        for c in s {
+            if c.properties.isWhitespace {
+                if out.last != .space { out.append(.space) }
+            } else {
+                out.append(.scalar(fold(c)))
+            }
+        }
+        return out
+    }
+
+    /// The third stage: white-space runs match white-space runs, scalars compared folded.
+    private func findSpacing(_ q: [Unicode.Scalar], prefix: [Unicode.Scalar]?, suffix: [Unicode.Scalar]?) -> [Range<Int>] {
+        var pattern = Self.tokens(q)
+        while pattern.first == .space { pattern.removeFirst() }
+        while pattern.last == .space { pattern.removeLast() }
+        guard case .scalar(let first)? = pattern.first else { return [] }
+        let t = text.scalars
+        let pre = prefix.map { Self.tokens($0) }, suf = suffix.map { Self.tokens($0) }
+        var out: [Range<Int>] = []
+        var i = 0
+        while i < t.count {
+            defer { i += 1 }
+            guard Self.fold(t[i]) == first, let end = matchForward(pattern, at: i) else { continue }
+            guard text.isBoundary(i), text.isBoundary(end) else { continue }
+            if let pre, !matchBackward(pre, endingAt: i) { continue }
+            if let suf, !suf.isEmpty, matchForward(suf, at: end) == nil { continue }
+            out.append(i..<end)
+        }
+        return out
+    }
+
+    /// Where `tokens` matched from `i` end, or nil.
+    private func matchForward(_ tokens: [Token], at i: Int) -> Int? {
+        let t = text.scalars
+        var j = i
+        for tok in tokens {
+            switch tok {
+            case .space:
+                guard j < t.count, t[j].properties.isWhitespace else { return nil }
+                while j < t.count && t[j].properties.isWhitespace { j += 1 }
+            case .scalar(let c):
+                guard j < t.count, Self.fold(t[j]) == c else { return nil }
+                j += 1
+            }
+        }
+        return j
+    }
+
+    /// Whether `tokens` match the text just before `i`.
+    private func matchBackward(_ tokens: [Token], endingAt i: Int) -> Bool {
+        let t = text.scalars
+        var j = i
+        for tok in tokens.reversed() {
+            switch tok {
+            case .space:
+                guard j > 0, t[j - 1].properties.isWhitespace else { return false }
+                while j > 0 && t[j - 1].properties.isWhitespace { j -= 1 }
+            case .scalar(let c):
+                guard j > 0, Self.fold(t[j - 1]) == c else { return false }
+                j -= 1
+            }
+        }
+        return true
+    }
+
+    /// Up to three passages that share the most words with `q` (of three letters or more,
+    /// case and quote style aside), at least half of them, best first: what to offer when the
+    /// quote does not occur.
+    func nearest(_ q: [Unicode.Scalar]) -> [Range<Int>] {
+        let wanted = Set(Self.words(q, offset: 0).map(\.word))
+        guard !wanted.isEmpty else { return [] }
+        let found = Self.words(text.scalars, offset: 0)
+        let span = Self.words(q, offset: 0).count
+        var scored: [(score: Int, range: Range<Int>)] = []
+        for w in found.indices where wanted.contains(found[w].word) {
+            let window = found[w..<min(found.count, w + span)]
+            let hits = window.filter { wanted.contains($0.word) }
+            let distinct = Set(hits.map(\.word)).count
+            guard distinct * 2 >= wanted.count, let last = hits.last else { continue }
+            scored.append((distinct, found[w].range.lowerBound..<last.range.upperBound))
+        }
+        var chosen: [Range<Int>] = []
+        for c in scored.sorted(by: { $0.score != $1.score ? $0.score > $1.score : $0.range.lowerBound < $1.range.lowerBound }) {
+            guard !chosen.contains(where: { $0.overlaps(c.range) }) else { continue }
+            chosen.append(c.range)
+            if chosen.count == 3 { break }
+        }
+        return chosen
+    }
+
+    /// The words (letters and digits) of `s`, lowercased and folded, of three scalars or more.
+    static func words(_ s: [Unicode.Scalar], offset: Int) -> [(word: String, range: Range<Int>)] {
+        var out: [(word: String, range: Range<Int>)] = []
+        var start: Int?
+        var current = String.UnicodeScalarView()
+        func close(_ end: Int) {
+            if let b = start, current.count >= 3 { out.append((String(current).lowercased(), (offset + b)..<(offset + end))) }
+            start = nil
+            current = String.UnicodeScalarView()
+        }
+        for (i, c) in s.enumerated() {
+            if c.properties.isAlphabetic || c.properties.numericType != nil {
+                if start == nil { start = i }
+                current.append(c)
+            } else {
+                close(i)
+            }
+        }
+        close(s.count)
+        return out
+    }
+
     /// The one-for-one folding used when no exact match exists.
     static func fold(_ c: Unicode.Scalar) -> Unicode.Scalar {
         switch c.value {
@@ -95,7 +218,8 @@ public struct QuoteMatcher: Sendable {
 /// Why a passage could not be selected; each case's message says what to do next.
 public enum AnchorError: Error, Equatable, Sendable, CustomStringConvertible {
     case emptyQuote
-    case notFound(quote: String, withoutContext: Bool)
+    /// `nearest`: passages sharing most of the quote's words, when it occurs nowhere.
+    case notFound(quote: String, withoutContext: Bool, nearest: [QuoteMatcher.Place] = [])
     case ambiguous(quote: String, places: [QuoteMatcher.Place])
     case occurrenceOutOfRange(Int, count: Int)
     case outOfRange(start: Int, end: Int, length: Int)
@@ -105,14 +229,22 @@ public enum AnchorError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .emptyQuote:
             return "the quote is empty: pass the passage to annotate with --quote"
-        case .notFound(let q, let withoutContext):
-            return withoutContext
-                ? "\"\(q)\" occurs in the article, but not with that --prefix/--suffix: check the context text, which must touch the quote"
-                : "\"\(q)\" does not occur in the article: copy the passage as it is written (`gloss article show` prints the text)"
+        case .notFound(let q, let withoutContext, let nearest):
+            if withoutContext {
+                return "\"\(Self.oneLine(q))\" occurs in the article, but not with that --prefix/--suffix: check the context text, which must touch the quote"
+            }
+            var s = "\"\(Self.oneLine(q))\" does not occur in the article (line breaks and spacing aside): copy the passage as it is written (`gloss article show` prints the text)"
+            if !nearest.isEmpty {
+                s += ". The nearest passage\(nearest.count == 1 ? "" : "s"), to quote or to select with --start/--end:"
+                for (i, p) in nearest.enumerated() {
+                    s += "\n  \(i + 1). [\(p.start)–\(p.end)] …\(Self.oneLine(p.before))[\(Self.oneLine(p.text))]\(Self.oneLine(p.after))…"
+                }
+            }
+            return s
         case .ambiguous(let q, let places):
-            var s = "\"\(q)\" occurs \(places.count) times; choose one with --occurrence N, or tell them apart with --prefix/--suffix:\n"
+            var s = "\"\(Self.oneLine(q))\" occurs \(places.count) times; choose one with --occurrence N, or tell them apart with --prefix/--suffix:\n"
             for (i, p) in places.enumerated() {
-                s += "  \(i + 1). [\(p.start)–\(p.end)] …\(Self.oneLine(p.before))[\(q)]\(Self.oneLine(p.after))…\n"
+                s += "  \(i + 1). [\(p.start)–\(p.end)] …\(Self.oneLine(p.before))[\(Self.oneLine(p.text))]\(Self.oneLine(p.after))…\n"
             }
             return String(s.dropLast())
         case .occurrenceOutOfRange(let n, let count):
