@@ -157,19 +157,22 @@ public struct QuoteMatcher: Sendable {
     }
 
     /// Up to three passages that share the most words with `q` (of three letters or more,
-    /// case and quote style aside), at least half of them, best first: what to offer when the
+    /// case and quote style aside), at least two thirds of them, best first: what to offer when the
     /// quote does not occur.
     func nearest(_ q: [Unicode.Scalar]) -> [Range<Int>] {
         let wanted = Set(Self.words(q, offset: 0).map(\.word))
         guard !wanted.isEmpty else { return [] }
         let found = Self.words(text.scalars, offset: 0)
-        let span = Self.words(q, offset: 0).count
+        // A window as long as the quote's words, and half as long again: the article may have
+        // words the quote lacks.
+        let quoteWords = Self.words(q, offset: 0).count
+        let span = quoteWords + max(1, quoteWords / 2)
         var scored: [(score: Int, range: Range<Int>)] = []
         for w in found.indices where wanted.contains(found[w].word) {
             let window = found[w..<min(found.count, w + span)]
             let hits = window.filter { wanted.contains($0.word) }
             let distinct = Set(hits.map(\.word)).count
-            guard distinct * 2 >= wanted.count, let last = hits.last else { continue }
+            guard distinct * 3 >= wanted.count * 2, let last = hits.last else { continue }
             scored.append((distinct, found[w].range.lowerBound..<last.range.upperBound))
         }
         var chosen: [Range<Int>] = []
