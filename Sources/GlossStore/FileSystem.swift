@@ -9,6 +9,13 @@ import Darwin
 public enum FileSystem {
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// The size of a regular file, or nil (missing, or not a regular file).
+    public static func size(_ path: String) -> Int? {
+        var st = stat()
+        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
+        return Int(st.st_size)
+    }
+
     public static func errno_() -> String { String(cString: strerror(errno)) }
 
     /// Creates `path` and any missing parents, mode 0700.

@@ -10,6 +10,10 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
     /// The database file is not a SQLite database, or is damaged.
     public var isCorrupt: Bool { code == SQLITE_NOTADB || code == SQLITE_CORRUPT }
     public var isBusy: Bool { code & 0xff == SQLITE_BUSY || code & 0xff == SQLITE_LOCKED }
+    /// The file, its folder or its disk cannot be written.
+    public var isReadOnly: Bool { code & 0xff == SQLITE_READONLY || code & 0xff == SQLITE_PERM }
+    public var isFull: Bool { code & 0xff == SQLITE_FULL }
+    public var isIOError: Bool { code & 0xff == SQLITE_IOERR }
 }
 
 /// One connection to a SQLite file. Not Sendable: a connection belongs to the task that opened it.

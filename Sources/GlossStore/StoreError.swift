@@ -31,6 +31,16 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         if e.isBusy {
             return StoreError(.sqlite, "the ledger at \(path) stayed locked by another process for 10 s; try again when it is done")
         }
+        // Nothing was written in these cases: the transaction rolled back.
+        if e.isReadOnly {
+            return StoreError(.io, "the ledger at \(path) cannot be written: the file, its folder or its disk is read-only (nothing was changed). Check `ls -l` of the file and its folder, or remount the disk read-write")
+        }
+        if e.isFull {
+            return StoreError(.io, "the disk holding \(path) is full (nothing was changed): free some space, then try again")
+        }
+        if e.isIOError {
+            return StoreError(.io, "the disk failed while reading or writing \(path) (nothing was changed): check the disk (`dmesg`), then run `gloss verify`")
+        }
         return StoreError(.sqlite, "\(path): \(e.message)")
     }
 }

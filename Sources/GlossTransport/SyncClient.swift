@@ -33,7 +33,12 @@ public enum SyncClient {
                     try channel.pipeline.syncOperations.addHandler(SyncChannelHandler(driver: driver))
                 }
             }
-        let channel = try bootstrap.connect(host: host, port: port).wait()
+        let channel: Channel
+        do {
+            channel = try bootstrap.connect(host: host, port: port).wait()
+        } catch {
+            throw ConnectFailure(Self.describe(error, host: host, port: port))
+        }
         stop?.onStop { driverBox.withLock { $0 }?.shutdown() }
         done.wait()
         try? channel.closeFuture.wait()
@@ -98,5 +103,36 @@ public final class StopSignal: Sendable {
         _ = wakeUp.wait(timeout: .now() + seconds)
         if isFired { wakeUp.signal(); return true }
         return false
+    }
+}
+
+/// A connection that could not be made, said in words (not NIO's types and errno numbers).
+public struct ConnectFailure: Error, CustomStringConvertible {
+    public let description: String
+    init(_ d: String) { description = d }
+}
+
+extension SyncClient {
+    /// What went wrong with a connect, and what to check.
+    static func describe(_ error: any Error, host: String, port: Int) -> String {
+        let here = "\(host):\(port)"
+        if let e = error as? NIOConnectionError {
+            if e.connectionErrors.isEmpty, e.dnsAError != nil || e.dnsAAAAError != nil {
+                return "the name \(host) could not be resolved: check its spelling, or give an IP address"
+            }
+            if let first = e.connectionErrors.first { return describe(first.error, host: host, port: port) }
+        }
+        if let e = error as? IOError {
+            switch e.errnoCode {
+            case ECONNREFUSED: return "nothing accepts connections at \(here): is `gloss serve` running there, on that port?"
+            case ETIMEDOUT: return "\(here) did not answer in time: check the address and that no firewall drops the connection"
+            case EHOSTUNREACH, ENETUNREACH: return "\(here) cannot be reached from this machine (no route): check the address and the network"
+            default: return "cannot connect to \(here): \(String(cString: strerror(e.errnoCode)))"
+            }
+        }
+        if case ChannelError.connectTimeout = error {
+            return "\(here) did not answer within 10 s: check the address and that no firewall drops the connection"
+        }
+        return "cannot connect to \(here): \(error)"
     }
 }

@@ -36,5 +36,14 @@ enum Format {
         return flat.count <= max ? flat : "…" + String(flat.suffix(max - 1))
     }
 
+    /// A size in words: `1,048,576 bytes (1 MiB)`, `50.0 MB`.
+    static func bytes(_ n: Int) -> String {
+        if n >= 10 << 20 { return String(format: "%.1f MB", Double(n) / 1_000_000) }
+        var digits = String(n), grouped = ""
+        while digits.count > 3 { grouped = "," + digits.suffix(3) + grouped; digits = String(digits.dropLast(3)) }
+        let exact = digits + grouped + " bytes"
+        return n >= 1 << 20 && n % (1 << 20) == 0 ? "\(exact) (\(n >> 20) MiB)" : exact
+    }
+
     static func tags(_ t: [String]) -> String { t.map { "#" + $0 }.joined(separator: " ") }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import GlossCore
-import GlossStore
+@testable import GlossStore
 import Testing
 import GlossTestSupport
 #if canImport(Glibc)
@@ -87,5 +87,17 @@ import Glibc
             let m = (e as? StoreError)?.message ?? ""
             return (e as? StoreError)?.code == .ledgerPermissions && m.contains("chown")
         }
+    }
+}
+
+/// SQLite failures a person can do something about are said in words, not SQLite's.
+@Suite struct StoreErrorWordsTests {
+    @Test func readOnlyFullAndFailingDisksSayWhatToDo() {
+        let readOnly = StoreError.from(SQLiteError(code: 8, message: "attempt to write a readonly database"), path: "/l/ledger.sqlite")
+        #expect(readOnly.message.contains("read-only") && readOnly.message.contains("nothing was changed") && !readOnly.message.contains("readonly database"))
+        let full = StoreError.from(SQLiteError(code: 13, message: "database or disk is full"), path: "/l/ledger.sqlite")
+        #expect(full.message.contains("is full") && full.message.contains("free some space"))
+        let io = StoreError.from(SQLiteError(code: 10 | (3 << 8), message: "disk I/O error"), path: "/l/ledger.sqlite")
+        #expect(io.message.contains("the disk failed") && io.code == .io)
     }
 }

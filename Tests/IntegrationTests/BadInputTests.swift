@@ -76,8 +76,50 @@ import Testing
         let g = try GlossRunner()
         try g.ok("init")
         #expect(try g.fails("article", "add", try g.write("empty.txt", [])).err.contains("is empty"))
-        #expect(try g.fails("article", "add", try g.write("latin1.txt", [0x63, 0x61, 0x66, 0xE9])).err.contains("not UTF-8"))
+        let latin1 = try g.fails("article", "add", try g.write("latin1.txt", [0x63, 0x61, 0x66, 0xE9]))
+        #expect(latin1.err.contains("not UTF-8") && latin1.err.contains("iconv -f WINDOWS-1252 -t UTF-8"), "the hint names the source encoding: \(latin1.err)")
         #expect(try g.fails("article", "add", g.home + "/missing.txt").err.contains("cannot read"))
+        #expect(try g.fails("article", "add", try g.write("blank.txt", Array(" \n\t\n  ".utf8))).err.contains("only white space"))
+        // Too large: refused by its size, in words, before it is read.
+        let big = try g.write("big.txt", [UInt8](repeating: 0x61, count: 3_000_000))
+        let tooBig = try g.fails("article", "add", big)
+        #expect(tooBig.err.contains("3,000,000 bytes") && tooBig.err.contains("1,048,576 bytes (1 MiB)"), "\(tooBig.err)")
+    }
+
+    @Test func aByteOrderMarkIsNotPartOfTheTitle() throws {
+        let g = try GlossRunner()
+        try g.ok("init")
+        let out = try g.ok("article", "add", try g.write("bom.txt", [0xEF, 0xBB, 0xBF] + Array("The title\n\nSome text.\n".utf8)))
+        #expect(out.contains("  The title\n"))
+        #expect(try g.ok("article", "list").contains("  The title  ("))
+        #expect(try g.ok("article", "show", try g.firstID("article", "list")) == "The title\n\nSome text.\n")
+    }
+
+    @Test func aCommentOfWhiteSpaceIsRefused() throws {
+        let (g, article, annotation) = try seeded()
+        #expect(try g.fails("annotate", article, "--quote", "Putin", "--occurrence", "1", "--comment", "  \n\t").err.contains("only white space"))
+        #expect(try g.fails("annotate", article, "--quote", "Putin", "--occurrence", "1", "--comment", "").err.contains("the comment is empty"))
+        #expect(try g.fails("reply", annotation, "--comment", "   ").err.contains("only white space"))
+        #expect(try g.fails("edit", annotation, "--comment", " ").err.contains("only white space"))
+        // Clearing a comment on purpose is still possible.
+        try g.ok("edit", annotation, "--comment", "")
+    }
+
+    @Test func aPortWithNoServerSaysSo() throws {
+        let g = try GlossRunner()
+        try g.ok("init")
+        // A port that was just free: bind one, note it, close it.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        let port = Int(UInt16(bigEndian: addr.sin_port))
+        close(fd)
+        let r = try g.fails("sync", "127.0.0.1:\(port)", "--expect-key", String(repeating: "ab", count: 32))
+        #expect(r.err.contains("nothing accepts connections at 127.0.0.1:\(port)") && !r.err.contains("errno"), "\(r.err)")
     }
 
     @Test func editingSomeoneElsesAnnotation() throws {

@@ -55,6 +55,7 @@ struct AnnotateCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let comment { _ = try CommentText.check(comment, hint: "write something with --comment, or leave it out to highlight the passage") }
         let m = try Motivation.check(motivation ?? (comment == nil ? "highlighting" : "commenting"))
         let ctx = try Context(options)
         let art = try ctx.article(article)

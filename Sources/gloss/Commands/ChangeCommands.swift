@@ -13,9 +13,9 @@ struct ReplyCommand: ParsableCommand {
     func run() throws {
         let ctx = try Context(options)
         let parent = try ctx.annotation(annotation)
-        guard !comment.isEmpty else { throw CLIError("the reply is empty: say something with --comment") }
+        let body = try CommentText.check(comment, hint: "say something with --comment")
         let reply = AnnotationCreated(article: parent.article, target: .reply(to: parent.id),
-                                      motivation: "replying", body: comment, tags: tags)
+                                      motivation: "replying", body: body, tags: tags)
         let e = try ctx.append([.annotationCreated(reply)])[0]
         print("Replied \(e.id.short()) to \(parent.id.short())")
     }
@@ -36,6 +36,7 @@ struct EditCommand: ParsableCommand {
 
     func run() throws {
         let ctx = try Context(options)
+        if let comment { _ = try CommentText.check(comment, allowEmpty: true, hint: "write the new comment with --comment, or --comment \"\" to clear it") }
         let a = try ctx.annotation(annotation)
         try ctx.requireMayChange(a)
         var payloads: [Payload] = []

@@ -157,6 +157,8 @@ struct SyncCommand: ParsableCommand {
                         : "the server closed the connection during the handshake (it may be shedding connections under load)"
                     ProgressLine.toStandardError("\(why); retrying in \(String(format: "%.1f", wait)) s (retry \(n) of \(policy.retries))\n")
                 }, stop: stop)
+        } catch let e as ConnectFailure {
+            throw CLIError("cannot sync with \(peer): \(e)")
         } catch {
             throw CLIError("cannot connect to \(peer): \(error)")
         }
