@@ -9,7 +9,7 @@ struct Gloss: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gloss",
         abstract: "Annotate articles offline in a signed, append-only ledger.",
-        discussion: """
+        discussion: Help.reflow("""
             Every change is an event signed with your Ed25519 key and appended to a SQLite log
             that is never rewritten. Start with `gloss init`, add an article with
             `gloss article add FILE`, then `gloss annotate`.
@@ -18,7 +18,7 @@ struct Gloss: ParsableCommand {
 
             Where the ledger lives: --ledger PATH, else the GLOSS_LEDGER environment variable,
             else $XDG_DATA_HOME/gloss, else ~/.local/share/gloss.
-            """,
+            """),
         subcommands: [
             InitCommand.self, WhoamiCommand.self, ArticleCommand.self,
             AnnotateCommand.self, ReplyCommand.self, EditCommand.self, TagCommand.self,

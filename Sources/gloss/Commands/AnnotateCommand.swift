@@ -19,15 +19,18 @@ struct AnnotateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "annotate",
         abstract: "Highlight or comment on a passage of an article.",
-        discussion: """
+        discussion: Help.reflow("""
             Choose the passage by its text (--quote), exactly as written in the article; curly
-            quotes, em dashes and non-breaking spaces may also be typed as plain ' " - and space.
+            quotes, dashes and non-breaking spaces may also be typed as plain quotes, hyphens and
+            spaces, and a line break or a run of spaces (a passage copied from `gloss read`) as one
+            space.
             When the quote occurs more than once, tell the places apart with --prefix/--suffix
             (text just before/after it) or --occurrence N. Or give code-point offsets with
             --start and --end.
 
-            Example: gloss annotate 2506 --quote "Putin" --suffix " ordered it" --comment "Who asked?" --tag kazakhstan
-            """)
+            Example, on the seed article of `make demo` (its id starts with 6d1e):
+              gloss annotate 6d1e --quote Putin --suffix " ordered it" --comment "Why?"
+            """))
 
     @OptionGroup var options: LedgerOptions
     @Argument(help: "The article id (a unique prefix is enough).") var article: String

@@ -6,11 +6,12 @@ import GlossStore
 struct BundleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bundle", abstract: "Sync offline by file: export signed events, import a peer's.",
-        discussion: """
-            On one machine: gloss frontier > mine.txt, and send mine.txt to the peer.
-            The peer: gloss bundle export --since @mine.txt for-you.bundle, and sends it back.
-            Then: gloss bundle import for-you.bundle.
-            """,
+        discussion: Help.reflow("""
+            To sync by file (a USB stick, mail) instead of over the network:
+              1. here: gloss frontier > mine.txt, and send mine.txt to the peer;
+              2. the peer: gloss bundle export --since @mine.txt you.bundle, sends it back;
+              3. here: gloss bundle import you.bundle.
+            """),
         subcommands: [Export.self, Import.self])
 
     struct Export: ParsableCommand {

@@ -6,13 +6,13 @@ import GlossStore
 struct KeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "key", abstract: "Move your identity (private key) to another device.",
-        discussion: """
+        discussion: Help.reflow("""
             An author's events form one chain (seq 1, 2, 3, …). Two devices writing with the same key
             without syncing would both write the next seq: a fork, which every peer refuses for good.
             So after `gloss key import`, this ledger refuses to write until it has synced (or imported a
             bundle) from a peer holding your latest events. Stop writing on the old device, sync it
             with a peer, import the key here, sync here, then write.
-            """,
+            """),
         subcommands: [Export.self, Import.self])
 
     static let awaitingSync = "key.awaiting-sync"

@@ -6,11 +6,11 @@ import GlossStore
 struct SearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search", abstract: "Find annotations by the words of their quotes, comments and tags.",
-        discussion: """
+        discussion: Help.reflow("""
             Every word must match (case and accents ignored: "etat" finds "État"); results are ranked
             (SQLite FTS5, bm25) and shown with the matching words in [brackets]. The index is part of
             the ledger's projection, kept up to date as every event is stored.
-            """)
+            """))
     @OptionGroup var options: LedgerOptions
     @Argument(help: "The words to find.") var query: [String]
     @Option(help: "Only this article (a unique id prefix).") var article: String?

@@ -8,7 +8,7 @@ struct SnapshotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snapshot",
         abstract: "Replay history to a snapshot: the state as of now, or as of an earlier point.",
-        discussion: """
+        discussion: Help.reflow("""
             The json format is canonical (Protocol/MERGE.md): two ledgers holding the same events print
             the same bytes, whatever order the events arrived in. The last line is its SHA-256, the
             snapshot hash. The w3c format is a W3C Web Annotation collection in JSON-LD, which
@@ -18,7 +18,7 @@ struct SnapshotCommand: ParsableCommand {
             lamport ≤ N), --before TIME (events written before TIME, e.g. 2026-11-25T12:00Z).
             The state as of now is streamed from the ledger's projection; an earlier point replays the
             events of that point from the log.
-            """)
+            """))
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case json, w3c }
 

@@ -51,7 +51,7 @@ final class Signals {
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Serve this ledger to peers on the allow-list, over TCP.",
-        discussion: """
+        discussion: Help.reflow("""
             Every session is encrypted and mutually authenticated (Protocol/SYNC.md). A peer whose key \
             is not on the allow-list (`gloss peer allow KEY`) is refused before any event moves.
 
@@ -62,7 +62,7 @@ struct ServeCommand: ParsableCommand {
 
             One log line per session on standard error. SIGINT or SIGTERM stops the server cleanly: \
             a batch being stored is committed or rolled back whole.
-            """)
+            """))
     @OptionGroup var options: LedgerOptions
     @Option(help: "Address to listen on (port 0: the OS picks one).") var listen = Endpoint(argument: "127.0.0.1:7420")!
     @Option(help: "Seconds a peer may stay silent before it is cut off.") var idleTimeout = 30
@@ -111,12 +111,12 @@ struct ServeCommand: ParsableCommand {
 struct SyncCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync", abstract: "Bring this ledger and a peer's up to date with each other (pull and push).",
-        discussion: """
+        discussion: Help.reflow("""
             The server's key must be on your allow-list, or given with --expect-key. Ends with a summary:
             events sent and received, what was already here, and the snapshot hash. With --watch the
             session stays open and new events (from any process) go both ways within a second; stop
             it with Ctrl-C.
-            """)
+            """))
     @OptionGroup var options: LedgerOptions
     @Argument(help: "The peer's address, HOST:PORT.") var peer: Endpoint
     @Option(help: "The server's public key; the session is refused if it has another.") var expectKey: String?
