@@ -1,18 +1,20 @@
 import GlossCore
 import GlossStore
 
-/// An error the CLI reports: one message saying what was wrong and what to do.
-/// ArgumentParser prints it as `Error: <message>` on standard error and exits with status 1.
+/// An error the CLI reports: one message saying what was wrong and what to do, and the exit
+/// status it ends with (`ExitStatus`). `Gloss.main` prints it as `Error: <message>` on standard
+/// error, neutralised.
 struct CLIError: Error, CustomStringConvertible {
     let description: String
-    init(_ message: String) { description = message }
+    let status: ExitStatus
+    init(_ message: String, _ status: ExitStatus = .badInput) { description = message; self.status = status }
     init(_ error: any Error) {
         switch error {
-        case let e as CLIError: description = e.description
-        case let e as StoreError: description = e.message
-        case let e as AnchorError: description = e.description
-        case let e as DecodeError: description = e.message
-        default: description = "\(error)"
+        case let e as CLIError: self = e
+        case let e as StoreError: self.init(e.message, ExitStatus.of(e))
+        case let e as AnchorError: self.init(e.description, .badInput)
+        case let e as DecodeError: self.init(e.message, .badInput)
+        default: self.init("\(error)", .badInput)
         }
     }
 }
@@ -20,4 +22,11 @@ struct CLIError: Error, CustomStringConvertible {
 /// Runs `body`, turning any error into a `CLIError` with a message a person can act on.
 func reporting<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch { throw CLIError(error) }
+}
+
+/// A file the user named (an article, a bundle, an annotation collection): one that does not
+/// exist is `notFound`, one that cannot be read `badInput`; never a ledger problem.
+func readInput(_ path: String) throws -> [UInt8] {
+    guard FileSystem.exists(path) else { throw CLIError("\(path) does not exist: check the path", .notFound) }
+    do { return try FileSystem.read(path) } catch { throw CLIError(error.message, .badInput) }
 }

@@ -27,14 +27,14 @@ struct Context {
         let id = try IDResolver.resolve(prefix, what: "article", hint: "`gloss article list` shows the articles") {
             try log.articleIDs(withPrefix: $0, limit: $1)
         }
-        guard let a = try reporting({ try log.article(id) }) else { throw CLIError("article \(id.short()) vanished while reading it; try again") }
+        guard let a = try reporting({ try log.article(id) }) else { throw CLIError("article \(id.short()) vanished while reading it; try again", .notFound) }
         return a
     }
 
     /// The current text of an article.
     func text(of article: ArticleView) throws -> String {
         guard let t = try reporting({ try log.articleText(article.id) }) else {
-            throw CLIError("the text of article \(article.id.short()) cannot be read from the log: run `gloss verify`")
+            throw CLIError("the text of article \(article.id.short()) cannot be read from the log: run `gloss verify`", .ledger)
         }
         return t
     }
@@ -44,7 +44,7 @@ struct Context {
         let id = try IDResolver.resolve(prefix, what: "annotation", hint: "`gloss list --all` shows the annotations") {
             try log.annotationIDs(withPrefix: $0, limit: $1)
         }
-        guard let a = try reporting({ try log.annotation(id) }) else { throw CLIError("annotation \(id.short()) vanished while reading it; try again") }
+        guard let a = try reporting({ try log.annotation(id) }) else { throw CLIError("annotation \(id.short()) vanished while reading it; try again", .notFound) }
         return a
     }
 
@@ -72,7 +72,7 @@ struct Context {
     /// Refuses a change by someone who may not make it, before anything is written.
     func requireMayChange(_ a: AnnotationView) throws {
         guard a.mayChange(me) else {
-            throw CLIError("annotation \(a.id.short()) belongs to \(who(a.author)); only its author and the editors it names may change it. Reply to it instead: gloss reply \(a.id.short()) --comment …")
+            throw CLIError("annotation \(a.id.short()) belongs to \(who(a.author)); only its author and the editors it names may change it. Reply to it instead: gloss reply \(a.id.short()) --comment …", .permission)
         }
     }
 }
@@ -93,16 +93,16 @@ enum IDResolver {
         let p = prefix.lowercased()
         guard !p.isEmpty, p.count <= 64, p.allSatisfy(\.isHexDigit) else {
             let article = what.first.map { "aeiou".contains($0) } == true ? "an" : "a"
-            throw CLIError("\"\(prefix)\" is not \(article) \(what) id: ids are hex digits (a unique prefix is enough); \(hint)")
+            throw CLIError("\"\(prefix)\" is not \(article) \(what) id: ids are hex digits (a unique prefix is enough); \(hint)", .usage)
         }
         let matches = try reporting { try lookup(p, 101) }
         switch matches.count {
-        case 0: throw CLIError("no \(what) has an id starting with \(p); \(hint)")
+        case 0: throw CLIError("no \(what) has an id starting with \(p); \(hint)", .notFound)
         case 1: return matches[0]
         default:
             let list = matches.prefix(10).map { "  \($0.short(16))" }.joined(separator: "\n")
             let count = matches.count > 100 ? "more than 100" : "\(matches.count)"
-            throw CLIError("\(p) is ambiguous: \(count) \(what)s start with it; type more digits:\n\(list)")
+            throw CLIError("\(p) is ambiguous: \(count) \(what)s start with it; type more digits:\n\(list)", .usage)
         }
     }
 }

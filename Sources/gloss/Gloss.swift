@@ -18,7 +18,7 @@ struct Gloss: ParsableCommand {
 
             Where the ledger lives: --ledger PATH, else the GLOSS_LEDGER environment variable,
             else $XDG_DATA_HOME/gloss, else ~/.local/share/gloss.
-            """),
+            """) + "\n\nExit status:\n" + ExitStatus.allCases.map { "  \($0.rawValue)\t\($0.meaning)" }.joined(separator: "\n"),
         subcommands: [
             InitCommand.self, WhoamiCommand.self, ArticleCommand.self,
             AnnotateCommand.self, ReplyCommand.self, EditCommand.self, TagCommand.self,
@@ -47,7 +47,9 @@ struct Gloss: ParsableCommand {
         } catch {
             // ArgumentParser's own `main` would print the message raw; it can quote a peer's
             // words or the input, so it goes through the neutralising console too.
-            let code = exitCode(for: error)
+            // The status of a Gloss error is decided by `ExitStatus`; ArgumentParser's own
+            // (usage 64, help 0) pass through.
+            let code = (error as? CLIError).map { ExitCode($0.status.rawValue) } ?? exitCode(for: error)
             let message = fullMessage(for: error)
             if !message.isEmpty {
                 if code == .success { print(message) } else { Console.error(message + "\n") }

@@ -78,7 +78,7 @@ import Testing
         #expect(try g.fails("article", "add", try g.write("empty.txt", [])).err.contains("is empty"))
         let latin1 = try g.fails("article", "add", try g.write("latin1.txt", [0x63, 0x61, 0x66, 0xE9]))
         #expect(latin1.err.contains("not UTF-8") && latin1.err.contains("iconv -f WINDOWS-1252 -t UTF-8"), "the hint names the source encoding: \(latin1.err)")
-        #expect(try g.fails("article", "add", g.home + "/missing.txt").err.contains("cannot read"))
+        #expect(try g.fails("article", "add", g.home + "/missing.txt").err.contains("does not exist"))
         #expect(try g.fails("article", "add", try g.write("blank.txt", Array(" \n\t\n  ".utf8))).err.contains("only white space"))
         // Too large: refused by its size, in words, before it is read.
         let big = try g.write("big.txt", [UInt8](repeating: 0x61, count: 3_000_000))
@@ -196,5 +196,27 @@ import Testing
         try p.run()
         p.waitUntilExit()
         return (p.terminationStatus, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+
+    /// The exit statuses of README §Exit status, each through the real binary.
+    @Test func exitStatusesFollowTheTable() throws {
+        let (g, article, _) = try seeded()
+        func status(_ args: String...) throws -> Int32 { try g.run(args).status }
+        #expect(try status("lsit") == 64, "an unknown command is a usage error")
+        #expect(try status("show", "zz") == 64, "a malformed id is a usage error")
+        #expect(try status("annotate", article, "--quote", "x", "--start", "1") == 64)
+        #expect(try status("show", "0000") == 66, "no annotation by that id")
+        #expect(try status("article", "add", g.home + "/missing.txt") == 66)
+        #expect(try g.run(["list"], env: ["GLOSS_LEDGER": g.home + "/nowhere"]).status == 66, "no ledger there")
+        #expect(try status("annotate", article, "--quote", "not in the article at all") == 65)
+        #expect(try status("annotate", article, "--quote", "Putin", "--occurrence", "1", "--comment", " ") == 65)
+        #expect(try status("search", "nowhere-to-be-found") == 1)
+        #expect(try status("search", "nowhere-to-be-found", "--json") == 1)
+        #expect(try status("search", "Kazakhstan") == 0)
+        #expect(try status("sync", "127.0.0.1:1", "--expect-key", String(repeating: "ab", count: 32)) == 69)
+        chmod(g.ledger, 0o755)
+        #expect(try status("list") == 77, "a ledger others may read")
+        chmod(g.ledger, 0o700)
+        #expect(try status("list") == 0)
     }
 }

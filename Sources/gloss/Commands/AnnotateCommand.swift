@@ -9,7 +9,7 @@ enum Motivation {
 
     static func check(_ m: String) throws -> String {
         guard all.contains(m) else {
-            throw CLIError("\"\(m)\" is not a W3C motivation; use one of: \(all.joined(separator: ", "))")
+            throw CLIError("\"\(m)\" is not a W3C motivation; use one of: \(all.joined(separator: ", "))", .usage)
         }
         return m
     }
@@ -70,7 +70,7 @@ struct AnnotateCommand: ParsableCommand {
             return try matcher.selector(start: start ?? 0, end: end ?? 0)
         }
         let keys = try editors.map { hex in
-            guard let k = PublicKey(hex: hex) else { throw CLIError("--editor \(hex) is not a public key (64 hex digits, as `gloss whoami` prints)") }
+            guard let k = PublicKey(hex: hex) else { throw CLIError("--editor \(hex) is not a public key (64 hex digits, as `gloss whoami` prints)", .usage) }
             return k
         }
         let created = AnnotationCreated(article: art.id, target: .text(selector), motivation: m,

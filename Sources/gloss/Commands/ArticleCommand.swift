@@ -24,7 +24,7 @@ struct ArticleCommand: ParsableCommand {
             if let size = FileSystem.size(file), size > EventLimits.maxPayload {
                 throw CLIError("\(file) is \(Format.bytes(size)); an article (its text, title and source together) can be at most \(Format.bytes(EventLimits.maxPayload)): split it into parts, or keep the part you want to annotate")
             }
-            let bytes = try reporting { try FileSystem.read(file) }
+            let bytes = try readInput(file)
             guard !bytes.isEmpty else { throw CLIError("\(file) is empty: an article needs some text") }
             guard var text = String(validating: bytes, as: UTF8.self) else {
                 throw CLIError("\(file) is not UTF-8 text: convert it first; if it is Latin-1 or Windows-1252, with `iconv -f WINDOWS-1252 -t UTF-8 \(file) > \(file).utf8`, then add \(file).utf8")

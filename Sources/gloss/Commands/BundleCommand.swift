@@ -25,10 +25,10 @@ struct BundleCommand: ParsableCommand {
             var frontier: Frontier?
             if let since {
                 let text = since.hasPrefix("@")
-                    ? String(decoding: try reporting { try FileSystem.read(String(since.dropFirst())) }, as: UTF8.self) : since
+                    ? String(decoding: try readInput(String(since.dropFirst())), as: UTF8.self) : since
                 switch Frontier.parse(text) {
                 case .success(let f): frontier = f
-                case .failure(let e): throw CLIError("--since: \(e)")
+                case .failure(let e): throw CLIError("--since: \(e)", .usage)
                 }
             }
             // Streamed to the file: one event in memory at a time, whatever the size of the ledger.
@@ -53,7 +53,7 @@ struct BundleCommand: ParsableCommand {
 
         func run() throws {
             let ledger = try options.open()
-            let bytes = try reporting { try FileSystem.read(file) }
+            let bytes = try readInput(file)
             let r = try reporting { try BundleExchange.import(bytes, into: ledger.log) }
             try? ledger.log.setSetting(KeyCommand.awaitingSync, "0")
             print("Imported \(r.new) new event\(r.new == 1 ? "" : "s") from \(file) (\(r.alreadyHad) already here)")

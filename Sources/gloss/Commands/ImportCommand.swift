@@ -15,7 +15,7 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         let ctx = try Context(options)
-        let bytes = try reporting { try FileSystem.read(file) }
+        let bytes = try readInput(file)
         let items = try reporting { try W3CImport.items(bytes, state: ProjectionLookup(log: ctx.log)) }
         try ctx.requireNotAwaitingSync()
         let events = try reporting {

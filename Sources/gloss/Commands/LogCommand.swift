@@ -44,7 +44,7 @@ struct VerifyCommand: ParsableCommand {
         if problems.isEmpty {
             // Ineffective events come from a replay of the log itself (verify trusts no cache); the
             // projection, the state commands read, must agree with that replay.
-            guard let replay = try reporting({ try ledger.log.replay(.all) }) else { throw CLIError("the log could not be replayed") }
+            guard let replay = try reporting({ try ledger.log.replay(.all) }) else { throw CLIError("the log could not be replayed", .ledger) }
             let ineffective = replay.state.ineffective.sorted { $0.key < $1.key }
             for (id, reason) in ineffective {
                 print("ineffective  event \(id.short()): \(reason)")

@@ -68,8 +68,8 @@ struct ReviseCommand: ParsableCommand {
     func run() throws {
         let ctx = try Context(options)
         let a = try ctx.article(article)
-        guard try reporting({ try ctx.log.adders(of: a.id) }).contains(ctx.me) else { throw CLIError("only someone who added this article may revise it; you have not (add the same text with `gloss article add` first, then revise)") }
-        let bytes = try reporting { try FileSystem.read(file) }
+        guard try reporting({ try ctx.log.adders(of: a.id) }).contains(ctx.me) else { throw CLIError("only someone who added this article may revise it; you have not (add the same text with `gloss article add` first, then revise)", .permission) }
+        let bytes = try readInput(file)
         guard !bytes.isEmpty else { throw CLIError("\(file) is empty: a revised article needs some text") }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw CLIError("\(file) is not UTF-8 text") }
         guard text != (try ctx.text(of: a)) else { print("Nothing to change: that is already the article's text."); return }

@@ -23,7 +23,7 @@ struct SearchCommand: ParsableCommand {
         let ctx = try Context(options)
         let log = ctx.log
         if let author, !author.allSatisfy(\.isHexDigit) {
-            throw CLIError("--author \(author) is not a key prefix: give the first hex digits of the author's public key")
+            throw CLIError("--author \(author) is not a key prefix: give the first hex digits of the author's public key", .usage)
         }
         let filter = SearchFilter(article: try article.map { try ctx.article($0).id }, tag: tag, authorPrefix: author, includeDeleted: all)
         let hits = try reporting { try log.search(query.joined(separator: " "), filter: filter, limit: 200) }.compactMap { hit -> (SearchHit, AnnotationView)? in
@@ -34,9 +34,11 @@ struct SearchCommand: ParsableCommand {
             Console.data(JSON.array(hits.map { hit, a in
                 .object(["annotation": a.json, "context": .string(hit.context)])
             }).serialized(pretty: true) + "\n")
+            if hits.isEmpty { throw ExitCode(ExitStatus.found.rawValue) }
             return
         }
-        if hits.isEmpty { print("No annotation matches \"\(query.joined(separator: " "))\"."); return }
+        // As grep: no hit is exit status 1 (ExitStatus.found), so scripts can test for one.
+        if hits.isEmpty { throw CLIError("no annotation matches \"\(query.joined(separator: " "))\"", .found) }
         for (hit, a) in hits {
             let title = (try? log.article(a.article))?.title ?? a.article.short()
             print("\(a.id.short())  \(Format.quote(title, max: 40))  by \(ctx.who(a.author))")

@@ -53,7 +53,7 @@ struct SnapshotCommand: ParsableCommand {
             selection = .before(time: Timestamp.parse(before ?? "") ?? 0)
         }
         guard let past = try reporting({ try ledger.log.replay(selection) }) else {
-            throw CLIError("that event is not in this ledger; `gloss log` lists the events")
+            throw CLIError("that event is not in this ledger; `gloss log` lists the events", .notFound)
         }
         let articleID: Hash32? = try article.map { prefix in
             try IDResolver.resolve(prefix, what: "article", hint: "`gloss article list` shows the articles (at this point in history)") { p, limit in

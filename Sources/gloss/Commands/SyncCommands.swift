@@ -90,7 +90,7 @@ struct ServeCommand: ParsableCommand {
         settings.maxPending = maxPending
         let server: SyncServer
         do { server = try SyncServer(host: listen.host, port: listen.port, settings: settings, logger: logger) }
-        catch { throw CLIError("cannot listen on \(listen): \(error)") }
+        catch { throw CLIError("cannot listen on \(listen): \(error)", .peer) }
         let bound = server.localAddress?.port ?? listen.port
         let peers = try reporting { try ledger.log.peers() }
         // The first line of standard output: scripts and tests read the bound port from it.
@@ -134,7 +134,7 @@ struct SyncCommand: ParsableCommand {
         let ledger = try options.open()
         var expect: PublicKey?
         if let expectKey {
-            guard let k = PublicKey(hex: expectKey) else { throw CLIError("--expect-key \(expectKey) is not a public key (64 hex digits, as `gloss whoami` prints)") }
+            guard let k = PublicKey(hex: expectKey) else { throw CLIError("--expect-key \(expectKey) is not a public key (64 hex digits, as `gloss whoami` prints)", .usage) }
             expect = k
         }
         let allowed = Set(try reporting { try ledger.log.peers() }.map(\.key))
@@ -158,9 +158,9 @@ struct SyncCommand: ParsableCommand {
                     ProgressLine.toStandardError("\(why); retrying in \(String(format: "%.1f", wait)) s (retry \(n) of \(policy.retries))\n")
                 }, stop: stop)
         } catch let e as ConnectFailure {
-            throw CLIError("cannot sync with \(peer): \(e)")
+            throw CLIError("cannot connect: \(e)", .peer)
         } catch {
-            throw CLIError("cannot connect to \(peer): \(error)")
+            throw CLIError("cannot connect to \(peer): \(error)", .peer)
         }
         _ = signals
         progress.clear()
@@ -170,9 +170,9 @@ struct SyncCommand: ParsableCommand {
         if s.withheld > 0 { ProgressLine.toStandardError("warning: \(s.withheld) event\(s.withheld == 1 ? "" : "s") not sent because they depend on a quarantined or forked one\n") }
         if let e = outcome.error, !(watch && e.code == .shuttingDown) {
             if e.code == .overloaded {
-                throw CLIError("sync with \(peer) failed: \(e); gave up after \(retries) retr\(retries == 1 ? "y" : "ies"): try again later (--retries N waits longer), or ask the server's owner to raise --max-sessions")
+                throw CLIError("sync with \(peer) failed: \(e); gave up after \(retries) retr\(retries == 1 ? "y" : "ies"): try again later (--retries N waits longer), or ask the server's owner to raise --max-sessions", .peer)
             }
-            throw CLIError("sync with \(peer) failed: \(e)")
+            throw CLIError("sync with \(peer) failed: \(e)", e.code == .shuttingDown && !e.fromPeer ? .interrupted : .peer)
         }
         try? ledger.log.setSetting(KeyCommand.awaitingSync, "0")
         // Streamed from the projection: memory does not grow with the ledger.
@@ -184,7 +184,7 @@ struct SyncCommand: ParsableCommand {
         if !s.forksRecorded.isEmpty {
             for f in s.forksRecorded { print("fork recorded: \(f)") }
             let n = s.forksRecorded.count
-            throw CLIError("\(n == 1 ? "a fork was" : "\(n) forks were") found and recorded as evidence: an author wrote two different events at one seq (usually a key copied to a second device that wrote offline). Everything else was synced; that author's further events are refused. Run `gloss verify` to see the evidence")
+            throw CLIError("\(n == 1 ? "a fork was" : "\(n) forks were") found and recorded as evidence: an author wrote two different events at one seq (usually a key copied to a second device that wrote offline). Everything else was synced; that author's further events are refused. Run `gloss verify` to see the evidence", .found)
         }
     }
 }
@@ -212,7 +212,7 @@ struct PeerCommand: ParsableCommand {
         subcommands: [Allow.self, List.self, Remove.self])
 
     static func key(_ hex: String) throws -> PublicKey {
-        guard let k = PublicKey(hex: hex) else { throw CLIError("\(hex) is not a public key: 64 hex digits, as the peer's `gloss whoami` prints") }
+        guard let k = PublicKey(hex: hex) else { throw CLIError("\(hex) is not a public key: 64 hex digits, as the peer's `gloss whoami` prints", .usage) }
         return k
     }
 
@@ -246,7 +246,7 @@ struct PeerCommand: ParsableCommand {
         @Argument(help: "The peer's public key.") var key: String
         func run() throws {
             let k = try PeerCommand.key(key)
-            guard try reporting({ try options.open().log.removePeer(k) }) else { throw CLIError("\(k.hex) is not on the allow-list; `gloss peer list` shows it") }
+            guard try reporting({ try options.open().log.removePeer(k) }) else { throw CLIError("\(k.hex) is not on the allow-list; `gloss peer list` shows it", .notFound) }
             print("Removed \(k.hex)")
         }
     }
