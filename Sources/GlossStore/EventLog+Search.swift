@@ -5,7 +5,17 @@ import GlossCore
 public struct SearchHit: Sendable {
     public let annotation: EventID
     public let rank: Double
+    /// The best-matching stretch of any field, matched words in [brackets].
     public let context: String
+    /// The annotation's quote, comment and tags (space-separated) in full, each matched word
+    /// between `SearchHit.markStart` and `SearchHit.markEnd`.
+    public let quote: String
+    public let comment: String
+    public let tags: String
+
+    /// Private-use code points around matched words (the CLI shows them as colour or brackets).
+    public static let markStart: Character = "\u{E000}"
+    public static let markEnd: Character = "\u{E001}"
 }
 
 /// What to narrow a search to.
@@ -50,7 +60,10 @@ extension EventLog {
         if filter.tag != nil { conditions.append("EXISTS (SELECT 1 FROM p_tags t WHERE t.annotation = a.n AND t.tag = ?4)") }
         if filter.authorPrefix != nil { conditions.append("lower(hex(a.author)) LIKE ?5") }
         let sql = """
-            SELECT a.id, bm25(p_search), snippet(p_search, -1, '[', ']', '…', 10) FROM p_search JOIN p_annotations a ON a.n = p_search.rowid
+            SELECT a.id, bm25(p_search), snippet(p_search, -1, '[', ']', '…', 10),
+                   highlight(p_search, 0, char(57344), char(57345)), highlight(p_search, 1, char(57344), char(57345)),
+                   highlight(p_search, 2, char(57344), char(57345))
+            FROM p_search JOIN p_annotations a ON a.n = p_search.rowid
             WHERE \(conditions.joined(separator: " AND ")) ORDER BY bm25(p_search) LIMIT ?2
             """
         return try wrap {
@@ -65,7 +78,7 @@ extension EventLog {
             var out: [SearchHit] = []
             while try s.step() {
                 guard let id = s.hash(0) else { continue }
-                out.append(SearchHit(annotation: id, rank: s.double(1), context: s.text(2)))
+                out.append(SearchHit(annotation: id, rank: s.double(1), context: s.text(2), quote: s.text(3), comment: s.text(4), tags: s.text(5)))
             }
             return out
         }

@@ -26,6 +26,11 @@ enum Console {
     /// Whether standard output is a terminal (colours, the progress line).
     static let outputIsTerminal = isatty(1) == 1
 
+    /// Colour on standard output: a terminal, and no `NO_COLOR` in the environment (no-color.org).
+    static var colourOnStandardOutput: Bool {
+        outputIsTerminal && (Environment.get("NO_COLOR") ?? "").isEmpty
+    }
+
     /// Standard output, buffered as stdio would (a line at a time on a terminal, 64 KiB to a
     /// pipe or file), flushed before anything goes to standard error and at exit.
     private static let buffer = Mutex<[UInt8]>([])

@@ -49,6 +49,21 @@ import Testing
         #expect(md.contains("- ↳ A reply to the order"))
     }
 
+    /// A hit shows what it is about: the passage, the note and the tags, the matched words
+    /// marked; a reply shows the passage of its thread and whom it answers.
+    @Test func searchHitsShowPassageNoteAndTags() throws {
+        let (g, _) = try seeded()
+        let hit = try g.ok("search", "counted")
+        #expect(hit.contains("    passage  “Dozens” of demonstrators were killed"), "\(hit)")
+        #expect(hit.contains("    note     Who [counted]?"))
+        #expect(hit.contains("    tags     #casualties"))
+        let order = try g.firstID("list", "--tag", "russia")
+        let reply = try g.ok("search", "reply")
+        #expect(reply.contains("    reply to \(order): \"Putin\""), "\(reply)")
+        #expect(reply.contains("    note     A [reply] to the order"))
+        #expect(try g.ok("search", "casualties").contains("    tags     #[casualties]"))
+    }
+
     @Test func searchFindsCommentsQuotesAndTags() throws {
         let (g, _) = try seeded()
         #expect(try g.ok("search", "counted").contains("Who [counted]"))

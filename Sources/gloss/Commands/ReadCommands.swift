@@ -19,7 +19,7 @@ struct ReadCommand: ParsableCommand {
     func run() throws {
         let ctx = try Context(options)
         let layout = try ArticleLayout.of(article, ctx)
-        let color = !noColor && isatty(1) == 1 && Environment.get("NO_COLOR") == nil
+        let color = !noColor && Console.colourOnStandardOutput
         let names = ctx.names, me = ctx.me
         let renderer = TerminalRenderer(width: width ?? Self.terminalWidth(), color: color) { Format.author($0, me: me, names: names) }
         Console.styled(renderer.render(layout))
