@@ -149,4 +149,36 @@ import Testing
 
 extension String {
     func replacingOccurrences(_ a: String, _ b: String) -> String { components(separatedBy: a).joined(separator: b) }
+
+    /// After `article revise`, `show` and `list` say where each annotation is now, or that it is
+    /// an orphan and why; repeated short quotes are told apart by the words around them.
+    @Test func showAndListFollowTheRevisedText() throws {
+        let g = try GlossRunner()
+        try g.ok("init")
+        try g.ok("article", "add", GlossRunner.seedPath)
+        let a = try g.firstID("article", "list")
+        try g.ok("annotate", a, "--quote", "Putin", "--occurrence", "2", "--comment", "second")
+        try g.ok("annotate", a, "--quote", "Putin", "--occurrence", "3", "--comment", "third")
+        try g.ok("annotate", a, "--quote", "Kazakhstan overnight", "--comment", "gone")
+        let before = try g.ok("list")
+        #expect(before.contains("government. [Putin] ordered it") && before.contains("first time [Putin] has used"), "\(before)")
+        let seed = try String(contentsOfFile: GlossRunner.seedPath, encoding: .utf8)
+        let revised = seed.replacingOccurrences(of: "Kazakhstan overnight", with: "Almaty")
+            .replacingOccurrences(of: "Putin ordered it under a collective security agreement", with: "Putin ordered it, under a collective-security agreement,")
+        try g.ok("article", "revise", a, try g.write("revised.txt", Array(revised.utf8)))
+        let after = try g.ok("list")
+        #expect(after.contains("\"Kazakhstan overnight\" [orphan]"), "\(after)")
+        #expect(after.contains("government. [Putin] ordered it, und"), "the line shows the revised text: \(after)")
+        let ids = after.split(separator: "\n").map { String($0.prefix(12)) }
+        let shows = try ids.map { try g.ok("show", $0) }
+        let orphan = try #require(shows.first { $0.contains("comment    gone") })
+        #expect(orphan.contains("orphaned: \"Kazakhstan overnight\" is gone from the revised text"), "\(orphan)")
+        #expect(orphan.contains("it was [273–293]"))
+        let moved = try #require(shows.first { $0.contains("comment    second") })
+        let offset = revised.unicodeScalars.distance(from: revised.unicodeScalars.startIndex, to: try #require(revised.range(of: "Putin ordered it,")?.lowerBound.samePosition(in: revised.unicodeScalars)))
+        #expect(moved.contains("passage    [\(offset)–\(offset + 5)]"), "the offsets of the revised text: \(moved)")
+        #expect(moved.contains("found again by its quote and context in the revised text"))
+        let md = try g.ok("export", a, "--format", "markdown")
+        #expect(md.contains("government. **Putin** ordered it"), "a short quote in its sentence: \(md)")
+    }
 }

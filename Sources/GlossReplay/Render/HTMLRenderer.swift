@@ -105,8 +105,15 @@ public struct MarkdownRenderer: Sendable {
         let e = MarkdownText.escape
         var out = "# \(e(MarkdownText.oneLine(layout.article.title)))\n\n"
         for n in layout.notes {
-            let quote = layout.text.slice(n.range).split(separator: "\n", omittingEmptySubsequences: false).map { "> " + e(String($0)) }.joined(separator: "\n")
-            out += quote + "\n\n"
+            let passage = layout.text.slice(n.range)
+            if passage.count < 25 {
+                // A short quote (one of twenty "Putin"s) is shown in its sentence, in bold.
+                let before = MarkdownText.oneLine(layout.text.context(before: n.range.lowerBound, 32))
+                let after = MarkdownText.oneLine(layout.text.context(after: n.range.upperBound, 32))
+                out += "> …" + e(before) + "**" + e(MarkdownText.oneLine(passage)) + "**" + e(after) + "…\n\n"
+            } else {
+                out += passage.split(separator: "\n", omittingEmptySubsequences: false).map { "> " + e(String($0)) }.joined(separator: "\n") + "\n\n"
+            }
             let a = n.annotation
             var line = "**\(n.number).** " + (a.body.isEmpty ? "_\(e(a.motivation))_" : MarkdownText.lines(a.body, indent: ""))
             line += " — \(e(MarkdownText.oneLine(who(a.author))))"

@@ -16,13 +16,14 @@ struct ListCommand: ParsableCommand {
         let articleID = try article.map { try ctx.article($0).id }
         // Streamed: one annotation in memory at a time, whatever the size of the ledger.
         var count = 0
+        let places = Placement.Finder(ctx)
         if json { Console.data("[") }
         try reporting {
             try ctx.log.forEachAnnotation(article: articleID, includeDeleted: all, tag: tag) { a in
                 if json {
                     Console.data((count == 0 ? "\n  " : ",\n  ") + a.json.serialized(pretty: true, indent: 1))
                 } else {
-                    print(Self.line(a, ctx))
+                    print(Self.line(a, ctx, try places.placement(of: a)))
                 }
                 count += 1
             }
@@ -31,9 +32,23 @@ struct ListCommand: ParsableCommand {
         if count == 0 { print("No annotations\(tag.map { " tagged \"\($0)\"" } ?? "").") }
     }
 
-    static func line(_ a: AnnotationView, _ ctx: Context) -> String {
+    static func line(_ a: AnnotationView, _ ctx: Context, _ place: Placement?) -> String {
         var s = "\(a.id.short())  \(a.motivation)"
-        if let sel = a.selector { s += "  \"\(Format.quote(sel.exact, max: 40))\"" }
+        if let sel = a.selector {
+            switch place {
+            case .orphan:
+                s += "  \"\(Format.quote(sel.exact, max: 40))\" [orphan]"
+            case .at(let r, let text, _)? where sel.exact.count < 25:
+                // A short quote (one of twenty "Putin"s) shows the words around it.
+                let before = Format.quote(text.context(before: r.lowerBound, 16), max: 16)
+                let after = Format.quote(text.context(after: r.upperBound, 16), max: 16)
+                s += "  …\(before)[\(Format.quote(text.slice(r), max: 40))]\(after)…"
+            case .at(let r, let text, _)?:
+                s += "  \"\(Format.quote(text.slice(r), max: 40))\""
+            case nil:
+                s += "  \"\(Format.quote(sel.exact, max: 40))\""
+            }
+        }
         if let p = a.parent { s += "  ↳ reply to \(p.short())" }
         if !a.body.isEmpty { s += "  — \(Format.quote(a.body, max: 50))" }
         if !a.tags.isEmpty { s += "  " + Format.tags(a.tags) }
@@ -60,7 +75,18 @@ struct ShowCommand: ParsableCommand {
         print("created    \(Format.time(a.created.time))   modified \(Format.time(a.modified.time))")
         print("motivation \(a.motivation)")
         if let s = a.selector {
-            print("passage    [\(s.start)–\(s.end)] \(Format.tail(s.prefix))[\(s.exact)]\(Format.quote(s.suffix, max: 30))")
+            switch try Placement.Finder(ctx).placement(of: a) {
+            case .at(let r, let text, let stage)?:
+                print("passage    [\(r.lowerBound)–\(r.upperBound)] \(Format.tail(text.context(before: r.lowerBound, 32)))[\(text.slice(r))]\(Format.quote(text.context(after: r.upperBound, 32), max: 30))")
+                if let stage {
+                    print("           \(Placement.describe(stage))" + (text.slice(r) == s.exact ? "" : "; it was \"\(Format.quote(s.exact, max: 60))\" at [\(s.start)–\(s.end)]"))
+                }
+            case .orphan?:
+                print("passage    \(Placement.orphanReason(s))")
+                print("           it was [\(s.start)–\(s.end)] \(Format.tail(s.prefix))[\(s.exact)]\(Format.quote(s.suffix, max: 30))")
+            case nil:
+                break
+            }
         }
         if let p = a.parent { print("reply to   \(p.short())") }
         if !a.tags.isEmpty { print("tags       \(Format.tags(a.tags))") }
