@@ -16,6 +16,11 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
     public var isIOError: Bool { code & 0xff == SQLITE_IOERR }
 }
 
+/// The system SQLite Gloss runs on (`gloss --version`).
+public enum SQLiteLibrary {
+    public static var version: String { String(cString: sqlite3_libversion()) }
+}
+
 /// One connection to a SQLite file. Not Sendable: a connection belongs to the task that opened it.
 public final class SQLiteConnection {
     let db: OpaquePointer

@@ -1,4 +1,7 @@
 import ArgumentParser
+import GlossCore
+import GlossStore
+import GlossSync
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,6 +22,7 @@ struct Gloss: ParsableCommand {
             Where the ledger lives: --ledger PATH, else the GLOSS_LEDGER environment variable,
             else $XDG_DATA_HOME/gloss, else ~/.local/share/gloss.
             """) + "\n\nExit status:\n" + ExitStatus.allCases.map { "  \($0.rawValue)\t\($0.meaning)" }.joined(separator: "\n"),
+        version: "gloss \(Gloss.version) (event format \(EventLimits.version), sync protocol \(SyncLimits.version); SQLite \(SQLiteLibrary.version), \(CryptoLibrary.version))",
         subcommands: [
             InitCommand.self, WhoamiCommand.self, ArticleCommand.self,
             AnnotateCommand.self, ReplyCommand.self, EditCommand.self, TagCommand.self,
@@ -30,6 +34,9 @@ struct Gloss: ParsableCommand {
             LogCommand.self, VerifyCommand.self,
         ]
     )
+
+    /// This release of gloss.
+    static let version = "0.3.0"
 
     /// Accepts `--ledger PATH` before the command too (`gloss --ledger L list`), as git takes -C.
     static func main() {
@@ -50,7 +57,11 @@ struct Gloss: ParsableCommand {
             // The status of a Gloss error is decided by `ExitStatus`; ArgumentParser's own
             // (usage 64, help 0) pass through.
             let code = (error as? CLIError).map { ExitCode($0.status.rawValue) } ?? exitCode(for: error)
-            let message = fullMessage(for: error)
+            var message = fullMessage(for: error)
+            // A command line ArgumentParser refused: say which word is unknown, and the near one.
+            if !(error is CLIError), code != .success, let unknown = Suggestion.unknownWord(in: args + moved) {
+                message = "Error: \(unknown)"
+            }
             if !message.isEmpty {
                 if code == .success { print(message) } else { Console.error(message + "\n") }
             }

@@ -219,4 +219,45 @@ import Testing
         chmod(g.ledger, 0o700)
         #expect(try status("list") == 0)
     }
+
+    /// `-` is standard input for an article and a comment; a reply with no comment opens the
+    /// editor on a terminal and is refused, saying how to give one, elsewhere.
+    @Test func standardInputAndTheEditor() throws {
+        let (g, _, annotation) = try seeded()
+        let added = try g.run(["article", "add", "-"], input: Array("Piped title\n\nPiped text.\n".utf8))
+        #expect(added.ok && added.out.contains("Piped title"), "\(added.err)")
+        #expect(try g.ok("article", "list").contains("Piped title"))
+        let reply = try g.run(["reply", annotation, "--comment", "-"], input: Array("from standard input\n".utf8))
+        #expect(reply.ok)
+        #expect(try g.ok("show", annotation).contains(": from standard input"))
+        let none = try g.run(["reply", annotation])
+        #expect(none.status == 64 && none.err.contains("--comment -"), "\(none.err)")
+        // On a terminal (script(1) gives one), $EDITOR writes the reply.
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
+            Issue.record("script(1) is missing: install bsdutils"); return
+        }
+        let editor = g.home + "/editor.sh"
+        try Data("#!/bin/sh\nprintf 'written in the editor\\n# a comment line\\n' > \"$1\"\n".utf8).write(to: URL(fileURLWithPath: editor))
+        chmod(editor, 0o755)
+        let cmd = "\(GlossRunner.binary) reply \(annotation)"
+        let r = try g.run(["-qec", cmd, "/dev/null"], env: ["EDITOR": editor], binary: "/usr/bin/script")
+        #expect(r.ok, "\(r.out) \(r.err)")
+        let show = try g.ok("show", annotation)
+        #expect(show.contains(": written in the editor") && !show.contains("a comment line"), "\(show)")
+    }
+
+    /// A mistyped command or option is named, with the near one; `--version` says what runs.
+    @Test func typosGetASuggestionAndVersionSaysWhatRuns() throws {
+        let (g, article, _) = try seeded()
+        let cmd = try g.run(["lsit"])
+        #expect(cmd.status == 64 && cmd.err.contains("unknown command 'lsit'") && cmd.err.contains("did you mean 'list'?"), "\(cmd.err)")
+        let sub = try g.run(["peer", "alow", "x"])
+        #expect(sub.err.contains("did you mean 'allow'?"), "\(sub.err)")
+        let opt = try g.run(["annotate", article, "--qoute", "Putin"])
+        #expect(opt.status == 64 && opt.err.contains("unknown option '--qoute'") && opt.err.contains("did you mean '--quote'?"), "\(opt.err)")
+        let far = try g.run(["xyzzy"])
+        #expect(far.status == 64 && !far.err.contains("did you mean"), "nothing near: no suggestion")
+        let v = try g.run(["--version"])
+        #expect(v.ok && v.out.hasPrefix("gloss ") && v.out.contains("SQLite") && v.out.contains("OpenSSL"), "\(v.out)")
+    }
 }

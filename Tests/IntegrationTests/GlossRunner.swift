@@ -36,9 +36,10 @@ final class GlossRunner {
 
     /// Runs `gloss args…` with GLOSS_LEDGER set to this runner's ledger; at most 60 s.
     @discardableResult
-    func run(_ args: [String], env: [String: String] = [:], useLedgerEnv: Bool = true) throws -> Result {
+    func run(_ args: [String], env: [String: String] = [:], useLedgerEnv: Bool = true, input: [UInt8]? = nil,
+             binary: String = GlossRunner.binary) throws -> Result {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
         var e = ["HOME": home, "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"]
         if useLedgerEnv { e["GLOSS_LEDGER"] = ledger }
@@ -53,7 +54,13 @@ final class GlossRunner {
         let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
         p.standardOutput = out
         p.standardError = err
-        p.standardInput = FileHandle.nullDevice
+        if let input {
+            let inURL = URL(fileURLWithPath: home + "/.in-\(UUID().uuidString)")
+            try Data(input).write(to: inURL)
+            p.standardInput = try FileHandle(forReadingFrom: inURL)
+        } else {
+            p.standardInput = FileHandle.nullDevice
+        }
         try p.run()
         let deadline = Date().addingTimeInterval(60)
         while p.isRunning {

@@ -40,7 +40,7 @@ struct AnnotateCommand: ParsableCommand {
     @Option(help: "Which occurrence of the quote (1 = first).") var occurrence: Int?
     @Option(help: "Start offset, in Unicode code points.") var start: Int?
     @Option(help: "End offset (exclusive), in Unicode code points.") var end: Int?
-    @Option(help: "Your comment.") var comment: String?
+    @Option(help: "Your comment (- reads it from standard input).") var comment: String?
     @Option(name: .customLong("tag"), help: "A tag (repeat for several).") var tags: [String] = []
     @Option(help: "W3C motivation (default: commenting with a comment, else highlighting).") var motivation: String?
     @Option(name: .customLong("editor"), help: "Public key of someone else allowed to edit it (repeatable).") var editors: [String] = []
@@ -58,6 +58,7 @@ struct AnnotateCommand: ParsableCommand {
     }
 
     func run() throws {
+        let comment = try CommentText.resolve(self.comment)
         if let comment { _ = try CommentText.check(comment, hint: "write something with --comment, or leave it out to highlight the passage") }
         let m = try Motivation.check(motivation ?? (comment == nil ? "highlighting" : "commenting"))
         let ctx = try Context(options)

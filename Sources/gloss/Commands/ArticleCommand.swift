@@ -14,7 +14,7 @@ struct ArticleCommand: ParsableCommand {
             discussion: "The article's id is the SHA-256 of its text, so the same text always has the same id. The title defaults to the first line of the text.")
 
         @OptionGroup var options: LedgerOptions
-        @Argument(help: "The article's text: a UTF-8 file.") var file: String
+        @Argument(help: "The article's text: a UTF-8 file, or - for standard input.") var file: String
         @Option(help: "The title (default: the first non-empty line).") var title: String?
         @Option(help: "Where it came from, a URL say (default: the file name).") var source: String?
 
@@ -24,7 +24,7 @@ struct ArticleCommand: ParsableCommand {
             if let size = FileSystem.size(file), size > EventLimits.maxPayload {
                 throw CLIError("\(file) is \(Format.bytes(size)); an article (its text, title and source together) can be at most \(Format.bytes(EventLimits.maxPayload)): split it into parts, or keep the part you want to annotate")
             }
-            let bytes = try readInput(file)
+            let bytes = try readInput(file, limit: EventLimits.maxPayload)
             guard !bytes.isEmpty else { throw CLIError("\(file) is empty: an article needs some text") }
             guard var text = String(validating: bytes, as: UTF8.self) else {
                 throw CLIError("\(file) is not UTF-8 text: convert it first; if it is Latin-1 or Windows-1252, with `iconv -f WINDOWS-1252 -t UTF-8 \(file) > \(file).utf8`, then add \(file).utf8")
@@ -32,7 +32,7 @@ struct ArticleCommand: ParsableCommand {
             // A byte-order mark says how the file is encoded; it is not part of the text.
             if text.unicodeScalars.first == "\u{FEFF}" { text = String(text.unicodeScalars.dropFirst()) }
             guard !text.allSatisfy(\.isWhitespace) else { throw CLIError("\(file) holds only white space: an article needs some text") }
-            let added = ArticleAdded(title: title ?? Self.defaultTitle(text), source: source ?? Self.baseName(file), text: text)
+            let added = ArticleAdded(title: title ?? Self.defaultTitle(text), source: source ?? (file == "-" ? "stdin" : Self.baseName(file)), text: text)
             if let existing = try reporting({ try ctx.log.article(added.articleID) }) {
                 print("Already in the ledger: \(existing.id.short()) \(existing.title)")
                 return

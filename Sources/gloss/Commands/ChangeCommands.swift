@@ -7,13 +7,14 @@ struct ReplyCommand: ParsableCommand {
         commandName: "reply", abstract: "Reply to an annotation (anyone may).")
     @OptionGroup var options: LedgerOptions
     @Argument(help: "The annotation to reply to (a unique id prefix).") var annotation: String
-    @Option(help: "Your reply.") var comment: String
+    @Option(help: "Your reply (- reads it from standard input; left out on a terminal, $EDITOR opens).") var comment: String?
     @Option(name: .customLong("tag"), help: "A tag (repeatable).") var tags: [String] = []
 
     func run() throws {
         let ctx = try Context(options)
         let parent = try ctx.annotation(annotation)
-        let body = try CommentText.check(comment, hint: "say something with --comment")
+        let written = try CommentText.resolve(comment) ?? CommentText.fromEditor(about: "your reply to \(parent.id.short())")
+        let body = try CommentText.check(written, hint: "say something with --comment")
         let reply = AnnotationCreated(article: parent.article, target: .reply(to: parent.id),
                                       motivation: "replying", body: body, tags: tags)
         let e = try ctx.append([.annotationCreated(reply)])[0]
@@ -27,7 +28,7 @@ struct EditCommand: ParsableCommand {
         discussion: "Editing resolves a conflict: the new comment replaces every concurrent version shown by `gloss show`.")
     @OptionGroup var options: LedgerOptions
     @Argument(help: "The annotation (a unique id prefix).") var annotation: String
-    @Option(help: "The new comment.") var comment: String?
+    @Option(help: "The new comment (- reads it from standard input).") var comment: String?
     @Option(help: "The new W3C motivation.") var motivation: String?
 
     func validate() throws {
@@ -36,6 +37,7 @@ struct EditCommand: ParsableCommand {
 
     func run() throws {
         let ctx = try Context(options)
+        let comment = try CommentText.resolve(self.comment)
         if let comment { _ = try CommentText.check(comment, allowEmpty: true, hint: "write the new comment with --comment, or --comment \"\" to clear it") }
         let a = try ctx.annotation(annotation)
         try ctx.requireMayChange(a)
