@@ -58,6 +58,61 @@ enum Console {
         write(1, outputIsTerminal ? TerminalText.neutralised(text) : text)
     }
 
+    // MARK: The pager
+
+    /// Whether `page()` may start a pager (`gloss --no-pager …` turns it off).
+    /// `nonisolated(unsafe)` is safe: written once by `Gloss.main` on the main thread before any
+    /// command runs or any other thread starts.
+    nonisolated(unsafe) static var pagerAllowed = true
+    /// The pager's process. `nonisolated(unsafe)` is safe: written once by `page()`, called on the
+    /// main thread at the start of a command before it starts any thread, and read at exit.
+    nonisolated(unsafe) private static var pagerPID: pid_t = 0
+
+    /// Long output on a terminal goes through a pager, as git's does: `$GLOSS_PAGER`, else
+    /// `$PAGER`, else `less` (with `LESS=FRX` unless set: it quits at once when the text fits
+    /// the screen, and keeps colours). Not with `--no-pager`, not when standard output is not a
+    /// terminal, and not when the pager is `cat`, empty or not installed. Call before printing.
+    static func page() {
+        guard pagerAllowed, outputIsTerminal, pagerPID == 0 else { return }
+        _ = colourOnStandardOutput  // decided on the terminal, before standard output becomes a pipe
+        let command = [Environment.get("GLOSS_PAGER"), Environment.get("PAGER")].compactMap { $0 }.first ?? "less"
+        let program = command.split(separator: " ").first.map(String.init) ?? ""
+        guard !program.isEmpty, program != "cat", which(program) != nil else { return }
+        if Environment.get("LESS") == nil { setenv("LESS", "FRX", 1) }
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fds[0], 0)
+        posix_spawn_file_actions_addclose(&actions, fds[1])
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sh"), strdup("-c"), strdup(command), nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, "/bin/sh", &actions, nil, argv, environ) == 0 else { close(fds[0]); close(fds[1]); return }
+        close(fds[0])
+        dup2(fds[1], 1)
+        close(fds[1])
+        signal(SIGPIPE, SIG_IGN)  // quitting the pager early ends the output, not gloss with a signal
+        pagerPID = pid
+        atexit {
+            Console.flush()
+            close(1)
+            var status: Int32 = 0
+            while waitpid(Console.pagerPID, &status, 0) < 0 && errno == EINTR {}
+        }
+    }
+
+    /// The full path of `program` on `$PATH`, or nil.
+    private static func which(_ program: String) -> String? {
+        if program.contains("/") { return access(program, X_OK) == 0 ? program : nil }
+        for dir in (Environment.get("PATH") ?? "/usr/bin:/bin").split(separator: ":") {
+            let p = "\(dir)/\(program)"
+            if access(p, X_OK) == 0 { return p }
+        }
+        return nil
+    }
+
     static func write(_ fd: Int32, _ text: String) {
         if fd == 1 {
             _ = flushAtExit

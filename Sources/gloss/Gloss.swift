@@ -43,6 +43,8 @@ struct Gloss: ParsableCommand {
         PeakMemory.reportAtExit()
         var args = Array(CommandLine.arguments.dropFirst())
         var moved: [String] = []
+        // `gloss --no-pager COMMAND`, as git takes it.
+        if args.first == "--no-pager" { args.removeFirst(); Console.pagerAllowed = false }
         while let first = args.first, first.hasPrefix("--ledger") {
             if first == "--ledger", args.count >= 2 { moved += args.prefix(2); args.removeFirst(2) }
             else if first.hasPrefix("--ledger=") { moved.append(first); args.removeFirst() }

@@ -260,4 +260,18 @@ import Testing
         let v = try g.run(["--version"])
         #expect(v.ok && v.out.hasPrefix("gloss ") && v.out.contains("SQLite") && v.out.contains("OpenSSL"), "\(v.out)")
     }
+
+    /// Long-output commands go through $PAGER on a terminal, never when piped or with --no-pager.
+    @Test func aPagerOnATerminalOnly() throws {
+        let (g, _, _) = try seeded()
+        let pager = g.home + "/pager.sh"
+        try Data("#!/bin/sh\necho PAGED\ncat\n".utf8).write(to: URL(fileURLWithPath: pager))
+        chmod(pager, 0o755)
+        let onTerminal = try g.run(["-qec", "\(GlossRunner.binary) list", "/dev/null"], env: ["PAGER": pager], binary: "/usr/bin/script")
+        #expect(onTerminal.out.contains("PAGED") && onTerminal.out.contains("Kazakhstan overnight"), "\(onTerminal.out)")
+        let noPager = try g.run(["-qec", "\(GlossRunner.binary) --no-pager list", "/dev/null"], env: ["PAGER": pager], binary: "/usr/bin/script")
+        #expect(!noPager.out.contains("PAGED") && noPager.out.contains("Kazakhstan overnight"))
+        let piped = try g.run(["list"], env: ["PAGER": pager])
+        #expect(!piped.out.contains("PAGED") && piped.out.contains("Kazakhstan overnight"))
+    }
 }

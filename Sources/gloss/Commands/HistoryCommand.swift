@@ -10,6 +10,7 @@ struct HistoryCommand: ParsableCommand {
     @Argument(help: "The annotation (a unique id prefix).") var annotation: String
 
     func run() throws {
+        Console.page()
         let ctx = try Context(options)
         let a = try ctx.annotation(annotation)
         for stamp in try reporting({ try ctx.log.history(of: a.id) }) {

@@ -12,6 +12,7 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Print a JSON array instead of text.") var json = false
 
     func run() throws {
+        Console.page()
         let ctx = try Context(options)
         let articleID = try article.map { try ctx.article($0).id }
         // Streamed: one annotation in memory at a time, whatever the size of the ledger.
@@ -66,6 +67,7 @@ struct ShowCommand: ParsableCommand {
     @Argument(help: "The annotation (a unique id prefix).") var annotation: String
 
     func run() throws {
+        Console.page()
         let ctx = try Context(options)
         let a = try ctx.annotation(annotation)
         let article = try reporting { try ctx.log.article(a.article) }

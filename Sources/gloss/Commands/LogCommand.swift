@@ -9,6 +9,7 @@ struct LogCommand: ParsableCommand {
     @Option(help: "Show only the last N events.") var limit: Int?
 
     func run() throws {
+        Console.page()
         let ledger = try options.open()
         print("id            author    seq  lamport  kind                 time")
         // Streamed in the total order: one row in memory at a time.

@@ -17,6 +17,7 @@ struct ReadCommand: ParsableCommand {
     @Option(help: "Wrap at this many columns (default: the terminal's width, else 80).") var width: Int?
 
     func run() throws {
+        Console.page()
         let ctx = try Context(options)
         let layout = try ArticleLayout.of(article, ctx)
         let color = !noColor && Console.colourOnStandardOutput
