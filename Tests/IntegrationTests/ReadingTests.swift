@@ -145,10 +145,7 @@ import Testing
         p.waitUntilExit()
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
-}
 
-extension String {
-    func replacingOccurrences(_ a: String, _ b: String) -> String { components(separatedBy: a).joined(separator: b) }
 
     /// After `article revise`, `show` and `list` say where each annotation is now, or that it is
     /// an orphan and why; repeated short quotes are told apart by the words around them.
@@ -181,4 +178,33 @@ extension String {
         let md = try g.ok("export", a, "--format", "markdown")
         #expect(md.contains("government. **Putin** ordered it"), "a short quote in its sentence: \(md)")
     }
+
+    /// Every command that prints data has `--json`, and it parses, with the fields README
+    /// §JSON output names.
+    @Test func jsonOnEveryCommandThatPrintsData() throws {
+        let (g, a) = try seeded()
+        func parse(_ args: String...) throws -> Any {
+            let r = try g.run(args)
+            #expect(r.ok, "gloss \(args.joined(separator: " ")) failed: \(r.err)")
+            return try JSONSerialization.jsonObject(with: Data(r.out.utf8))
+        }
+        let ann = try g.firstID("list", "--tag", "russia")
+        let show = try #require(try parse("show", ann, "--json") as? [String: Any])
+        #expect(show["body"] as? String == "Moscow's order")
+        #expect((show["placement"] as? [String: Any])?["state"] as? String == "original")
+        #expect((show["repliesShown"] as? [[String: Any]])?.first?["body"] as? String == "A reply to the order")
+        let history = try #require(try parse("history", ann, "--json") as? [String: Any])
+        #expect((history["changes"] as? [[String: Any]])?.first?["kind"] as? String == "annotation.created")
+        let log = try #require(try parse("log", "--json") as? [[String: Any]])
+        #expect(log.count == 7 && log.allSatisfy { $0["id"] is String && $0["seq"] is Int && $0["kind"] is String })
+        let articles = try #require(try parse("article", "list", "--json") as? [[String: Any]])
+        #expect(articles.first?["annotations"] as? Int == 6 && (articles.first?["id"] as? String)?.hasPrefix(a) == true)
+        #expect((try parse("peer", "list", "--json") as? [Any])?.isEmpty == true)
+        let frontier = try #require(try parse("frontier", "--json") as? [[String: Any]])
+        #expect(frontier.first?["seq"] as? Int == 7)
+    }
+}
+
+extension String {
+    func replacingOccurrences(_ a: String, _ b: String) -> String { components(separatedBy: a).joined(separator: b) }
 }

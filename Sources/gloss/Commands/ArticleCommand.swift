@@ -52,10 +52,22 @@ struct ArticleCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the articles in the ledger.")
         @OptionGroup var options: LedgerOptions
+        @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
             let ctx = try Context(options)
             let articles = try reporting { try ctx.log.articles() }
+            if json {
+                var out = JSONArrayWriter()
+                for a in articles {
+                    let n = try reporting { try ctx.log.annotationCount(article: a.id) }
+                    out.add(.object(["id": .string(a.id.hex), "title": .string(a.title), "source": .string(a.source),
+                                     "added": .int(a.added.time), "adder": .string(a.added.author.hex), "length": .int(Int64(a.length)),
+                                     "revised": .bool(a.isRevised), "annotations": .int(Int64(n))]))
+                }
+                out.finish()
+                return
+            }
             if articles.isEmpty { print("No articles yet: add one with `gloss article add FILE`."); return }
             for a in articles {
                 let n = try reporting { try ctx.log.annotationCount(article: a.id) }

@@ -65,8 +65,18 @@ struct FrontierCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "frontier", abstract: "Print what this ledger holds (KEY:SEQ:ID per author), for `bundle export --since`.")
     @OptionGroup var options: LedgerOptions
+    @Flag(help: "Print JSON: one object per author.") var json = false
 
     func run() throws {
-        print(try reporting { try options.open().log.frontier() }.description)
+        let frontier = try reporting { try options.open().log.frontier() }
+        if json {
+            var out = JSONArrayWriter()
+            for (author, tip) in frontier.tips.sorted(by: { $0.key < $1.key }) {
+                out.add(.object(["author": .string(author.hex), "seq": .int(Int64(tip.seq)), "id": tip.id.map { .string($0.hex) } ?? .null]))
+            }
+            out.finish()
+            return
+        }
+        print(frontier.description)
     }
 }

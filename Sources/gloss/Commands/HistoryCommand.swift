@@ -8,11 +8,26 @@ struct HistoryCommand: ParsableCommand {
         commandName: "history", abstract: "Every version of an annotation: who changed what, and when, oldest first.")
     @OptionGroup var options: LedgerOptions
     @Argument(help: "The annotation (a unique id prefix).") var annotation: String
+    @Flag(help: "Print JSON: the changes, then the ineffective events.") var json = false
 
     func run() throws {
-        Console.page()
+        if !json { Console.page() }
         let ctx = try Context(options)
         let a = try ctx.annotation(annotation)
+        if json {
+            var changes: [JSON] = []
+            for stamp in try reporting({ try ctx.log.history(of: a.id) }) {
+                guard let e = try reporting({ try ctx.ledger.log.event(stamp.id) }), let p = try? e.payload() else { continue }
+                changes.append(.object(["event": .string(stamp.id.hex), "author": .string(stamp.author.hex), "time": .int(stamp.time),
+                                        "lamport": .int(Int64(stamp.lamport)), "kind": .string(PayloadKind.name(p.kindNumber)),
+                                        "change": .string(Self.describe(p))]))
+            }
+            let ineffective = try reporting { try ctx.log.ineffectiveEvents(target: a.id) }.map { id, why in
+                JSON.object(["event": .string(id.hex), "reason": .string(why)])
+            }
+            JSONArrayWriter.one(.object(["annotation": .string(a.id.hex), "changes": .array(changes), "ineffective": .array(ineffective)]))
+            return
+        }
         for stamp in try reporting({ try ctx.log.history(of: a.id) }) {
             guard let e = try reporting({ try ctx.ledger.log.event(stamp.id) }), let p = try? e.payload() else { continue }
             let who = ctx.who(stamp.author)

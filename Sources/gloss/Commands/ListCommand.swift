@@ -12,24 +12,24 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Print a JSON array instead of text.") var json = false
 
     func run() throws {
-        Console.page()
+        if !json { Console.page() }
         let ctx = try Context(options)
         let articleID = try article.map { try ctx.article($0).id }
         // Streamed: one annotation in memory at a time, whatever the size of the ledger.
         var count = 0
         let places = Placement.Finder(ctx)
-        if json { Console.data("[") }
+        var out = json ? JSONArrayWriter() : nil
         try reporting {
             try ctx.log.forEachAnnotation(article: articleID, includeDeleted: all, tag: tag) { a in
-                if json {
-                    Console.data((count == 0 ? "\n  " : ",\n  ") + a.json.serialized(pretty: true, indent: 1))
+                if out != nil {
+                    out?.add(a.json)
                 } else {
                     print(Self.line(a, ctx, try places.placement(of: a)))
                 }
                 count += 1
             }
         }
-        if json { Console.data(count == 0 ? "]\n" : "\n]\n"); return }
+        if let out { out.finish(); return }
         if count == 0 { print("No annotations\(tag.map { " tagged \"\($0)\"" } ?? "").") }
     }
 
@@ -65,11 +65,23 @@ struct ShowCommand: ParsableCommand {
         commandName: "show", abstract: "Show one annotation: passage, comment, tags, replies, conflicts.")
     @OptionGroup var options: LedgerOptions
     @Argument(help: "The annotation (a unique id prefix).") var annotation: String
+    @Flag(help: "Print JSON: the annotation as `list --json` gives it, with `placement` and `repliesShown`.") var json = false
 
     func run() throws {
-        Console.page()
+        if !json { Console.page() }
         let ctx = try Context(options)
         let a = try ctx.annotation(annotation)
+        if json {
+            guard case .object(var o) = a.json else { return }
+            o["placement"] = try Placement.Finder(ctx).placement(of: a)?.json ?? .null
+            var replies: [JSON] = []
+            for id in a.replies {
+                if let r = try reporting({ try ctx.log.annotation(id) }), !r.isDeleted { replies.append(r.json) }
+            }
+            o["repliesShown"] = .array(replies)
+            JSONArrayWriter.one(.object(o))
+            return
+        }
         let article = try reporting { try ctx.log.article(a.article) }
         print("annotation \(a.id.hex)\(a.isDeleted ? "  [deleted]" : "")")
         print("article    \(a.article.short())  \(article?.title ?? "")")

@@ -7,10 +7,22 @@ struct LogCommand: ParsableCommand {
         commandName: "log", abstract: "List the events in the ledger, in the merge order (oldest first).")
     @OptionGroup var options: LedgerOptions
     @Option(help: "Show only the last N events.") var limit: Int?
+    @Flag(help: "Print JSON: one object per event, streamed.") var json = false
 
     func run() throws {
-        Console.page()
+        if !json { Console.page() }
         let ledger = try options.open()
+        if json {
+            var out = JSONArrayWriter()
+            try reporting {
+                try ledger.log.forEachLogEntry(last: limit.map { max(0, $0) }) { e in
+                    out.add(.object(["id": .string(e.id.hex), "author": .string(e.author.hex), "seq": .int(Int64(e.seq)),
+                                     "lamport": .int(Int64(e.lamport)), "kind": .string(PayloadKind.name(e.kind)), "time": .int(e.time)]))
+                }
+            }
+            out.finish()
+            return
+        }
         print("id            author    seq  lamport  kind                 time")
         // Streamed in the total order: one row in memory at a time.
         try reporting {

@@ -22,7 +22,7 @@ struct SearchCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        Console.page()
+        if !json { Console.page() }
         let ctx = try Context(options)
         let log = ctx.log
         if let author, !author.allSatisfy(\.isHexDigit) {

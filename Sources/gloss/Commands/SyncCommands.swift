@@ -233,8 +233,15 @@ struct PeerCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the allowed peers.")
         @OptionGroup var options: LedgerOptions
+        @Flag(help: "Print JSON.") var json = false
         func run() throws {
             let peers = try reporting { try options.open().log.peers() }
+            if json {
+                var out = JSONArrayWriter()
+                for p in peers { out.add(.object(["key": .string(p.key.hex), "name": .string(p.name)])) }
+                out.finish()
+                return
+            }
             if peers.isEmpty { print("No peers allowed: gloss peer allow KEY [--name NAME]") }
             for p in peers { print("\(p.key.hex)  \(p.name)") }
         }
