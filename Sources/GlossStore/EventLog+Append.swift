@@ -68,7 +68,7 @@ extension EventLog {
                     let bytes: [UInt8]
                     let payload = try build(i, soFar)
                     do { bytes = try payload.encoded() }
-                    catch let e as DecodeError { throw StoreError(.invalidEvent, "cannot write this event: \(e.message)") }
+                    catch let e as DecodeError { throw StoreError(.invalidEvent, "cannot write this event: \(e.message)", cause: .decode(e)) }
                     payloads.append(payload)
                     let lamport = 1 + max(tip?.lamport ?? 0, heads.map(\.lamport).max() ?? 0)
                     let u = Event.unsigned(author: key.publicKey, seq: (tip?.seq ?? 0) + 1, prev: tip?.id, lamport: lamport,

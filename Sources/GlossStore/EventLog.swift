@@ -49,7 +49,8 @@ public final class EventLog {
         do { return try body() }
         catch let e as StoreError { throw e }
         catch let e as SQLiteError { throw StoreError.from(e, path: path) }
-        catch { throw StoreError(.sqlite, "\(path): \(error)") }
+        catch let e as DecodeError { throw StoreError(.invalidEvent, e.message, cause: .decode(e)) }
+        catch { throw StoreError(.internal, "\(path): \(error)", cause: .other("\(error)")) }
     }
 
     // MARK: Reading

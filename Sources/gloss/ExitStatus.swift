@@ -49,7 +49,7 @@ enum ExitStatus: Int32, CaseIterable, Sendable {
         switch e.code {
         case .noLedger: .notFound
         case .keyPermissions, .ledgerPermissions: .permission
-        case .notALedger, .newerSchema, .keyFile, .io, .sqlite: .ledger
+        case .notALedger, .newerSchema, .keyFile, .io, .sqlite, .internal: .ledger
         case .alreadyExists, .invalidEvent, .badSignature, .missingParent, .brokenChain, .badLamport,
              .fork, .authorForked, .appendOnly: .badInput
         }

@@ -100,4 +100,18 @@ import Glibc
         let io = StoreError.from(SQLiteError(code: 10 | (3 << 8), message: "disk I/O error"), path: "/l/ledger.sqlite")
         #expect(io.message.contains("the disk failed") && io.code == .io)
     }
+
+    /// The cause stays with the error: SQLite's result code, the decode error, so callers decide
+    /// on values, not on text.
+    @Test func errorsKeepTheirCause() throws {
+        let full = StoreError.from(SQLiteError(code: 13, message: "database or disk is full"), path: "/l")
+        #expect(full.cause == .sqlite(code: 13, message: "database or disk is full"))
+        let dir = try TempDir()
+        let log = try EventLog(path: dir.path + "/l.sqlite", create: true)
+        let bad = Payload.annotationCreated(AnnotationCreated(article: .zero, target: .reply(to: .zero), motivation: "replying", body: "b", tags: ["t\u{1B}"]))
+        #expect { try log.appendOwn(key: SigningKey(), payload: bad, time: 1) } throws: { e in
+            guard let e = e as? StoreError, e.code == .invalidEvent, case .decode(let d)? = e.cause else { return false }
+            return d.message.contains("control characters")
+        }
+    }
 }
