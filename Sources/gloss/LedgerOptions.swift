@@ -30,7 +30,7 @@ struct LedgerOptions: ParsableArguments {
                 guard events >= 20_000 else { return }
                 let what = rebuild ? "Building this ledger's state from its \(events) events (once, after an upgrade of gloss)…"
                                    : "Bringing this ledger's state up to date with \(events) events…"
-                FileSystem.writeLine(2, what)
+                Console.error(what + "\n")
             }
         } catch { throw CLIError(error) }
     }
