@@ -24,15 +24,15 @@ enum Format {
         return "\(tm.tm_year + 1900)-\(two(tm.tm_mon + 1))-\(two(tm.tm_mday)) \(two(tm.tm_hour)):\(two(tm.tm_min)):\(two(tm.tm_sec))Z"
     }
 
-    /// A quote on one line, shortened to `max` characters.
+    /// A quote on one line, shortened to `max` characters, controls shown as text (`TerminalText`).
     static func quote(_ s: String, max: Int = 60) -> String {
-        let flat = String(s.map { $0.isNewline ? " " : $0 })
+        let flat = TerminalText.neutralised(String(s.map { $0.isNewline ? " " : $0 }), oneLine: true)
         return flat.count <= max ? flat : String(flat.prefix(max - 1)) + "…"
     }
 
     /// The end of `s` on one line, at most `max` characters: context shown before a passage.
     static func tail(_ s: String, max: Int = 30) -> String {
-        let flat = String(s.map { $0.isNewline ? " " : $0 })
+        let flat = TerminalText.neutralised(String(s.map { $0.isNewline ? " " : $0 }), oneLine: true)
         return flat.count <= max ? flat : "…" + String(flat.suffix(max - 1))
     }
 
@@ -45,5 +45,9 @@ enum Format {
         return n >= 1 << 20 && n % (1 << 20) == 0 ? "\(exact) (\(n >> 20) MiB)" : exact
     }
 
-    static func tags(_ t: [String]) -> String { t.map { "#" + $0 }.joined(separator: " ") }
+    static func tags(_ t: [String]) -> String { TerminalText.neutralised(t.map { "#" + $0 }.joined(separator: " "), oneLine: true) }
+
+    /// `s` in an SGR colour when `on` (ids yellow, details dim, warnings red, as git does).
+    static func paint(_ s: String, _ sgr: String, _ on: Bool) -> String { on ? "\u{1B}[\(sgr)m\(s)\u{1B}[0m" : s }
+    static let yellow = "33", dim = "2", red = "31", bold = "1"
 }

@@ -59,6 +59,16 @@ import Testing
         #expect(outputs["article list"]?.out.contains("Title \\x1b]0;pwned\\x07 U+202Eevil") == true)
         #expect(outputs["peer list"]?.out.contains("Alice\\x1b[2J") == true)
 
+        // On a terminal (script(1) gives one), in colour: the only escape sequences are SGR colours.
+        for args in [["list"], ["show", ann], ["read", article], ["search", "fine"], ["history", ann]] {
+            let cmd = ([GlossRunner.binary, "--no-pager"] + args).joined(separator: " ")
+            let r = try bob.run(["-qec", cmd, "/dev/null"], binary: "/usr/bin/script")
+            #expect(r.ok && r.out.contains("\\x1b[2J"), "\(args) on a terminal: \(r.out)")
+            let coloursOnly = r.out.replacingOccurrences(of: #"\u{1B}\[[0-9;]*m"#, with: "", options: .regularExpression)
+                .replacingOccurrences(of: "\r", with: "")
+            #expect(Self.hazards(coloursOnly).isEmpty, "gloss \(args) on a terminal printed raw controls \(Self.hazards(coloursOnly))")
+        }
+
         // Errors that quote their input neutralise it as well.
         let bad = try bob.fails("show", "\u{1B}[2Jzz\u{202E}")
         expectClean(bad, "show (bad id)")

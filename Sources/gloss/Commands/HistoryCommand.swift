@@ -31,8 +31,10 @@ struct HistoryCommand: ParsableCommand {
         for stamp in try reporting({ try ctx.log.history(of: a.id) }) {
             guard let e = try reporting({ try ctx.ledger.log.event(stamp.id) }), let p = try? e.payload() else { continue }
             let who = ctx.who(stamp.author)
-            print("\(Format.time(stamp.time))  \(stamp.id.short())  \(who)")
-            print("    " + Self.describe(p))
+            let colour = Console.colourOnStandardOutput
+            let head = "\(Format.paint(Format.time(stamp.time), Format.dim, colour))  \(Format.paint(stamp.id.short(), Format.yellow, colour))  \(Format.quote(who, max: 80))"
+            // Every piece of ledger text is neutralised by `Format`: the line may carry colours.
+            Console.styled(head + "\n    " + Self.describe(p) + "\n")
         }
         for (id, why) in try reporting({ try ctx.log.ineffectiveEvents(target: a.id) }) {
             print("ineffective \(id.short()): \(why)")
@@ -42,16 +44,16 @@ struct HistoryCommand: ParsableCommand {
     static func describe(_ p: Payload) -> String {
         switch p {
         case .annotationCreated(let c):
-            var s = "created (\(c.motivation))"
+            var s = "created (\(Format.quote(c.motivation)))"
             if case .text(let sel) = c.target { s += " on \"\(Format.quote(sel.exact, max: 50))\"" }
             if case .reply(let parent) = c.target { s += " replying to \(parent.short())" }
             if !c.body.isEmpty { s += ": \"\(Format.quote(c.body, max: 70))\"" }
             if !c.tags.isEmpty { s += " " + Format.tags(c.tags) }
             return s
         case .bodyEdited(let b): return "comment → \"\(Format.quote(b.body, max: 70))\"" + (b.pred.count > 1 ? " (resolving \(b.pred.count) versions)" : "")
-        case .motivationChanged(let m): return "motivation → \(m.motivation)"
+        case .motivationChanged(let m): return "motivation → \(Format.quote(m.motivation))"
         case .tagsChanged(let t):
-            return (t.add.map { "+" + $0 } + t.remove.map { "−" + $0 }).joined(separator: " ")
+            return Format.quote((t.add.map { "+" + $0 } + t.remove.map { "−" + $0 }).joined(separator: " "), max: 200)
         case .annotationDeleted: return "deleted"
         case .annotationRestored: return "restored"
         case .annotationReanchored(let r): return "re-anchored on \"\(Format.quote(r.selector.exact, max: 50))\" [\(r.selector.start)–\(r.selector.end)]"

@@ -19,12 +19,14 @@ struct ListCommand: ParsableCommand {
         var count = 0
         let places = Placement.Finder(ctx)
         var out = json ? JSONArrayWriter() : nil
+        let colour = Console.colourOnStandardOutput
         try reporting {
             try ctx.log.forEachAnnotation(article: articleID, includeDeleted: all, tag: tag) { a in
                 if out != nil {
                     out?.add(a.json)
                 } else {
-                    print(Self.line(a, ctx, try places.placement(of: a)))
+                    let line = Self.line(a, ctx, try places.placement(of: a), colour: colour)
+                    if colour { Console.styled(line + "\n") } else { print(line) }
                 }
                 count += 1
             }
@@ -33,12 +35,14 @@ struct ListCommand: ParsableCommand {
         if count == 0 { print("No annotations\(tag.map { " tagged \"\($0)\"" } ?? "").") }
     }
 
-    static func line(_ a: AnnotationView, _ ctx: Context, _ place: Placement?) -> String {
-        var s = "\(a.id.short())  \(a.motivation)"
+    /// One annotation on one line; every piece of ledger text in it is neutralised (`Format`),
+    /// so it may be printed with colours (`Console.styled`).
+    static func line(_ a: AnnotationView, _ ctx: Context, _ place: Placement?, colour: Bool = false) -> String {
+        var s = "\(Format.paint(a.id.short(), Format.yellow, colour))  \(Format.quote(a.motivation))"
         if let sel = a.selector {
             switch place {
             case .orphan:
-                s += "  \"\(Format.quote(sel.exact, max: 40))\" [orphan]"
+                s += "  \"\(Format.quote(sel.exact, max: 40))\" " + Format.paint("[orphan]", Format.red, colour)
             case .at(let r, let text, _)? where sel.exact.count < 25:
                 // A short quote (one of twenty "Putin"s) shows the words around it.
                 let before = Format.quote(text.context(before: r.lowerBound, 16), max: 16)
@@ -53,9 +57,9 @@ struct ListCommand: ParsableCommand {
         if let p = a.parent { s += "  ↳ reply to \(p.short())" }
         if !a.body.isEmpty { s += "  — \(Format.quote(a.body, max: 50))" }
         if !a.tags.isEmpty { s += "  " + Format.tags(a.tags) }
-        s += "  by \(ctx.who(a.author))"
-        if a.isDeleted { s += "  [deleted]" }
-        if a.hasConflict { s += "  [conflict]" }
+        s += Format.paint("  by \(Format.quote(ctx.who(a.author), max: 80))", Format.dim, colour)
+        if a.isDeleted { s += "  " + Format.paint("[deleted]", Format.red, colour) }
+        if a.hasConflict { s += "  " + Format.paint("[conflict]", Format.red, colour) }
         return s
     }
 }
