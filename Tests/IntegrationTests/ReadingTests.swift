@@ -202,6 +202,11 @@ import Testing
         #expect((try parse("peer", "list", "--json") as? [Any])?.isEmpty == true)
         let frontier = try #require(try parse("frontier", "--json") as? [[String: Any]])
         #expect(frontier.first?["seq"] as? Int == 7)
+        let verify = try #require(try parse("verify", "--json") as? [String: Any])
+        #expect(verify["ok"] as? Bool == true && verify["events"] as? Int == 7 && verify["projection"] as? String == "agrees")
+        let snap = try #require(try parse("snapshot", "--out", g.home + "/s.json", "--json") as? [String: Any])
+        #expect(snap["snapshot"] as? String == verify["snapshot"] as? String, "the summary names the same state verify checked")
+        #expect(try g.run(["snapshot", "--json"]).status == 64, "--json needs --out")
     }
 }
 

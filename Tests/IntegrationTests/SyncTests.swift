@@ -45,8 +45,10 @@ import Testing
         try bob.ok("sync", aliceServer.address)
         let bobServer = try ServerProcess(bob)
         // Carol only ever talks to Bob.
-        let out = try carol.ok("sync", bobServer.address, "--expect-key", bobServer.key)
-        #expect(out.contains("received 2 (2 new"))
+        let out = try carol.ok("sync", bobServer.address, "--expect-key", bobServer.key, "--json")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any], "sync --json: \(out)")
+        #expect(summary["received"] as? Int == 2 && summary["stored"] as? Int == 2 && summary["peer"] as? String == bobServer.key)
+        #expect(summary["snapshot"] as? String == (try carol.snapshotHash()).replacingOccurrences(of: "snapshot ", with: ""))
         #expect(try carol.ok("list").contains("by Alice"))
         #expect(try carol.ok("verify").contains("ok: 2 events verified"), "Alice's signatures verify at Carol's")
         #expect(try carol.snapshotHash() == alice.snapshotHash())

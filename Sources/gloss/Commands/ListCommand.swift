@@ -87,7 +87,10 @@ struct ShowCommand: ParsableCommand {
             return
         }
         let article = try reporting { try ctx.log.article(a.article) }
-        print("annotation \(a.id.hex)\(a.isDeleted ? "  [deleted]" : "")")
+        let colour = Console.colourOnStandardOutput
+        // Only Gloss's own words on this line (the id is hex): it may carry colours.
+        let head = "annotation " + Format.paint(a.id.hex, Format.yellow, colour) + (a.isDeleted ? "  " + Format.paint("[deleted]", Format.red, colour) : "")
+        if colour { Console.styled(head + "\n") } else { print(head) }
         print("article    \(a.article.short())  \(article?.title ?? "")")
         print("author     \(ctx.who(a.author))")
         print("created    \(Format.time(a.created.time))   modified \(Format.time(a.modified.time))")

@@ -29,10 +29,14 @@ struct SnapshotCommand: ParsableCommand {
     @Option(help: "The state of the events written before TIME (ISO 8601, UTC).") var before: String?
     @Option(help: "json (canonical, hashed) or w3c (JSON-LD).") var format: Format = .json
     @Option(help: "Write the snapshot to FILE instead of standard output.") var out: String?
+    @Flag(help: "With --out: print the summary as JSON ({file, format, snapshot}).") var json = false
 
     func validate() throws {
         if [at != nil, lamport != nil, before != nil].filter({ $0 }).count > 1 {
             throw ValidationError("choose one point in history: --at, --lamport or --before")
+        }
+        if json && out == nil {
+            throw ValidationError("--json prints the summary of a snapshot written with --out FILE; without --out the snapshot itself is the JSON on standard output")
         }
         if let before, Timestamp.parse(before) == nil {
             throw ValidationError("--before \(before) is not a time: write 2026-11-25, 2026-11-25T12:00Z or milliseconds since 1970")
@@ -94,7 +98,11 @@ struct SnapshotCommand: ParsableCommand {
             hash = try reporting { try body { try FileSystem.writeAll(1, $0, "standard output") } }
             try reporting { try FileSystem.writeAll(1, [10], "standard output") }
         }
-        print("snapshot \(hash.hex)")
+        if json, let out {
+            JSONArrayWriter.one(.object(["file": .string(out), "format": .string("json"), "snapshot": .string(hash.hex)]))
+        } else {
+            print("snapshot \(hash.hex)")
+        }
     }
 
     private func emitW3C(_ items: ((AnnotationView) throws -> Void) throws -> Void) throws {

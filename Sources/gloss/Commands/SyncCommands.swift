@@ -121,6 +121,7 @@ struct SyncCommand: ParsableCommand {
     @Argument(help: "The peer's address, HOST:PORT.") var peer: Endpoint
     @Option(help: "The server's public key; the session is refused if it has another.") var expectKey: String?
     @Flag(help: "Stay connected and exchange new events as they appear.") var watch = false
+    @Flag(help: "Print the summary as JSON (README §JSON output); failures are still errors.") var json = false
     @Option(help: "Seconds the peer may stay silent before the session is abandoned.") var idleTimeout = 30
     @Option(help: ArgumentHelp("How many times to try again when the server is busy (0: never).",
                                discussion: "The waits grow from about 0.5 s, doubling up to 30 s, with jitter.")) var retries = 8
@@ -165,7 +166,7 @@ struct SyncCommand: ParsableCommand {
         _ = signals
         progress.clear()
         let s = outcome.stats
-        for d in s.disagreements { print("disagreement: \(d)") }
+        if !json { for d in s.disagreements { print("disagreement: \(d)") } }
         for q in s.quarantined { ProgressLine.toStandardError("warning: quarantined event \(q): not sent (run `gloss verify`)\n") }
         if s.withheld > 0 { ProgressLine.toStandardError("warning: \(s.withheld) event\(s.withheld == 1 ? "" : "s") not sent because they depend on a quarantined or forked one\n") }
         if let e = outcome.error, !(watch && e.code == .shuttingDown) {
@@ -177,15 +178,31 @@ struct SyncCommand: ParsableCommand {
         try? ledger.log.setSetting(KeyCommand.awaitingSync, "0")
         // Streamed from the projection: memory does not grow with the ledger.
         let snapshot = try reporting { try ledger.log.snapshotHash() }
+        if json {
+            JSONArrayWriter.one(.object([
+                "peer": outcome.peer.map { .string($0.hex) } ?? .null, "address": .string("\(peer)"),
+                "milliseconds": .int(Int64((outcome.seconds * 1000).rounded())),
+                "sent": .int(Int64(s.eventsSent)), "received": .int(Int64(s.eventsReceived)), "stored": .int(Int64(s.eventsStored)),
+                "alreadyHere": .int(Int64(s.alreadyHad)), "bytesOut": .int(Int64(s.bytesSent)), "bytesIn": .int(Int64(s.bytesReceived)),
+                "snapshot": .string(snapshot.hex), "disagreements": .array(s.disagreements.map { .string($0) }),
+                "forksRecorded": .array(s.forksRecorded.map { .string($0) }), "quarantined": .array(s.quarantined.map { .string($0) }),
+                "withheld": .int(Int64(s.withheld)),
+            ]))
+        } else {
+            printSummary(outcome, s, snapshot)
+        }
+        if !s.forksRecorded.isEmpty {
+            if !json { for f in s.forksRecorded { print("fork recorded: \(f)") } }
+            let n = s.forksRecorded.count
+            throw CLIError("\(n == 1 ? "a fork was" : "\(n) forks were") found and recorded as evidence: an author wrote two different events at one seq (usually a key copied to a second device that wrote offline). Everything else was synced; that author's further events are refused. Run `gloss verify` to see the evidence", .found)
+        }
+    }
+
+    private func printSummary(_ outcome: SessionOutcome, _ s: SyncStats, _ snapshot: Hash32) {
         print("Synced with \(outcome.peer?.raw.short(16) ?? "?") at \(peer) in \(String(format: "%.2f", outcome.seconds)) s")
         print("  sent \(s.eventsSent) event\(s.eventsSent == 1 ? "" : "s"), received \(s.eventsReceived) (\(s.eventsStored) new, \(s.alreadyHad) already here)")
         print("  \(s.bytesSent) bytes out, \(s.bytesReceived) bytes in")
         print("snapshot \(snapshot.hex)")
-        if !s.forksRecorded.isEmpty {
-            for f in s.forksRecorded { print("fork recorded: \(f)") }
-            let n = s.forksRecorded.count
-            throw CLIError("\(n == 1 ? "a fork was" : "\(n) forks were") found and recorded as evidence: an author wrote two different events at one seq (usually a key copied to a second device that wrote offline). Everything else was synced; that author's further events are refused. Run `gloss verify` to see the evidence", .found)
-        }
     }
 }
 
