@@ -26,12 +26,15 @@ enum CommentText {
     /// A comment written in the user's editor (`$VISUAL`, `$EDITOR`, else `vi`), as `git commit`
     /// does, when none was given and standard input and output are a terminal. Lines starting
     /// with `#` are dropped; an empty result writes nothing.
-    static func fromEditor(about what: String) throws -> String {
-        guard isatty(0) == 1, isatty(1) == 1 else {
+    /// Standard input and output are a terminal: a person can write in an editor.
+    static var canAskEditor: Bool { isatty(0) == 1 && Console.outputIsTerminal }
+
+    static func fromEditor(about what: String, initial: String = "") throws -> String {
+        guard canAskEditor else {
             throw CLIError("give the text with --comment TEXT (or --comment - to read it from standard input)", .usage)
         }
         let editor = [Environment.get("VISUAL"), Environment.get("EDITOR")].compactMap { $0 }.first { !$0.isEmpty } ?? "vi"
-        let template = Array("\n# Write \(what) above. Lines starting with # are left out; an empty text writes nothing.\n".utf8)
+        let template = Array("\(initial)\n# Write \(what) above. Lines starting with # are left out; an empty text writes nothing.\n".utf8)
         let tmp = Environment.get("TMPDIR").flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
         var path = Array("\(tmp)/gloss-comment-XXXXXX".utf8CString)
         let fd = path.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }  // mode 0600

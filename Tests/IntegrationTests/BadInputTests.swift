@@ -244,6 +244,15 @@ import Testing
         #expect(r.ok, "\(r.out) \(r.err)")
         let show = try g.ok("show", annotation)
         #expect(show.contains(": written in the editor") && !show.contains("a comment line"), "\(show)")
+        // `edit` with nothing to change opens the editor on the current comment.
+        let append = g.home + "/append.sh"
+        try Data("#!/bin/sh\nsed -i '1s/$/ (amended)/' \"$1\"\n".utf8).write(to: URL(fileURLWithPath: append))
+        chmod(append, 0o755)
+        let amend = try g.run(["-qec", "\(GlossRunner.binary) edit \(annotation)", "/dev/null"], env: ["EDITOR": append], binary: "/usr/bin/script")
+        #expect(amend.ok, "\(amend.out)")
+        #expect(try g.ok("show", annotation).contains("comment    mine (amended)"))
+        let piped = try g.run(["edit", annotation])
+        #expect(piped.status == 64 && piped.err.contains("--comment"), "off a terminal, edit says what to give: \(piped.err)")
     }
 
     /// A mistyped command or option is named, with the near one; `--version` says what runs.

@@ -200,6 +200,8 @@ import Testing
         let articles = try #require(try parse("article", "list", "--json") as? [[String: Any]])
         #expect(articles.first?["annotations"] as? Int == 6 && (articles.first?["id"] as? String)?.hasPrefix(a) == true)
         #expect((try parse("peer", "list", "--json") as? [Any])?.isEmpty == true)
+        let article = try #require(try parse("article", "show", a, "--json") as? [String: Any])
+        #expect((article["text"] as? String)?.hasPrefix("Don't look now") == true && article["revised"] as? Bool == false)
         let frontier = try #require(try parse("frontier", "--json") as? [[String: Any]])
         #expect(frontier.first?["seq"] as? Int == 7)
         let verify = try #require(try parse("verify", "--json") as? [String: Any])

@@ -80,10 +80,16 @@ struct ArticleCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print an article's text exactly as stored.")
         @OptionGroup var options: LedgerOptions
         @Argument(help: "The article id (a unique prefix is enough).") var article: String
+        @Flag(help: "Print JSON: the article's fields and its current text.") var json = false
 
         func run() throws {
             let ctx = try Context(options)
-            Console.data(try ctx.text(of: try ctx.article(article)))
+            let a = try ctx.article(article)
+            let text = try ctx.text(of: a)
+            guard json else { return Console.data(text) }
+            JSONArrayWriter.one(.object(["id": .string(a.id.hex), "title": .string(a.title), "source": .string(a.source),
+                                         "added": .int(a.added.time), "adder": .string(a.added.author.hex), "length": .int(Int64(a.length)),
+                                         "revised": .bool(a.isRevised), "text": .string(text)]))
         }
     }
 }

@@ -25,19 +25,22 @@ struct ReplyCommand: ParsableCommand {
 struct EditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edit", abstract: "Change an annotation's comment or motivation.",
-        discussion: "Editing resolves a conflict: the new comment replaces every concurrent version shown by `gloss show`.")
+        discussion: "Editing resolves a conflict: the new comment replaces every concurrent version shown by `gloss show`. With neither --comment nor --motivation, on a terminal, your editor ($VISUAL, $EDITOR) opens on the current comment, as `git commit --amend` does.")
     @OptionGroup var options: LedgerOptions
     @Argument(help: "The annotation (a unique id prefix).") var annotation: String
     @Option(help: "The new comment (- reads it from standard input).") var comment: String?
     @Option(help: "The new W3C motivation.") var motivation: String?
 
-    func validate() throws {
-        if comment == nil && motivation == nil { throw ValidationError("say what to change: --comment TEXT and/or --motivation NAME") }
-    }
-
     func run() throws {
         let ctx = try Context(options)
-        let comment = try CommentText.resolve(self.comment)
+        var comment = try CommentText.resolve(self.comment)
+        if comment == nil && motivation == nil {
+            guard CommentText.canAskEditor else {
+                throw CLIError("say what to change: --comment TEXT (or - for standard input) and/or --motivation NAME", .usage)
+            }
+            let current = try ctx.annotation(annotation)
+            comment = try CommentText.fromEditor(about: "the new comment of \(current.id.short())", initial: current.body)
+        }
         if let comment { _ = try CommentText.check(comment, allowEmpty: true, hint: "write the new comment with --comment, or --comment \"\" to clear it") }
         let a = try ctx.annotation(annotation)
         try ctx.requireMayChange(a)
