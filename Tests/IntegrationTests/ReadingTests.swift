@@ -147,6 +147,32 @@ import Testing
     }
 
 
+    /// Articles saved with CR LF (or CR) line breaks read as paragraphs, in the terminal, the
+    /// HTML page and Markdown; and a revision to another normalisation form is a change.
+    @Test func crlfArticlesHaveParagraphsAndNormalisationIsAChange() throws {
+        let g = try GlossRunner()
+        try g.ok("init")
+        let text = "A title\r\n\r\nFirst paragraph, about the régime.\r\nStill the first.\r\n\r\nSecond paragraph.\r\n"
+        try g.ok("article", "add", try g.write("crlf.txt", Array(text.utf8)))
+        let a = try g.firstID("article", "list")
+        try g.ok("annotate", a, "--quote", "Second paragraph", "--comment", "second")
+        let read = try g.ok("read", a, "--no-color", "--width", "200")
+        #expect(read.contains("First paragraph, about the régime. Still the first.\n\n[Second paragraph]"), "\(read)")
+        #expect(!read.contains("\\r"), "no CR shown as text")
+        let path = g.home + "/crlf.html"
+        try g.ok("export", a, "--format", "html", "--out", path)
+        let html = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(html.components(separatedBy: "<section class=\"para\">").count - 1 == 3, "title line and two paragraphs")
+        #expect(!html.contains("\\r"))
+        let md = try g.ok("export", a, "--format", "markdown")
+        #expect(!md.contains("\r") && !md.contains("\\r"))
+        // The same words in NFD (é as e + U+0301): other bytes, so a revision, not "nothing to change".
+        let nfd = text.decomposedStringWithCanonicalMapping
+        #expect(Array(nfd.utf8) != Array(text.utf8))
+        let revised = try g.run(["article", "revise", a, try g.write("nfd.txt", Array(nfd.utf8))])
+        #expect(revised.ok && revised.out.contains("Revised"), "\(revised.out) \(revised.err)")
+    }
+
     /// After `article revise`, `show` and `list` say where each annotation is now, or that it is
     /// an orphan and why; repeated short quotes are told apart by the words around them.
     @Test func showAndListFollowTheRevisedText() throws {

@@ -74,17 +74,23 @@ public struct ArticleLayout: Sendable {
         }
     }
 
-    /// Paragraphs: runs of text separated by blank lines, without their trailing newlines.
+    /// Paragraphs: runs of text separated by blank lines, without their trailing line breaks.
+    /// A line break is LF, CR LF or a lone CR (articles saved on Windows or old Macs); a line of
+    /// spaces and tabs alone is blank.
     static func paragraphRanges(_ text: ArticleText) -> [Range<Int>] {
         let t = text.scalars
         var out: [Range<Int>] = []
         var start: Int?
         var i = 0
         while i < t.count {
-            if t[i] == "\n" {
-                var j = i
-                while j < t.count && t[j] == "\n" { j += 1 }
-                if j - i >= 2 || j == t.count {
+            if t[i] == "\n" || t[i] == "\r" {
+                // The run of line breaks and blanks from here, and how many line breaks it holds.
+                var j = i, breaks = 0
+                while j < t.count && (t[j] == "\n" || t[j] == "\r" || t[j] == " " || t[j] == "\t") {
+                    if t[j] == "\n" || (t[j] == "\r" && (j + 1 == t.count || t[j + 1] != "\n")) { breaks += 1 }
+                    j += 1
+                }
+                if breaks >= 2 || j == t.count {
                     if let s = start { out.append(s..<i); start = nil }
                     i = j
                     continue

@@ -12,7 +12,7 @@ public struct HTMLRenderer: Sendable {
     public static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
-        for c in TerminalText.neutralised(s).unicodeScalars {
+        for c in TerminalText.neutralised(LineBreaks.unix(s)).unicodeScalars {
             switch c {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
@@ -112,7 +112,7 @@ public struct MarkdownRenderer: Sendable {
                 let after = MarkdownText.oneLine(layout.text.context(after: n.range.upperBound, 32))
                 out += "> …" + e(before) + "**" + e(MarkdownText.oneLine(passage)) + "**" + e(after) + "…\n\n"
             } else {
-                out += passage.split(separator: "\n", omittingEmptySubsequences: false).map { "> " + e(String($0)) }.joined(separator: "\n") + "\n\n"
+                out += LineBreaks.unix(passage).split(separator: "\n", omittingEmptySubsequences: false).map { "> " + e(String($0)) }.joined(separator: "\n") + "\n\n"
             }
             let a = n.annotation
             var line = "**\(n.number).** " + (a.body.isEmpty ? "_\(e(a.motivation))_" : MarkdownText.lines(a.body, indent: ""))
@@ -165,7 +165,7 @@ public enum MarkdownText {
     /// A multi-line field: each line escaped, joined by hard line breaks whose next line is
     /// indented by `indent` (to stay in its list item).
     public static func lines(_ s: String, indent: String) -> String {
-        s.split(separator: "\n", omittingEmptySubsequences: false).map { escape(String($0)) }.joined(separator: "\\\n" + indent)
+        LineBreaks.unix(s).split(separator: "\n", omittingEmptySubsequences: false).map { escape(String($0)) }.joined(separator: "\\\n" + indent)
     }
 
     /// A field shown on one line: newlines become spaces.
@@ -175,5 +175,21 @@ public enum MarkdownText {
 extension String {
     func replacingNewlines() -> String {
         split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "<br>")
+    }
+}
+
+/// Line breaks as the renderers write them: CR LF and a lone CR become LF.
+public enum LineBreaks {
+    public static func unix(_ s: String) -> String {
+        guard s.unicodeScalars.contains("\r") else { return s }
+        var out = String.UnicodeScalarView()
+        var previousCR = false
+        for c in s.unicodeScalars {
+            if c == "\r" { out.append("\n"); previousCR = true; continue }
+            if c == "\n" && previousCR { previousCR = false; continue }
+            previousCR = false
+            out.append(c)
+        }
+        return String(out)
     }
 }

@@ -73,7 +73,9 @@ struct ReviseCommand: ParsableCommand {
         let bytes = try readInput(file)
         guard !bytes.isEmpty else { throw CLIError("\(file) is empty: a revised article needs some text") }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw CLIError("\(file) is not UTF-8 text") }
-        guard text != (try ctx.text(of: a)) else { print("Nothing to change: that is already the article's text."); return }
+        // Bytes, not String equality: Swift's == treats canonically equivalent texts (é as one
+        // code point or as e and a combining accent) as equal, but they are different texts.
+        guard Array(text.utf8) != Array(try ctx.text(of: a).utf8) else { print("Nothing to change: that is already the article's text."); return }
         let heads = try reporting { try ctx.log.revisionHeads(of: a.id) }
         try ctx.append([.articleRevised(ArticleRevised(article: a.id, pred: heads, text: text))])
         let layout = try ArticleLayout.of(a.id.hex, ctx)
