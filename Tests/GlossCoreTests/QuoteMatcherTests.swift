@@ -79,6 +79,18 @@ import Testing
         #expect(throws: AnchorError.emptyQuote) { try m.select(quote: " \n\t") }
     }
 
+    /// A quote typed in one normalisation form finds the text in the other; the selector keeps
+    /// the article's own code points.
+    @Test func canonicallyEquivalentQuotesMatch() throws {
+        let nfd = "Le re\u{301}gime a chute\u{301}."
+        let m = QuoteMatcher(text: ArticleText(nfd))
+        let s = try m.select(quote: "régime")
+        #expect(s.exact == "re\u{301}gime" && s.start == 3 && s.end == 10)
+        let nfc = QuoteMatcher(text: ArticleText("Le régime a chuté."))
+        let t = try nfc.select(quote: "re\u{301}gime", suffix: " a")
+        #expect(t.exact == "régime" && t.start == 3 && t.end == 9)
+    }
+
     @Test func aMissOffersTheNearestPassages() throws {
         do {
             _ = try m.select(quote: "Putin ordered it under a collective agreement")

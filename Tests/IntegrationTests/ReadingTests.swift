@@ -171,6 +171,9 @@ import Testing
         #expect(Array(nfd.utf8) != Array(text.utf8))
         let revised = try g.run(["article", "revise", a, try g.write("nfd.txt", Array(nfd.utf8))])
         #expect(revised.ok && revised.out.contains("Revised"), "\(revised.out) \(revised.err)")
+        // A quote typed in NFC finds the NFD text.
+        let annotated = try g.run(["annotate", a, "--quote", "régime", "--comment", "typed in NFC"])
+        #expect(annotated.ok && annotated.out.contains("Annotated"), "\(annotated.err)")
     }
 
     /// After `article revise`, `show` and `list` say where each annotation is now, or that it is

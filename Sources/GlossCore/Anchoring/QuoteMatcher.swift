@@ -18,8 +18,8 @@ public struct QuoteMatcher: Sendable {
     }
 
     /// Selects the passage `quote`. Exact code-point match first; when there is none, a match that
-    /// treats curly and straight quotes, NBSP and space, and dashes as equal; when there is still
-    /// none, one where any run of white space in the quote (a line break of `gloss read`'s
+    /// treats curly and straight quotes, NBSP and space, and dashes as equal; then one by
+    /// canonical equivalence (`é` as one code point or two); when there is still none, one where any run of white space in the quote (a line break of `gloss read`'s
     /// wrapping, two spaces) matches any run of white space in the article, the quote's outer
     /// white space ignored. The selector always records the article's own characters.
     /// `prefix`/`suffix` must touch the match; `occurrence` (1-based) picks among what is left.
@@ -31,6 +31,7 @@ public struct QuoteMatcher: Sendable {
         let pre = prefix.map { Array($0.unicodeScalars) }, suf = suffix.map { Array($0.unicodeScalars) }
         var places = find(q, prefix: pre, suffix: suf, fold: false)
         if places.isEmpty { places = find(q, prefix: pre, suffix: suf, fold: true) }
+        if places.isEmpty { places = findCanonical(quote, prefix: prefix, suffix: suffix) }
         if places.isEmpty { places = findSpacing(q, prefix: pre, suffix: suf) }
         guard !places.isEmpty else {
             let anyAtAll = !findSpacing(q, prefix: nil, suffix: nil).isEmpty
@@ -82,6 +83,39 @@ public struct QuoteMatcher: Sendable {
             if let prefix, !matches(prefix, at: i - prefix.count) { continue }
             if let suffix, !matches(suffix, at: r.upperBound) { continue }
             out.append(r)
+        }
+        return out
+    }
+
+    /// The canonical stage: characters compared as Swift compares them, by canonical
+    /// equivalence, so a quote typed as "régime" (é one code point) finds "re\u{301}gime" (e and
+    /// a combining accent) and the other way round. Offsets stay the article's code points.
+    private func findCanonical(_ quote: String, prefix: String?, suffix: String?) -> [Range<Int>] {
+        let q = Array(quote), t = characters
+        guard !q.isEmpty, q.count <= t.count else { return [] }
+        let pre = prefix.map(Array.init), suf = suffix.map(Array.init)
+        func matches(_ p: [Character], at i: Int) -> Bool {
+            guard i >= 0, i + p.count <= t.count else { return false }
+            for k in 0..<p.count where t[i + k].character != p[k] { return false }
+            return true
+        }
+        var out: [Range<Int>] = []
+        for i in 0...(t.count - q.count) where matches(q, at: i) {
+            if let pre, !matches(pre, at: i - pre.count) { continue }
+            if let suf, !matches(suf, at: i + q.count) { continue }
+            let end = i + q.count < t.count ? t[i + q.count].offset : text.count
+            out.append(t[i].offset..<end)
+        }
+        return out
+    }
+
+    /// The article's characters (grapheme clusters) with the code-point offset of each.
+    private var characters: [(character: Character, offset: Int)] {
+        var out: [(Character, Int)] = []
+        var offset = 0
+        for c in text.slice(0..<text.count) {
+            out.append((c, offset))
+            offset += c.unicodeScalars.count
         }
         return out
     }
