@@ -10,7 +10,8 @@ lines), every ledger must end with the same events (`gloss frontier`) and the sa
 (the hash each client's last `gloss sync` printed after storing everything, checked against
 `gloss snapshot` on the server and a sample of clients: a replay per ledger would cost as much
 again), the server's ledger must pass `gloss verify`, and the
-server's peak RSS (VmHWM from /proc/PID/status) must stay under 256 MiB. Prints the wall time of
+server's peak RSS (VmHWM from /proc/PID/status) must stay under 128 MiB (`--rss-limit`: `make test`
+runs a debug build, allowed 160 MiB; the release campaign holds 128). Prints the wall time of
 the C concurrent syncs and the peak RSS.
 
 Part 2, admission. The server runs with `--max-sessions 5 --idle-timeout 3` (and the default
@@ -49,6 +50,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import systest as st  # noqa: E402
 import peer  # noqa: E402
 
+# The server's peak memory in part 1 (issue 11: 128 MiB for 50 clients, release build). A debug
+# build's allocations are larger and vary more: 102 to 128 MiB over six runs of `make test`'s
+# short form, so it gets `--rss-limit 160` there; the campaign keeps 128.
 RSS_LIMIT_MIB = 128
 MAX_SESSIONS = 5
 IDLE = 3
@@ -146,7 +150,7 @@ def failure_summary(results, session_lines):
     return " — ".join(parts)
 
 
-def part1(res, work, n_clients, n_events):
+def part1(res, work, n_clients, n_events, rss_limit=RSS_LIMIT_MIB):
     print(f"== Part 1: {n_clients} clients with {n_events} events each sync with one server at once ==", flush=True)
     S = os.path.join(work, "server")
     server_key = st.init(S)
@@ -271,7 +275,7 @@ def part1(res, work, n_clients, n_events):
         res.report(ok and count == total, "the server's ledger verifies", "" if ok else vr.text(300))
         sampler.stop()
         peak = server.peak_hwm_kib / 1024
-        res.report(0 < peak <= RSS_LIMIT_MIB, f"server peak RSS (VmHWM) {peak:.1f} MiB (limit {RSS_LIMIT_MIB} MiB)",
+        res.report(0 < peak <= rss_limit, f"server peak RSS (VmHWM) {peak:.1f} MiB (limit {rss_limit} MiB)",
                    "" if peak else "could not read /proc/PID/status")
     finally:
         sampler.stop()
@@ -584,6 +588,7 @@ def main():
     ap.add_argument("--busy-clients", type=int, default=12, help="part 3: clients against --busy-sessions (default 12; full 100)")
     ap.add_argument("--busy-sessions", type=int, default=4, help="part 3: the server's --max-sessions (default 4; full 64)")
     ap.add_argument("--busy-events", type=int, default=50, help="part 3: events of each client (default 50)")
+    ap.add_argument("--rss-limit", type=int, default=RSS_LIMIT_MIB, help="part 1: the server's peak RSS limit in MiB (default 128)")
     ap.add_argument("--check-floor", action="store_true", help="fail when the two rounds take over 1.5 × the CPU floor (the full campaign)")
     ap.add_argument("--part", choices=("1", "2", "3", "all"), default="all", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -601,7 +606,7 @@ def main():
         S = clients = None
         try:
             if args.part in ("1", "all"):
-                S, clients, wall, peak = part1(res, work, args.clients, args.events)
+                S, clients, wall, peak = part1(res, work, args.clients, args.events, args.rss_limit)
         except Exception as e:
             res.report(False, "part 1 could not run", f"{type(e).__name__}: {e}")
         try:
