@@ -54,6 +54,27 @@ import Testing
         #expect(try carol.snapshotHash() == alice.snapshotHash())
     }
 
+    /// A peer who received an article by sync becomes an adder by adding the same text (MERGE.md
+    /// §3.1), and may then revise it; the revision takes effect on both sides.
+    @Test func aPeerBecomesAnAdderAndRevises() throws {
+        let p = try peers()
+        let alice = p[0], bob = p[1]
+        try alice.ok("article", "add", GlossRunner.seedPath)
+        let server = try ServerProcess(alice)
+        try bob.ok("sync", server.address)
+        let article = try bob.firstID("article", "list")
+        let refused = try bob.run(["article", "revise", article, try bob.write("r.txt", Array("A new text.\n".utf8))])
+        #expect(refused.status == 77 && refused.err.contains("gloss article add"), "\(refused.err)")
+        let added = try bob.ok("article", "add", GlossRunner.seedPath)
+        #expect(added.contains("Added you as an adder of \(article)"), "\(added)")
+        #expect(try bob.ok("article", "add", GlossRunner.seedPath).contains("Already in the ledger"), "a second add writes nothing")
+        let revised = try bob.ok("article", "revise", article, try bob.write("r.txt", Array("A new text.\n".utf8)))
+        #expect(revised.contains("Revised"))
+        try bob.ok("sync", server.address)
+        #expect(try alice.ok("article", "show", article) == "A new text.\n", "Bob's revision is effective at Alice's too")
+        #expect(try alice.snapshotHash() == bob.snapshotHash())
+    }
+
     @Test func refusalsSayWhatToDo() throws {
         let alice = try GlossRunner(), mallory = try GlossRunner()
         try alice.ok("init"); try mallory.ok("init")

@@ -34,7 +34,15 @@ struct ArticleCommand: ParsableCommand {
             guard !text.allSatisfy(\.isWhitespace) else { throw CLIError("\(file) holds only white space: an article needs some text") }
             let added = ArticleAdded(title: title ?? Self.defaultTitle(text), source: source ?? (file == "-" ? "stdin" : Self.baseName(file)), text: text)
             if let existing = try reporting({ try ctx.log.article(added.articleID) }) {
-                print("Already in the ledger: \(existing.id.short()) \(existing.title)")
+                // Anyone may become an adder by adding the same text (MERGE.md §3.1), and only
+                // adders may revise: someone who received the article by sync adds it too.
+                guard try !reporting({ try ctx.log.adders(of: existing.id) }).contains(ctx.me) else {
+                    print("Already in the ledger: \(existing.id.short()) \(existing.title)")
+                    return
+                }
+                try ctx.append([.articleAdded(added)])
+                print("Added you as an adder of \(existing.id.short())  \(existing.title) (first added by \(ctx.who(existing.added.author)))")
+                print("  you may now revise it: gloss article revise \(existing.id.short()) FILE")
                 return
             }
             try ctx.append([.articleAdded(added)])
@@ -42,9 +50,10 @@ struct ArticleCommand: ParsableCommand {
             print("  \(ArticleText(text).count) characters; annotate it with: gloss annotate \(added.articleID.short()) --quote …")
         }
 
+        /// The first non-blank line, at most 200 characters: stored as written (shown neutralised).
         static func defaultTitle(_ text: String) -> String {
             let line = text.split(whereSeparator: \.isNewline).first { !$0.allSatisfy(\.isWhitespace) } ?? ""
-            return Format.quote(String(line), max: 200)
+            return line.count <= 200 ? String(line) : String(line.prefix(199)) + "…"
         }
         static func baseName(_ path: String) -> String { "file:" + (path.split(separator: "/").last.map(String.init) ?? path) }
     }
