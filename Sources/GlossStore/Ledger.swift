@@ -30,9 +30,8 @@ public final class Ledger {
             throw StoreError(.alreadyExists, "\(folder) already holds a ledger; use it as it is, or choose another folder with --ledger")
         }
         try FileSystem.makeFolder(folder)
-        if let f = LedgerPermissions.facts(folder, .folder), let problem = LedgerPermissions.judge(f, me: UInt32(geteuid())) {
-            throw problem  // an existing folder others can read: say so before writing a key into it
-        }
+        // An existing folder others can read is refused before a key is written into it.
+        try LedgerPermissions.check(folder: folder, key: keyPath(folder), database: databasePath(folder))
         try KeyFile.write(key, to: keyPath(folder))
         // Created empty with mode 0600 before SQLite opens it: SQLite would use 0644 less the
         // umask, and gives its WAL and shared-memory files the database file's mode.

@@ -20,9 +20,9 @@ extension Placement {
     /// Where the passage is now, for `show --json`: `{"state": "original"|"anchored"|"orphan", …}`.
     var json: JSON {
         switch self {
-        case .at(let r, let text, let stage):
+        case .at(let r, let exact, _, _, let stage):
             return .object(["state": .string(stage == nil ? "original" : "anchored"), "start": .int(Int64(r.lowerBound)),
-                            "end": .int(Int64(r.upperBound)), "exact": .string(text.slice(r)),
+                            "end": .int(Int64(r.upperBound)), "exact": .string(exact),
                             "stage": stage.map { .string($0.rawValue) } ?? .null])
         case .orphan:
             return .object(["state": .string("orphan")])

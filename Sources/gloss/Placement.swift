@@ -7,38 +7,52 @@ import GlossStore
 /// on the current text, or nowhere (an orphan), with why. Uses the anchors `read` keeps in the
 /// projection, computing (and not storing) the others.
 enum Placement {
-    /// The passage `range` of the current text, found by `stage` (nil: the text was never revised).
-    case at(range: Range<Int>, text: ArticleText, stage: Anchor.Stage?)
+    /// The passage `range` of the current text, with its words and up to 32 code points of
+    /// context on each side, found by `stage` (nil: the text was never revised).
+    case at(range: Range<Int>, exact: String, before: String, after: String, stage: Anchor.Stage?)
     /// The passage is gone from the revised text.
     case orphan
 
-    /// The placements of one article's annotations, computed once per article.
+    /// The placements of annotations, one after another (`list` streams them). An article that
+    /// was never revised needs nothing but the selector; a revised one's text and kept anchors
+    /// are read once and held while its annotations follow one another, so memory holds one
+    /// article's text at most, whatever the ledger.
     final class Finder {
         private let ctx: Context
-        private var articles: [Hash32: (text: ArticleText, revised: Bool, known: [EventID: Anchor])] = [:]
+        private var revised: [Hash32: Bool] = [:]
+        private var current: (id: Hash32, text: ArticleText, known: [EventID: Anchor])?
         init(_ ctx: Context) { self.ctx = ctx }
 
         func placement(of a: AnnotationView) throws -> Placement? {
             guard let sel = a.selector else { return nil }
-            let info = try article(a.article)
-            guard info.revised else {
-                return .at(range: Int(sel.start)..<Int(sel.end), text: info.text, stage: nil)
+            guard try isRevised(a.article) else {
+                return .at(range: Int(sel.start)..<Int(sel.end), exact: sel.exact, before: sel.prefix, after: sel.suffix, stage: nil)
             }
+            let info = try revisedText(a.article)
             switch info.known[a.id] ?? Anchor.locate(sel, in: info.text) {
-            case .anchored(let r, let stage): return .at(range: r, text: info.text, stage: stage)
-            case .orphan: return .orphan
+            case .anchored(let r, let stage):
+                return .at(range: r, exact: info.text.slice(r), before: info.text.context(before: r.lowerBound, QuoteMatcher.contextLength),
+                           after: info.text.context(after: r.upperBound, QuoteMatcher.contextLength), stage: stage)
+            case .orphan:
+                return .orphan
             }
         }
 
-        private func article(_ id: Hash32) throws -> (text: ArticleText, revised: Bool, known: [EventID: Anchor]) {
-            if let a = articles[id] { return a }
+        private func isRevised(_ id: Hash32) throws -> Bool {
+            if let r = revised[id] { return r }
             guard let view = try reporting({ try ctx.log.article(id) }) else {
                 throw CLIError("article \(id.short()) vanished while reading it; try again", .notFound)
             }
-            let known = view.isRevised ? try reporting { try ctx.log.anchors(of: id) } : [:]
-            let a = (ArticleText(try ctx.text(of: view)), view.isRevised, known)
-            articles[id] = a
-            return a
+            revised[id] = view.isRevised
+            return view.isRevised
+        }
+
+        private func revisedText(_ id: Hash32) throws -> (id: Hash32, text: ArticleText, known: [EventID: Anchor]) {
+            if let c = current, c.id == id { return c }
+            let view = try ctx.article(id.hex)
+            let c = (id, ArticleText(try ctx.text(of: view)), try reporting { try ctx.log.anchors(of: id) })
+            current = c
+            return c
         }
     }
 

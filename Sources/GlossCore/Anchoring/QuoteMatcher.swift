@@ -194,13 +194,13 @@ public struct QuoteMatcher: Sendable {
     /// case and quote style aside), at least two thirds of them, best first: what to offer when the
     /// quote does not occur.
     func nearest(_ q: [Unicode.Scalar]) -> [Range<Int>] {
-        let wanted = Set(Self.words(q, offset: 0).map(\.word))
+        let quoteWords = Self.words(q, offset: 0)
+        let wanted = Set(quoteWords.map(\.word))
         guard !wanted.isEmpty else { return [] }
         let found = Self.words(text.scalars, offset: 0)
         // A window as long as the quote's words, and half as long again: the article may have
         // words the quote lacks.
-        let quoteWords = Self.words(q, offset: 0).count
-        let span = quoteWords + max(1, quoteWords / 2)
+        let span = quoteWords.count + max(1, quoteWords.count / 2)
         var scored: [(score: Int, range: Range<Int>)] = []
         for w in found.indices where wanted.contains(found[w].word) {
             let window = found[w..<min(found.count, w + span)]

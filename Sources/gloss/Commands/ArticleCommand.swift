@@ -25,13 +25,14 @@ struct ArticleCommand: ParsableCommand {
                 throw CLIError("\(file) is \(Format.bytes(size)); an article (its text, title and source together) can be at most \(Format.bytes(EventLimits.maxPayload)): split it into parts, or keep the part you want to annotate")
             }
             let bytes = try readInput(file, limit: EventLimits.maxPayload)
-            guard !bytes.isEmpty else { throw CLIError("\(file) is empty: an article needs some text") }
+            let name = file == "-" ? "standard input" : file
+            guard !bytes.isEmpty else { throw CLIError("\(name) is empty: an article needs some text") }
             guard var text = String(validating: bytes, as: UTF8.self) else {
                 throw CLIError("\(file) is not UTF-8 text: convert it first; if it is Latin-1 or Windows-1252, with `iconv -f WINDOWS-1252 -t UTF-8 \(file) > \(file).utf8`, then add \(file).utf8")
             }
             // A byte-order mark says how the file is encoded; it is not part of the text.
             if text.unicodeScalars.first == "\u{FEFF}" { text = String(text.unicodeScalars.dropFirst()) }
-            guard !text.allSatisfy(\.isWhitespace) else { throw CLIError("\(file) holds only white space: an article needs some text") }
+            guard !text.allSatisfy(\.isWhitespace) else { throw CLIError("\(name) holds only white space: an article needs some text") }
             let added = ArticleAdded(title: title ?? Self.defaultTitle(text), source: source ?? (file == "-" ? "stdin" : Self.baseName(file)), text: text)
             if let existing = try reporting({ try ctx.log.article(added.articleID) }) {
                 // Anyone may become an adder by adding the same text (MERGE.md §3.1), and only

@@ -43,13 +43,13 @@ struct ListCommand: ParsableCommand {
             switch place {
             case .orphan:
                 s += "  \"\(Format.quote(sel.exact, max: 40))\" " + Format.paint("[orphan]", Format.red, colour)
-            case .at(let r, let text, _)? where sel.exact.count < 25:
+            case .at(_, let exact, let before, let after, _)? where sel.exact.count < 25:
                 // A short quote (one of twenty "Putin"s) shows the words around it.
-                let before = Format.quote(text.context(before: r.lowerBound, 16), max: 16)
-                let after = Format.quote(text.context(after: r.upperBound, 16), max: 16)
-                s += "  …\(before)[\(Format.quote(text.slice(r), max: 40))]\(after)…"
-            case .at(let r, let text, _)?:
-                s += "  \"\(Format.quote(text.slice(r), max: 40))\""
+                let b = String(String.UnicodeScalarView(before.unicodeScalars.suffix(16)))
+                let e = String(String.UnicodeScalarView(after.unicodeScalars.prefix(16)))
+                s += "  …\(Format.quote(b, max: 16))[\(Format.quote(exact, max: 40))]\(Format.quote(e, max: 16))…"
+            case .at(_, let exact, _, _, _)?:
+                s += "  \"\(Format.quote(exact, max: 40))\""
             case nil:
                 s += "  \"\(Format.quote(sel.exact, max: 40))\""
             }
@@ -97,10 +97,10 @@ struct ShowCommand: ParsableCommand {
         print("motivation \(a.motivation)")
         if let s = a.selector {
             switch try Placement.Finder(ctx).placement(of: a) {
-            case .at(let r, let text, let stage)?:
-                print("passage    [\(r.lowerBound)–\(r.upperBound)] \(Format.tail(text.context(before: r.lowerBound, 32)))[\(text.slice(r))]\(Format.quote(text.context(after: r.upperBound, 32), max: 30))")
+            case .at(let r, let exact, let before, let after, let stage)?:
+                print("passage    [\(r.lowerBound)–\(r.upperBound)] \(Format.tail(before))[\(exact)]\(Format.quote(after, max: 30))")
                 if let stage {
-                    print("           \(Placement.describe(stage))" + (text.slice(r) == s.exact ? "" : "; it was \"\(Format.quote(s.exact, max: 60))\" at [\(s.start)–\(s.end)]"))
+                    print("           \(Placement.describe(stage))" + (exact == s.exact ? "" : "; it was \"\(Format.quote(s.exact, max: 60))\" at [\(s.start)–\(s.end)]"))
                 }
             case .orphan?:
                 print("passage    \(Placement.orphanReason(s))")
