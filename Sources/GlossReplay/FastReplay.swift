@@ -474,7 +474,16 @@ extension FastReplay {
             motivation: motivation.winner.map { string(Ref(start: $0.a, count: $0.b)) } ?? "", motivationLive: versions(motivation.live),
             body: body.winner.map { string(Ref(start: $0.a, count: $0.b)) } ?? "", bodyLive: versions(body.live),
             isDeleted: deleted.winner?.a == 1, tags: tags, replies: replies.map(\.id),
-            reanchored: reanchor.winner.map { selectorValue(selectors[$0.a]) })
+            reanchored: reanchor.winner.map { selectorValue(selectors[$0.a]) },
+            earlierReanchors: allWrites(a.heads.3).filter { $0.stamp.id != reanchor.winner?.stamp.id }.map { selectorValue(selectors[$0.a]) })
+    }
+
+    /// Every write of a register, greatest stamp first.
+    private func allWrites(_ head: Int32) -> [Write] {
+        var out: [Write] = []
+        var i = head
+        while i >= 0 { out.append(writes[Int(i)]); i = writes[Int(i)].next }
+        return out.sorted { $1.stamp < $0.stamp }
     }
 
     /// The article's current text: the winning effective revision's, nil when not revised.

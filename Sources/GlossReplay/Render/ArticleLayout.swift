@@ -27,6 +27,8 @@ public struct ArticleLayout: Sendable {
     public let notes: [Note]
     /// Annotations whose passage could not be found in the current text.
     public let orphans: [AnnotationView]
+    /// The passage suggested for an orphan, when anchoring found one close but not close enough.
+    public let suggestions: [EventID: Anchor.Suggestion]
 
     /// Anchors this layout computed (those not given to it in `known`), for a cache to keep.
     public let computed: [EventID: Anchor]
@@ -37,21 +39,26 @@ public struct ArticleLayout: Sendable {
         self.article = article
         let text = ArticleText(currentText)
         self.text = text
+        let keyed = AnchoringText(text)
         var byID: [EventID: AnnotationView] = [:]
         for a in annotations { byID[a.id] = a }
         var anchored: [(AnnotationView, Range<Int>, Anchor.Stage)] = []
         var orphans: [AnnotationView] = []
+        var suggestions: [EventID: Anchor.Suggestion] = [:]
         var computed: [EventID: Anchor] = [:]
         for a in annotations where !a.isReply && !a.isDeleted {
-            guard let sel = a.selector else { continue }
+            let selectors = a.selectorsNewestFirst
+            guard !selectors.isEmpty else { continue }
             let anchor: Anchor
             if let k = known[a.id] { anchor = k } else {
-                anchor = Anchor.locate(sel, in: text)
+                anchor = Anchor.locate(selectors, in: keyed)
                 computed[a.id] = anchor
             }
             switch anchor {
             case .anchored(let r, let stage): anchored.append((a, r, stage))
-            case .orphan: orphans.append(a)
+            case .orphan(let suggestion):
+                orphans.append(a)
+                suggestions[a.id] = suggestion
             }
         }
         anchored.sort { $0.1.lowerBound != $1.1.lowerBound ? $0.1.lowerBound < $1.1.lowerBound : $0.0.created < $1.0.created }
@@ -60,6 +67,7 @@ public struct ArticleLayout: Sendable {
         }
         self.notes = notes
         self.orphans = orphans
+        self.suggestions = suggestions
         self.computed = computed
         paragraphs = Self.paragraphRanges(text).map { p in
             var cuts: Set<Int> = [p.lowerBound, p.upperBound]

@@ -31,16 +31,20 @@ public struct AnnotationView: Sendable {
     public let replies: [EventID]
     /// The winning hand-set selector (`gloss reanchor`), if any.
     public let reanchored: TextSelector?
+    /// The other hand-set selectors it has had (replaced or concurrent), greatest stamp first:
+    /// anchoring tries them after the one in force (Protocol/MERGE.md §17).
+    public let earlierReanchors: [TextSelector]
 
     public init(id: EventID, article: Hash32, created: Stamp, modified: Stamp, target: AnnotationTarget,
                 editors: [PublicKey], motivation: String, motivationLive: [RegisterVersion<String>],
                 body: String, bodyLive: [RegisterVersion<String>], isDeleted: Bool, tags: [String],
-                replies: [EventID], reanchored: TextSelector?) {
+                replies: [EventID], reanchored: TextSelector?, earlierReanchors: [TextSelector] = []) {
         self.id = id; self.article = article; self.created = created; self.modified = modified
         self.target = target; self.editors = editors; self.motivation = motivation
         self.motivationLive = motivationLive.count > 1 ? motivationLive : []
         self.body = body; self.bodyLive = bodyLive.count > 1 ? bodyLive : []
         self.isDeleted = isDeleted; self.tags = tags; self.replies = replies; self.reanchored = reanchored
+        self.earlierReanchors = earlierReanchors
     }
 
     public var author: PublicKey { created.author }
@@ -50,6 +54,14 @@ public struct AnnotationView: Sendable {
     public var createdSelector: TextSelector? { if case .text(let s) = target { s } else { nil } }
     /// The selector in force: the hand-set one when there is one, else the creation's.
     public var selector: TextSelector? { reanchored ?? createdSelector }
+    /// Every selector it has had, newest first, each once: the order anchoring tries them in.
+    public var selectorsNewestFirst: [TextSelector] {
+        var out: [TextSelector] = []
+        for s in [reanchored].compactMap({ $0 }) + earlierReanchors + [createdSelector].compactMap({ $0 }) where !out.contains(s) {
+            out.append(s)
+        }
+        return out
+    }
     /// Concurrent versions of the comment that lost to the one shown.
     public var bodyConflicts: ArraySlice<RegisterVersion<String>> { bodyLive.dropFirst() }
     public var motivationConflicts: ArraySlice<RegisterVersion<String>> { motivationLive.dropFirst() }

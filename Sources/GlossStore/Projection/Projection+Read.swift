@@ -104,7 +104,21 @@ extension EventLog {
             motivation: s.text(13), motivationLive: s.int(14) > 1 ? try liveVersions(n, .motivation) : [],
             body: s.text(15), bodyLive: s.int(16) > 1 ? try liveVersions(n, .body) : [],
             isDeleted: s.int(17) != 0, tags: tags.isEmpty ? [] : tags.split(separator: "\n", omittingEmptySubsequences: false).map(String.init),
-            replies: s.int(20) > 0 ? try replyIDs(id) : [], reanchored: reanchored)
+            replies: s.int(20) > 0 ? try replyIDs(id) : [], reanchored: reanchored,
+            earlierReanchors: reanchored == nil ? [] : try earlierReanchors(n, winner: s.blob(18)))
+    }
+
+    /// The re-anchored selectors other than the winner, greatest stamp first (§17 tries them all).
+    private func earlierReanchors(_ n: Int64, winner: [UInt8]) throws -> [TextSelector] {
+        let s = try db.prepared("""
+            SELECT value FROM p_writes WHERE annotation = ? AND reg = 3 ORDER BY lamport DESC, author DESC, event DESC
+            """).bind(1, n)
+        var out: [TextSelector] = []
+        while try s.step() {
+            let bytes = s.blob(0)
+            if bytes != winner, let sel = TextSelector(stored: bytes) { out.append(sel) }
+        }
+        return out
     }
 
     private func liveVersions(_ n: Int64, _ reg: RegisterKind) throws -> [RegisterVersion<String>] {
@@ -283,13 +297,20 @@ extension EventLog {
     public func anchors(of article: Hash32) throws(StoreError) -> [EventID: Anchor] {
         try wrap {
             let s = try db.prepared("""
-                SELECT a.id, x.lo, x.hi, x.stage FROM p_anchors x JOIN p_annotations a ON a.n = x.annotation
+                SELECT a.id, x.lo, x.hi, x.stage, x.s_lo, x.s_hi, x.alike, x.quote, x.context, x.context_of
+                FROM p_anchors x JOIN p_annotations a ON a.n = x.annotation
                 JOIN p_articles r ON r.id = a.article WHERE a.article = ? AND r.revised IS NOT NULL AND x.text = r.revised
                 """).bind(1, article)
             var out: [EventID: Anchor] = [:]
             while try s.step() {
                 guard let id = s.hash(0) else { continue }
-                if s.isNull(1) { out[id] = .orphan; continue }
+                if s.isNull(1) {
+                    let lo = s.int(4), hi = s.int(5)
+                    out[id] = .orphan(s.isNull(4) || lo >= hi ? nil : Anchor.Suggestion(
+                        range: Int(lo)..<Int(hi), alike: Int(s.int(6)), quoteLength: Int(s.int(7)),
+                        context: Int(s.int(8)), contextLength: Int(s.int(9))))
+                    continue
+                }
                 guard let stage = Anchor.Stage(rawValue: s.text(3)), s.int(1) < s.int(2) else { continue }
                 out[id] = .anchored(Int(s.int(1))..<Int(s.int(2)), stage)
             }
@@ -308,8 +329,8 @@ extension EventLog {
                 r.reset()
                 guard current == textHash else { return }
                 let ins = try db.prepared("""
-                    INSERT OR REPLACE INTO p_anchors(annotation, text, lo, hi, stage)
-                    SELECT n, ?2, ?3, ?4, ?5 FROM p_annotations WHERE id = ?1
+                    INSERT OR REPLACE INTO p_anchors(annotation, text, lo, hi, stage, s_lo, s_hi, alike, quote, context, context_of)
+                    SELECT n, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 FROM p_annotations WHERE id = ?1
                     """)
                 for (id, anchor) in anchors {
                     ins.reset()
@@ -317,8 +338,15 @@ extension EventLog {
                     switch anchor {
                     case .anchored(let range, let stage):
                         ins.bind(3, Int64(range.lowerBound)).bind(4, Int64(range.upperBound)).bind(5, stage.rawValue)
-                    case .orphan:
+                        for column in 6...11 { ins.bindNull(Int32(column)) }
+                    case .orphan(let suggestion):
                         ins.bindNull(3).bindNull(4).bindNull(5)
+                        if let g = suggestion {
+                            ins.bind(6, Int64(g.range.lowerBound)).bind(7, Int64(g.range.upperBound)).bind(8, Int64(g.alike))
+                                .bind(9, Int64(g.quoteLength)).bind(10, Int64(g.context)).bind(11, Int64(g.contextLength))
+                        } else {
+                            for column in 6...11 { ins.bindNull(Int32(column)) }
+                        }
                     }
                     try ins.run()
                 }

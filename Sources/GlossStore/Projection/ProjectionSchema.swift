@@ -6,7 +6,7 @@
 enum ProjectionSchema {
     /// Changes whenever a table below or a rule of the projector changes: every ledger then
     /// rebuilds its projection from the log on its next open.
-    static let format: Int64 = 5
+    static let format: Int64 = 6
 
     static let tables = [
         "projection", "p_articles", "p_adders", "p_revisions", "p_annotations", "p_writes", "p_replaced",
@@ -89,8 +89,11 @@ enum ProjectionSchema {
         -- §17), filled when an article is first read after a change (anchoring can cost up to
         -- 20M steps an annotation, too much for every ingest) and dropped, in the transaction of
         -- the event, when the article's text or the annotation's selector in force changes.
-        -- `text`: SHA-256 of the text it was computed on; lo NULL: an orphan.
-        CREATE TABLE p_anchors(annotation INTEGER PRIMARY KEY, text BLOB NOT NULL, lo INTEGER, hi INTEGER, stage TEXT);
+        -- `text`: SHA-256 of the text it was computed on; lo NULL: an orphan, whose suggestion
+        -- (§17.5), when it has one, is code points s_lo…s_hi, `alike` of `quote` characters and
+        -- `context` of `context_of`.
+        CREATE TABLE p_anchors(annotation INTEGER PRIMARY KEY, text BLOB NOT NULL, lo INTEGER, hi INTEGER, stage TEXT,
+            s_lo INTEGER, s_hi INTEGER, alike INTEGER, quote INTEGER, context INTEGER, context_of INTEGER);
         -- Each author's newest event: the ledger's frontier (MERGE.md §13.1), read by sync and bundles.
         CREATE TABLE p_tips(author BLOB PRIMARY KEY, seq INTEGER NOT NULL, id BLOB NOT NULL) WITHOUT ROWID;
         -- Full-text search over quotes, comments and tags; rowid = p_annotations.n.
