@@ -22,8 +22,6 @@ struct Options {
     var everydaySizes = [1_000, 100_000, 1_000_000]
     /// Only run the reconciliation section.
     var reconcileOnly = false
-    /// Only the anchoring suite: revision cases with expected results.
-    var anchoringOnly = false
     /// Only the machine's limits and the sync of N events between two processes (for a profiler).
     var syncOnly = false
     init(_ args: [String]) {
@@ -38,7 +36,6 @@ struct Options {
             case "--profile-rebuild": profileRebuild = Int(it.next() ?? "") ?? 1
             case "--reconcile": reconcileOnly = true
             case "--sync": syncOnly = true
-            case "--anchoring": anchoringOnly = true
             case "--everyday": everydaySizes = (it.next() ?? "").split(separator: ",").compactMap { Int($0) }.filter { $0 >= 100 }
             case "--help", "-h":
                 print("""
@@ -49,7 +46,6 @@ struct Options {
                       --everyday A,B,…  ledger sizes for the everyday commands (default 1000,100000,1000000)
                       --reconcile  only the range reconciliation of tip entries
                       --sync       only the machine's limits and the sync of N events
-                      --anchoring  only the anchoring suite (revision cases: correct, orphaned, wrong place)
                     """)
                 exit(0)
             default:
@@ -68,12 +64,6 @@ defer { try? FileManager.default.removeItem(atPath: tmp) }
 let glossBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("gloss").path
 let table = Table()
 print("Gloss benchmarks: N = \(n) events, \(Parallel.cores) cores\(opts.quick ? " (quick)" : "")")
-
-if opts.anchoringOnly {
-    let seed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("seeds/000_250678edc94afa10.txt").path
-    try AnchoringSuite.report(seedPath: seed)
-    exit(0)
-}
 
 if opts.reconcileOnly {
     try ReconcileBench.run(table, quick: opts.quick)

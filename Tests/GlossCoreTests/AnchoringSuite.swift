@@ -6,6 +6,7 @@ import GlossCore
 /// the revised text, or that it must be an orphan. `Benchmarks --anchoring` reports each case as
 /// correct, orphaned (belonged somewhere, found nowhere) or wrong place (found where it does
 /// not belong). Anchoring itself is `Anchor.locate` (MERGE.md §17), a pure function.
+/// `AnchoringSuiteTests` runs it in `make test` and prints the table.
 enum AnchoringSuite {
     enum Expected {
         /// The passage `exact` in the revised text, the occurrence whose text before it ends with
@@ -23,6 +24,9 @@ enum AnchoringSuite {
         var prefix: String? = nil
         var suffix: String? = nil
         var occurrence: Int? = nil
+        /// A hand re-attachment made on another revision (which then lost): its text made of
+        /// the base, and the quote selected on it. Anchoring tries it first, then the creation's.
+        var reanchoredOn: (revision: @Sendable (String) -> String, quote: String)? = nil
         let revise: @Sendable (String) -> String
         let expected: Expected
     }
@@ -147,6 +151,9 @@ enum AnchoringSuite {
         Case(name: "an NFD text recomposed to NFC", kind: "quote normalisation", base: { accented($0).decomposedStringWithCanonicalMapping },
              quote: "Kazakhstan’s régime".decomposedStringWithCanonicalMapping,
              revise: { $0.precomposedStringWithCanonicalMapping }, expected: .at("Kazakhstan’s régime")),
+        Case(name: "a hand re-attachment made on a concurrent revision that lost", kind: "concurrent revision", quote: "a fuel price hike",
+             reanchoredOn: (replacing(("a fuel price hike", "a sharp rise in fuel prices")), "a sharp rise in fuel prices"),
+             revise: { $0 + "\n\nUPDATE: the government resigned on Wednesday.\n" }, expected: .at("a fuel price hike")),
         Case(name: "a short quote's sentence deleted, another Putin now at its offsets", kind: "short quote", quote: "Putin", suffix: " ordered it",
              revise: { t in
                  guard let a = t.range(of: "Putin ordered it"), let b = t.range(of: "Putin", range: a.upperBound..<t.endIndex) else { preconditionFailure("seed changed") }
@@ -165,9 +172,16 @@ enum AnchoringSuite {
             guard let sel = try? matcher.select(quote: c.quote, prefix: c.prefix, suffix: c.suffix, occurrence: c.occurrence) else {
                 preconditionFailure("case \(c.name): the quote does not select a passage of the seed")
             }
+            var selectors = [sel]
+            if let (revision, quote) = c.reanchoredOn {
+                guard let hand = try? QuoteMatcher(text: ArticleText(revision(original))).select(quote: quote) else {
+                    preconditionFailure("case \(c.name): the re-attachment's quote is not in its revision")
+                }
+                selectors.insert(hand, at: 0)
+            }
             let revised = c.revise(original)
             let text = ArticleText(revised)
-            let found = Anchor.locate(sel, in: text)
+            let found = Anchor.locate(selectors, in: AnchoringText(text))
             let got: String
             switch found {
             case .anchored(let r, let stage): got = "[\(r.lowerBound)–\(r.upperBound)] \"\(text.slice(r))\" (\(stage.rawValue))"
@@ -201,13 +215,13 @@ enum AnchoringSuite {
         return out
     }
 
-    static func report(seedPath: String) throws {
-        let seed = try String(contentsOfFile: seedPath, encoding: .utf8)
-        let r = run(seed: seed)
-        print("Anchoring suite: \(r.rows.count) revision cases on the seed article (expected results written before the run)")
+    /// The table, one line per case, and the totals.
+    static func table(_ r: (rows: [(Case, Outcome, String)], correct: Int, orphaned: Int, wrong: Int)) -> String {
+        var out = "Anchoring suite: \(r.rows.count) revision cases on the seed article (expected results written before the run)\n"
         for (c, outcome, got) in r.rows {
-            print(String(format: "%-12@ %-22@ %@ → %@", outcome.rawValue, c.kind, c.name, got))
+            out += outcome.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0) + " "
+                + c.kind.padding(toLength: 22, withPad: " ", startingAt: 0) + " \(c.name) → \(got.replacingOccurrences(of: "\n", with: "⏎"))\n"
         }
-        print("correct \(r.correct), orphaned \(r.orphaned), wrong place \(r.wrong) (target: wrong place 0)")
+        return out + "correct \(r.correct), orphaned \(r.orphaned), wrong place \(r.wrong) (target: wrong place 0)\n"
     }
 }
