@@ -24,8 +24,14 @@ extension Placement {
             return .object(["state": .string(stage == nil ? "original" : "anchored"), "start": .int(Int64(r.lowerBound)),
                             "end": .int(Int64(r.upperBound)), "exact": .string(exact),
                             "stage": stage.map { .string($0.rawValue) } ?? .null])
-        case .orphan:
-            return .object(["state": .string("orphan")])
+        case .orphan(let g):
+            var o: [String: JSON] = ["state": .string("orphan")]
+            if let g {
+                o["suggestion"] = .object(["start": .int(Int64(g.range.lowerBound)), "end": .int(Int64(g.range.upperBound)),
+                                           "exact": .string(g.exact), "alikePercent": .int(Int64(g.alikePercent)),
+                                           "context": .int(Int64(g.context)), "contextOf": .int(Int64(g.contextOf))])
+            }
+            return .object(o)
         }
     }
 }

@@ -10,8 +10,17 @@ enum Placement {
     /// The passage `range` of the current text, with its words and up to 32 code points of
     /// context on each side, found by `stage` (nil: the text was never revised).
     case at(range: Range<Int>, exact: String, before: String, after: String, stage: Anchor.Stage?)
-    /// The passage is gone from the revised text.
-    case orphan
+    /// The passage is gone from the revised text; anchoring's suggestion, when it has one.
+    case orphan(Suggested?)
+
+    /// An orphan's suggested passage (MERGE.md §17.5): its range and words, how alike its
+    /// words are (whole percent) and how much context agrees.
+    struct Suggested {
+        let range: Range<Int>
+        let exact: String
+        let alikePercent: Int
+        let context: Int, contextOf: Int
+    }
 
     /// The placements of annotations, one after another (`list` streams them). An article that
     /// was never revised needs nothing but the selector; a revised one's text and kept anchors
@@ -20,7 +29,7 @@ enum Placement {
     final class Finder {
         private let ctx: Context
         private var revised: [Hash32: Bool] = [:]
-        private var current: (id: Hash32, text: ArticleText, known: [EventID: Anchor])?
+        private var current: (id: Hash32, text: AnchoringText, known: [EventID: Anchor])?
         init(_ ctx: Context) { self.ctx = ctx }
 
         func placement(of a: AnnotationView) throws -> Placement? {
@@ -29,12 +38,14 @@ enum Placement {
                 return .at(range: Int(sel.start)..<Int(sel.end), exact: sel.exact, before: sel.prefix, after: sel.suffix, stage: nil)
             }
             let info = try revisedText(a.article)
-            switch info.known[a.id] ?? Anchor.locate(sel, in: info.text) {
+            let text = info.text.text
+            switch info.known[a.id] ?? Anchor.locate(a.selectorsNewestFirst, in: info.text) {
             case .anchored(let r, let stage):
-                return .at(range: r, exact: info.text.slice(r), before: info.text.context(before: r.lowerBound, QuoteMatcher.contextLength),
-                           after: info.text.context(after: r.upperBound, QuoteMatcher.contextLength), stage: stage)
-            case .orphan:
-                return .orphan
+                return .at(range: r, exact: text.slice(r), before: text.context(before: r.lowerBound, QuoteMatcher.contextLength),
+                           after: text.context(after: r.upperBound, QuoteMatcher.contextLength), stage: stage)
+            case .orphan(let g):
+                return .orphan(g.map { Suggested(range: $0.range, exact: text.slice($0.range), alikePercent: $0.alikePercent,
+                                                 context: $0.context, contextOf: $0.contextLength) })
             }
         }
 
@@ -47,10 +58,10 @@ enum Placement {
             return view.isRevised
         }
 
-        private func revisedText(_ id: Hash32) throws -> (id: Hash32, text: ArticleText, known: [EventID: Anchor]) {
+        private func revisedText(_ id: Hash32) throws -> (id: Hash32, text: AnchoringText, known: [EventID: Anchor]) {
             if let c = current, c.id == id { return c }
             let view = try ctx.article(id.hex)
-            let c = (id, ArticleText(try ctx.text(of: view)), try reporting { try ctx.log.anchors(of: id) })
+            let c = (id, AnchoringText(try ctx.text(of: view)), try reporting { try ctx.log.anchors(of: id) })
             current = c
             return c
         }
@@ -67,6 +78,11 @@ enum Placement {
 
     /// Why an orphan is one.
     static func orphanReason(_ sel: TextSelector) -> String {
-        "orphaned: \"\(Format.quote(sel.exact, max: 60))\" is gone from the revised text (neither at its place, nor found with its context, nor closely enough elsewhere); `gloss reanchor` re-attaches it"
+        "orphaned: \"\(Format.quote(sel.exact, max: 60))\" is gone from the revised text (not found with enough of its context, nor closely enough elsewhere); `gloss reanchor` re-attaches it"
+    }
+
+    /// An orphan's suggestion, said for a person, with the command that takes it.
+    static func describe(_ g: Suggested, id: EventID) -> String {
+        "suggested [\(g.range.lowerBound)–\(g.range.upperBound)] \"\(Format.quote(g.exact, max: 60))\": words \(g.alikePercent)% alike, \(g.context) of \(g.contextOf) context characters agree; `gloss reanchor \(id.short()) --suggested` takes it"
     }
 }

@@ -3,7 +3,7 @@ import GlossCore
 
 /// Revision cases on the seed article, modelled on how real articles are edited, each with the
 /// result expected written down before it was run (issue 13): where the annotation belongs in
-/// the revised text, or that it must be an orphan. `Benchmarks --anchoring` reports each case as
+/// the revised text, or that it must be an orphan. Each case is reported as
 /// correct, orphaned (belonged somewhere, found nowhere) or wrong place (found where it does
 /// not belong). Anchoring itself is `Anchor.locate` (MERGE.md §17), a pure function.
 /// `AnchoringSuiteTests` runs it in `make test` and prints the table.

@@ -30,13 +30,19 @@ public struct ArticleLayout: Sendable {
     /// The passage suggested for an orphan, when anchoring found one close but not close enough.
     public let suggestions: [EventID: Anchor.Suggestion]
 
+    /// Live revisions that lost to the current text (a conflict of concurrent revisions, §3.1),
+    /// greatest stamp first: shown so that nobody's version is silently dropped.
+    public let losingRevisions: [Stamp]
+
     /// Anchors this layout computed (those not given to it in `known`), for a cache to keep.
     public let computed: [EventID: Anchor]
 
     /// `annotations`: every annotation of the article (replies and deleted ones included), in
     /// the total order; `text`: its current text; `known`: anchors already computed on this text.
-    public init(article: ArticleView, text currentText: String, annotations: [AnnotationView], known: [EventID: Anchor] = [:]) {
+    public init(article: ArticleView, text currentText: String, annotations: [AnnotationView], known: [EventID: Anchor] = [:],
+                losingRevisions: [Stamp] = []) {
         self.article = article
+        self.losingRevisions = losingRevisions
         let text = ArticleText(currentText)
         self.text = text
         let keyed = AnchoringText(text)
@@ -80,6 +86,15 @@ public struct ArticleLayout: Sendable {
             }
             return Paragraph(range: p, segments: segments, notes: notes.filter { p.contains($0.range.lowerBound) })
         }
+    }
+
+    /// The conflict of concurrent revisions, said for a reader (nil when there is none); the
+    /// names come from `who`, so a renderer escapes the sentence as a whole.
+    public func revisionConflict(who: (PublicKey) -> String) -> String? {
+        guard !losingRevisions.isEmpty else { return nil }
+        let others = losingRevisions.map { "\(who($0.author))’s (event \($0.id.short()))" }.joined(separator: ", ")
+        return "Concurrent revisions: this is the text that wins; \(others) lost and is kept. Print one with "
+            + "`gloss article show \(article.id.short()) --revision EVENT`; `gloss revise` replaces them all."
     }
 
     /// Paragraphs: runs of text separated by blank lines, without their trailing line breaks.

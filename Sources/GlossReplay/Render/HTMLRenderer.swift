@@ -27,7 +27,8 @@ public struct HTMLRenderer: Sendable {
 
     public func render(_ layout: ArticleLayout) -> String {
         let e = Self.escape
-        var body = "<header><h1>\(e(layout.article.title))</h1><p class=\"meta\">\(layout.notes.count) highlight\(layout.notes.count == 1 ? "" : "s") · article <code>\(layout.article.id.short())</code>\(layout.article.isRevised ? " · revised text" : "")</p></header>\n"
+        var body = "<header><h1>\(e(layout.article.title))</h1><p class=\"meta\">\(layout.notes.count) highlight\(layout.notes.count == 1 ? "" : "s") · article <code>\(layout.article.id.short())</code>\(layout.article.isRevised ? " · revised text" : "")</p>"
+            + (layout.revisionConflict(who: who).map { "<p class=\"conflict\">⚠ \(e($0))</p>" } ?? "") + "</header>\n"
         for p in layout.paragraphs {
             body += "<section class=\"para\"><p>"
             for seg in p.segments {
@@ -51,7 +52,11 @@ public struct HTMLRenderer: Sendable {
         if !layout.orphans.isEmpty {
             body += "<section class=\"orphans\"><h2>\(layout.orphans.count) orphaned annotation\(layout.orphans.count == 1 ? "" : "s")</h2><ul>"
             for a in layout.orphans {
-                body += "<li><q>\(e(a.selector?.exact ?? ""))</q> \(e(a.body)) <span class=\"who\">— \(e(who(a.author)))</span></li>"
+                body += "<li><q>\(e(a.selector?.exact ?? ""))</q> \(e(a.body)) <span class=\"who\">— \(e(who(a.author)))</span>"
+                if let g = layout.suggestions[a.id] {
+                    body += "<br><span class=\"suggestion\">suggested: <q>\(e(layout.text.slice(g.range)))</q> (words \(g.alikePercent)% alike, \(g.context) of \(g.contextLength) context characters agree; <code>gloss reanchor \(a.id.short()) --suggested</code>)</span>"
+                }
+                body += "</li>"
             }
             body += "</ul></section>\n"
         }
@@ -68,7 +73,7 @@ public struct HTMLRenderer: Sendable {
             aside { font: 14px/1.45 sans-serif; border-left: 3px solid #e6c200; margin: .2em 0 1.4em; padding: .2em .8em; background: #fffbe6; }
             aside ol { margin: 0; padding-left: 1.4em; } aside li { margin: .3em 0; }
             .who, .tags { color: #777; } .tags { font-size: 12px; } .conflict { color: #b00; }
-            .reply { margin: .2em 0 .2em 1em; color: #444; } .orphans { color: #666; }
+            .reply { margin: .2em 0 .2em 1em; color: #444; } .orphans { color: #666; } .conflict { background: #fff3cd; padding: .4em .6em; } .suggestion { font-size: .9em; }
             @media (min-width: 70em) { body { max-width: 60em; } section.para { display: grid; grid-template-columns: 40em 1fr; gap: 1.5em; } aside { margin: 0; align-self: start; } }
             </style></head>
             <body>
@@ -104,6 +109,7 @@ public struct MarkdownRenderer: Sendable {
     public func render(_ layout: ArticleLayout) -> String {
         let e = MarkdownText.escape
         var out = "# \(e(MarkdownText.oneLine(layout.article.title)))\n\n"
+        if let conflict = layout.revisionConflict(who: who) { out += "> ⚠ \(e(MarkdownText.oneLine(conflict)))\n\n" }
         for n in layout.notes {
             let passage = layout.text.slice(n.range)
             if passage.count < 25 {
@@ -130,6 +136,9 @@ public struct MarkdownRenderer: Sendable {
             out += "## Orphaned annotations\n\n"
             for a in layout.orphans {
                 out += "- was “\(e(MarkdownText.oneLine(a.selector?.exact ?? "")))”: \(MarkdownText.lines(a.body, indent: "  "))\n"
+                if let g = layout.suggestions[a.id] {
+                    out += "  suggested: “\(e(MarkdownText.oneLine(layout.text.slice(g.range))))” (words \(g.alikePercent)% alike)\n"
+                }
             }
         }
         return out

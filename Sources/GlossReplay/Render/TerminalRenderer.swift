@@ -18,15 +18,19 @@ public struct TerminalRenderer: Sendable {
         var out = bold(wrap(flat(layout.article.title), indent: "")) + "\n"
         out += dim("\(layout.article.id.short())  \(layout.notes.count) highlight\(layout.notes.count == 1 ? "" : "s")"
                    + (layout.article.isRevised ? "  (revised text)" : "")) + "\n\n"
+        if let conflict = layout.revisionConflict(who: who) { out += bold("⚠ " + wrap(flat(conflict), indent: "  ")) + "\n\n" }
         for p in layout.paragraphs {
             out += wrap(marked(p, layout), indent: "") + "\n"
             for n in p.notes { out += note(n) }
             out += "\n"
         }
         if !layout.orphans.isEmpty {
-            out += bold("\(layout.orphans.count) orphaned annotation\(layout.orphans.count == 1 ? "" : "s")") + dim(" (the passage is gone from the revised text; `gloss reanchor ID --quote …` re-attaches one)") + "\n"
+            out += bold("\(layout.orphans.count) orphaned annotation\(layout.orphans.count == 1 ? "" : "s")") + dim(" (the passage is gone from the revised text; `gloss reanchor ID --quote …` re-attaches one, `--suggested` takes the suggestion)") + "\n"
             for a in layout.orphans {
                 out += "  \(a.id.short())  was \"\(flat(a.selector?.exact ?? ""))\"" + (a.body.isEmpty ? "" : " — \(flat(a.body))") + "\n"
+                if let g = layout.suggestions[a.id] {
+                    out += dim("      suggested: \"\(flat(layout.text.slice(g.range)))\" (words \(g.alikePercent)% alike, \(g.context) of \(g.contextLength) context characters agree)") + "\n"
+                }
             }
         }
         return out

@@ -61,6 +61,25 @@ extension EventLog {
         }
     }
 
+    /// The article's live revisions (its text register's heads, §3.1), greatest stamp first:
+    /// the first is the current text; more than one is a conflict the readers show. Empty when
+    /// the article is not revised.
+    public func liveRevisions(of id: Hash32) throws(StoreError) -> [Stamp] {
+        try wrap { try Projector.textRegister(db, id)?.live.map(\.stamp) ?? [] }
+    }
+
+    /// The text of the revision `event` of article `id` (effective or not), nil when the
+    /// article has no such revision.
+    public func revisionText(_ event: EventID, of id: Hash32) throws(StoreError) -> String? {
+        try wrap {
+            let s = try db.prepared("SELECT row FROM p_revisions WHERE event = ? AND article = ?").bind(1, event).bind(2, id)
+            guard try s.step() else { return nil }
+            let row = s.int(0)
+            s.reset()
+            return try Projector(db: db).revisionText(row: row)
+        }
+    }
+
     /// Everyone who added the article's text: each may revise it.
     public func adders(of article: Hash32) throws(StoreError) -> Set<PublicKey> {
         try wrap {

@@ -87,19 +87,35 @@ struct ArticleCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print an article's text exactly as stored.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print an article's text exactly as stored.",
+            discussion: "The current text by default. When adders revised it concurrently, `gloss read` names the revisions that lost; --revision EVENT prints one of them (or any revision of the article).")
         @OptionGroup var options: LedgerOptions
         @Argument(help: "The article id (a unique prefix is enough).") var article: String
-        @Flag(help: "Print JSON: the article's fields and its current text.") var json = false
+        @Option(help: "Print this revision's text instead (an event id or a unique prefix of one).") var revision: String?
+        @Flag(help: "Print JSON: the article's fields, its current text and its concurrent revisions.") var json = false
 
         func run() throws {
             let ctx = try Context(options)
             let a = try ctx.article(article)
+            if let revision {
+                let event = try IDResolver.resolve(revision, what: "event", hint: "`gloss read \(a.id.short())` names the concurrent revisions") {
+                    try ctx.log.ids(withPrefix: $0, limit: $1)
+                }
+                guard let text = try reporting({ try ctx.log.revisionText(event, of: a.id) }) else {
+                    throw CLIError("\(event.short()) is not a revision of article \(a.id.short()); `gloss log` lists the events", .notFound)
+                }
+                return Console.data(text)
+            }
             let text = try ctx.text(of: a)
             guard json else { return Console.data(text) }
+            let live = a.isRevised ? try reporting { try ctx.log.liveRevisions(of: a.id) } : []
             JSONArrayWriter.one(.object(["id": .string(a.id.hex), "title": .string(a.title), "source": .string(a.source),
                                          "added": .int(a.added.time), "adder": .string(a.added.author.hex), "length": .int(Int64(a.length)),
-                                         "revised": .bool(a.isRevised), "text": .string(text)]))
+                                         "revised": .bool(a.isRevised), "text": .string(text),
+                                         "concurrentRevisions": .array(live.dropFirst().map {
+                                             .object(["event": .string($0.id.hex), "author": .string($0.author.hex), "time": .int($0.time)])
+                                         })]))
         }
     }
 }

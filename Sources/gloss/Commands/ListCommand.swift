@@ -41,8 +41,9 @@ struct ListCommand: ParsableCommand {
         var s = "\(Format.paint(a.id.short(), Format.yellow, colour))  \(Format.quote(a.motivation))"
         if let sel = a.selector {
             switch place {
-            case .orphan:
+            case .orphan(let g)?:
                 s += "  \"\(Format.quote(sel.exact, max: 40))\" " + Format.paint("[orphan]", Format.red, colour)
+                    + (g.map { "  suggested \"\(Format.quote($0.exact, max: 30))\" (\($0.alikePercent)% alike)" } ?? "")
             case .at(_, let exact, let before, let after, _)? where sel.exact.count < 25:
                 // A short quote (one of twenty "Putin"s) shows the words around it.
                 let b = String(String.UnicodeScalarView(before.unicodeScalars.suffix(16)))
@@ -102,9 +103,10 @@ struct ShowCommand: ParsableCommand {
                 if let stage {
                     print("           \(Placement.describe(stage))" + (exact == s.exact ? "" : "; it was \"\(Format.quote(s.exact, max: 60))\" at [\(s.start)–\(s.end)]"))
                 }
-            case .orphan?:
+            case .orphan(let suggested)?:
                 print("passage    \(Placement.orphanReason(s))")
                 print("           it was [\(s.start)–\(s.end)] \(Format.tail(s.prefix))[\(s.exact)]\(Format.quote(s.suffix, max: 30))")
+                if let suggested { print("           \(Placement.describe(suggested, id: a.id))") }
             case nil:
                 break
             }

@@ -61,7 +61,7 @@ struct ExportCommand: ParsableCommand {
 struct ReviseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "revise", abstract: "Record a new version of an article's text; annotations re-anchor onto it.",
-        discussion: "Re-anchoring happens in stages: the stored position if the quote is still there; else the quote, best context first, then nearest; else an approximate match that must score at least 0.75 and beat the runner-up by 0.1. Anything else is an orphan, listed by `gloss read`.")
+        discussion: "Annotations re-anchor in stages (Protocol/MERGE.md §17), each checking the words around the passage: the quote itself where enough of its context agrees (a quote under 32 characters needs the rest of 32 in agreeing context, half on each side; a longer one stands on its own); else an approximate match whose words are at least 75% alike, with at least 8 characters of agreeing context, clearly ahead of any other. Every selector an annotation has had is tried, newest first. Anything else is an orphan, listed by `gloss read` with the nearest passage as a suggestion that `gloss reanchor ID --suggested` takes.")
     @OptionGroup var options: LedgerOptions
     @Argument(help: "The article (a unique id prefix).") var article: String
     @Argument(help: "The new text: a UTF-8 file.") var file: String
@@ -78,21 +78,36 @@ struct ReviseCommand: ParsableCommand {
         guard Array(text.utf8) != Array(try ctx.text(of: a).utf8) else { print("Nothing to change: that is already the article's text."); return }
         let heads = try reporting { try ctx.log.revisionHeads(of: a.id) }
         try ctx.append([.articleRevised(ArticleRevised(article: a.id, pred: heads, text: text))])
+        if heads.count > 1 { print("This revision replaces \(heads.count) concurrent revisions: the conflict is resolved.") }
         let layout = try ArticleLayout.of(a.id.hex, ctx)
         print("Revised \(a.id.short()): \(layout.notes.count) annotation\(layout.notes.count == 1 ? "" : "s") anchored, \(layout.orphans.count) orphaned")
-        for o in layout.orphans { print("  orphan \(o.id.short()): \"\(Format.quote(o.selector?.exact ?? ""))\"") }
+        for o in layout.orphans {
+            print("  orphan \(o.id.short()): \"\(Format.quote(o.selector?.exact ?? ""))\""
+                  + (layout.suggestions[o.id].map { "; suggested \"\(Format.quote(layout.text.slice($0.range), max: 40))\" (\($0.alikePercent)% alike): gloss reanchor \(o.id.short()) --suggested" } ?? ""))
+        }
     }
 }
 
 struct ReanchorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reanchor", abstract: "Re-attach an annotation to a passage of the article's current text.")
+        commandName: "reanchor", abstract: "Re-attach an annotation to a passage of the article's current text.",
+        discussion: "Name the passage with --quote (and --prefix, --suffix or --occurrence when it occurs more than once), or take the passage `gloss read` and `gloss show` suggest for an orphan with --suggested.")
     @OptionGroup var options: LedgerOptions
     @Argument(help: "The annotation (a unique id prefix).") var annotation: String
-    @Option(help: "The passage, as written in the current text.") var quote: String
+    @Option(help: "The passage, as written in the current text.") var quote: String?
     @Option(help: "Text just before it.") var prefix: String?
     @Option(help: "Text just after it.") var suffix: String?
     @Option(help: "Which occurrence (1 = first).") var occurrence: Int?
+    @Flag(help: "Take the passage anchoring suggests for this orphan (shown by `gloss show ID`).") var suggested = false
+
+    func validate() throws {
+        guard (quote != nil) != suggested else {
+            throw ValidationError(suggested ? "give either --quote or --suggested, not both" : "say which passage: --quote TEXT, or --suggested to take an orphan's suggestion")
+        }
+        if suggested, prefix != nil || suffix != nil || occurrence != nil {
+            throw ValidationError("--prefix, --suffix and --occurrence go with --quote, not with --suggested")
+        }
+    }
 
     func run() throws {
         let ctx = try Context(options)
@@ -100,7 +115,22 @@ struct ReanchorCommand: ParsableCommand {
         try ctx.requireMayChange(a)
         guard !a.isReply, let article = try reporting({ try ctx.log.article(a.article) }) else { throw CLIError("\(a.id.short()) is a reply: it has no passage to re-anchor") }
         let text = try ctx.text(of: article)
-        let sel = try reporting { try QuoteMatcher(text: ArticleText(text)).select(quote: quote, prefix: prefix, suffix: suffix, occurrence: occurrence) }
+        let matcher = QuoteMatcher(text: ArticleText(text))
+        let sel: TextSelector
+        if let quote {
+            sel = try reporting { try matcher.select(quote: quote, prefix: prefix, suffix: suffix, occurrence: occurrence) }
+        } else {
+            switch try Placement.Finder(ctx).placement(of: a) {
+            case .orphan(let g?)?:
+                sel = try reporting { try matcher.selector(start: g.range.lowerBound, end: g.range.upperBound) }
+            case .orphan?:
+                throw CLIError("\(a.id.short()) is an orphan with no suggestion: nothing in the current text is close enough. Name the passage with --quote", .badInput)
+            case .at(let r, let exact, _, _, let stage)?:
+                throw CLIError("\(a.id.short()) is not an orphan: it is anchored on [\(r.lowerBound)–\(r.upperBound)] \"\(Format.quote(exact, max: 60))\"" + (stage == nil ? " (the article was never revised)" : "") + ", so there is no suggestion to take. Name another passage with --quote", .badInput)
+            case nil:
+                throw CLIError("\(a.id.short()) has no passage to re-anchor")
+            }
+        }
         let heads = try reporting { try ctx.log.heads(of: a.id, .reanchor) }
         try ctx.append([.annotationReanchored(Reanchored(annotation: a.id, pred: heads, selector: sel))])
         print("Re-anchored \(a.id.short()) on [\(sel.start)–\(sel.end)] \"\(Format.quote(sel.exact))\"")
@@ -114,7 +144,9 @@ extension ArticleLayout {
     static func of(_ prefix: String, _ ctx: Context) throws -> ArticleLayout {
         let article = try ctx.article(prefix)
         let known = article.isRevised ? try reporting { try ctx.log.anchors(of: article.id) } : [:]
-        let layout = ArticleLayout(article: article, text: try ctx.text(of: article), annotations: try ctx.annotations(of: article.id), known: known)
+        let live = article.isRevised ? try reporting { try ctx.log.liveRevisions(of: article.id) } : []
+        let layout = ArticleLayout(article: article, text: try ctx.text(of: article), annotations: try ctx.annotations(of: article.id),
+                                   known: known, losingRevisions: Array(live.dropFirst()))
         if let hash = article.revisedText { try? ctx.log.saveAnchors(layout.computed, article: article.id, textHash: hash) }
         return layout
     }
