@@ -32,11 +32,11 @@ struct AnchorSearch {
         return Candidate(lo: lo, hi: hi, d: d, before: b, after: a, score: 2 * (m - d) + b + a, distance: abs(lo - origin))
     }
 
-    /// Whether a candidate has the context a quote of this length needs (§17.2): `total`
-    /// characters in all, and a short quote half its shortfall on each side that has any, so
-    /// a short quote is not taken on one side's word alone.
+    /// Whether a candidate has the context a quote of this length needs (§17.1): `total`
+    /// characters in all, and a short quote a quarter of its shortfall from 32 on each side
+    /// that has any (about a word for a name), so it is not taken on one side's words alone.
     func hasContext(_ c: Candidate, total: Int) -> Bool {
-        let side = max(0, Anchor.selfSufficientQuote - m) / 2
+        let side = max(0, Anchor.selfSufficientQuote - m) / 4
         return c.context >= min(contextLength, total) && c.before >= min(prefix.count, side) && c.after >= min(suffix.count, side)
     }
 
