@@ -25,6 +25,7 @@ test: deps
 	$(SWIFT) test --skip-build
 	python3 Protocol/vectors/check_events.py
 	python3 Protocol/vectors/check_merge.py
+	python3 Protocol/vectors/check_anchoring.py
 	python3 Protocol/vectors/peer.py
 	python3 Protocol/vectors/check_reconcile.py
 	GLOSS_BIN="$$($(SWIFT) build --show-bin-path)/gloss" python3 Protocol/vectors/hostile_peers.py

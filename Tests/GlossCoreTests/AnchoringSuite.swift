@@ -167,19 +167,7 @@ enum AnchoringSuite {
     static func run(seed: String) -> (rows: [(Case, Outcome, String)], correct: Int, orphaned: Int, wrong: Int) {
         var rows: [(Case, Outcome, String)] = []
         for c in cases {
-            let original = c.base?(seed) ?? seed
-            let matcher = QuoteMatcher(text: ArticleText(original))
-            guard let sel = try? matcher.select(quote: c.quote, prefix: c.prefix, suffix: c.suffix, occurrence: c.occurrence) else {
-                preconditionFailure("case \(c.name): the quote does not select a passage of the seed")
-            }
-            var selectors = [sel]
-            if let (revision, quote) = c.reanchoredOn {
-                guard let hand = try? QuoteMatcher(text: ArticleText(revision(original))).select(quote: quote) else {
-                    preconditionFailure("case \(c.name): the re-attachment's quote is not in its revision")
-                }
-                selectors.insert(hand, at: 0)
-            }
-            let revised = c.revise(original)
+            let (selectors, revised) = inputs(c, seed: seed)
             let text = ArticleText(revised)
             let found = Anchor.locate(selectors, in: AnchoringText(text))
             let got: String
@@ -198,6 +186,23 @@ enum AnchoringSuite {
             rows.append((c, outcome, got))
         }
         return (rows, rows.filter { $0.1 == .correct }.count, rows.filter { $0.1 == .orphaned }.count, rows.filter { $0.1 == .wrong }.count)
+    }
+
+    /// A case's selectors, newest first, and the revised text they are anchored on.
+    static func inputs(_ c: Case, seed: String) -> ([TextSelector], String) {
+        let original = c.base?(seed) ?? seed
+        let matcher = QuoteMatcher(text: ArticleText(original))
+        guard let sel = try? matcher.select(quote: c.quote, prefix: c.prefix, suffix: c.suffix, occurrence: c.occurrence) else {
+            preconditionFailure("case \(c.name): the quote does not select a passage of the seed")
+        }
+        var selectors = [sel]
+        if let (revision, quote) = c.reanchoredOn {
+            guard let hand = try? QuoteMatcher(text: ArticleText(revision(original))).select(quote: quote) else {
+                preconditionFailure("case \(c.name): the re-attachment's quote is not in its revision")
+            }
+            selectors.insert(hand, at: 0)
+        }
+        return (selectors, c.revise(original))
     }
 
     /// The code-point ranges of `exact` in `text` whose preceding text ends with `after`.
