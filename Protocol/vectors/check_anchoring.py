@@ -101,7 +101,7 @@ class Search:
     def enough(self, p, need):
         h = max(0, SELF_SUFFICIENT - self.m) // 4
         return (p["before"] + p["after"] >= min(self.C, need)
-                and p["before"] >= min(len(self.p), h) and p["after"] >= min(len(self.s), h))
+                and p["before"] >= min(len(self.p), h, p["lo"]) and p["after"] >= min(len(self.s), h, self.n - p["hi"]))
 
     def sellers(self):
         m, q, t = self.m, self.q, self.t

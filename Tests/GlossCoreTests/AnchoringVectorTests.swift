@@ -82,6 +82,8 @@ struct AnchoringVectorFile: Codable, Equatable {
                 revised: "Update at noon.\n\n" + news)
         try add("a short quote with a quarter of its shortfall agreeing after it", on: news, quotes: ["Friday"],
                 revised: news.replacingOccurrences(of: "Friday, officials confirmed.", with: "Friday, officials said."))
+        try add("a paragraph moved to the top: nothing before it to agree", on: news, quotes: ["Prices of fuel"],
+                revised: "Prices of fuel doubled overnight, which set off the unrest.\n\n" + news.components(separatedBy: "\n\n").prefix(2).joined(separator: "\n\n"))
         try add("a short quote with one side changed entirely: an orphan with a suggestion", on: news, quotes: ["Friday"],
                 revised: news.replacingOccurrences(of: "Friday, officials confirmed.", with: "Friday at the latest."))
         try add("two copies alike in words and context: no margin, an orphan", on: "X: Protesters gathered in the square at dawn; Y.\n",

@@ -34,10 +34,13 @@ struct AnchorSearch {
 
     /// Whether a candidate has the context a quote of this length needs (§17.1): `total`
     /// characters in all, and a short quote a quarter of its shortfall from 32 on each side
-    /// that has any (about a word for a name), so it is not taken on one side's words alone.
+    /// that has context and text to compare it with (about a word for a name), so it is not
+    /// taken on one side's words alone; at the very start or end of the text, that side asks
+    /// for nothing.
     func hasContext(_ c: Candidate, total: Int) -> Bool {
         let side = max(0, Anchor.selfSufficientQuote - m) / 4
-        return c.context >= min(contextLength, total) && c.before >= min(prefix.count, side) && c.after >= min(suffix.count, side)
+        return c.context >= min(contextLength, total)
+            && c.before >= min(prefix.count, side, c.lo) && c.after >= min(suffix.count, side, n - c.hi)
     }
 
     /// The better of two candidates: the greater score, then the nearer the old start, then the earlier.
