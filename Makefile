@@ -32,6 +32,7 @@ test: deps
 	$(MAKE) fuzz FUZZ_SECONDS=10
 	GLOSS_BIN="$$($(SWIFT) build --show-bin-path)/gloss" python3 Tests/system/crash_campaign.py
 	GLOSS_BIN="$$($(SWIFT) build --show-bin-path)/gloss" python3 Tests/system/load.py --events 100 --rss-limit 160
+	GLOSS_BIN="$$($(SWIFT) build --show-bin-path)/gloss" python3 Tests/system/web_app.py
 
 # Rewrites Protocol/vectors/events.json after a deliberate change of the event format.
 vectors:

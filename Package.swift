@@ -12,6 +12,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
         // System libraries: the distribution's libcrypto and libsqlite3, never vendored copies.
@@ -34,11 +36,25 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // `gloss web`: a local reading and annotating app over the ledger, on loopback. The
+        // request gate and the API's decisions are values; Hummingbird carries the HTTP.
+        .target(name: "GlossWeb", dependencies: [
+            "GlossCore", "GlossStore", "GlossReplay", "GlossLedger", "GlossSync", "GlossTransport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ], resources: [
+            .embedInCode("Assets/index.html"), .embedInCode("Assets/app.css"),
+            .embedInCode("Assets/main.js"), .embedInCode("Assets/api.js"), .embedInCode("Assets/dom.js"),
+            .embedInCode("Assets/state.js"), .embedInCode("Assets/selection.js"), .embedInCode("Assets/reader.js"),
+            .embedInCode("Assets/thread.js"), .embedInCode("Assets/popover.js"), .embedInCode("Assets/library.js"),
+            .embedInCode("Assets/search.js"), .embedInCode("Assets/live.js"), .embedInCode("Assets/sync.js"),
+        ]),
         // Fuzz targets: replays a corpus normally; built with libFuzzer by `make fuzz`.
         .executableTarget(name: "GlossFuzz", dependencies: ["GlossCore", "GlossSync"],
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(name: "gloss", dependencies: [
-            "GlossCore", "GlossStore", "GlossReplay", "GlossLedger", "GlossSync", "GlossTransport",
+            "GlossCore", "GlossStore", "GlossReplay", "GlossLedger", "GlossSync", "GlossTransport", "GlossWeb",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -54,6 +70,7 @@ let package = Package(
         .testTarget(name: "GlossReplayTests", dependencies: ["GlossReplay", "GlossCore"]),
         .testTarget(name: "GlossLedgerTests", dependencies: ["GlossLedger", "GlossStore", "GlossReplay", "GlossCore", "GlossTestSupport"]),
         .testTarget(name: "GlossSyncTests", dependencies: ["GlossSync", "GlossLedger", "GlossStore", "GlossCore", "GlossTransport", "GlossTestSupport"]),
+        .testTarget(name: "GlossWebTests", dependencies: ["GlossWeb", "GlossCore", "GlossReplay"]),
         .testTarget(name: "IntegrationTests", dependencies: ["gloss", "GlossSync", "GlossStore", "GlossCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -28,7 +28,7 @@ struct Gloss: ParsableCommand {
             AnnotateCommand.self, ReplyCommand.self, EditCommand.self, TagCommand.self,
             DeleteCommand.self, RestoreCommand.self,
             ListCommand.self, ShowCommand.self, HistoryCommand.self, SearchCommand.self,
-            ReadCommand.self, ExportCommand.self, ReanchorCommand.self,
+            ReadCommand.self, ExportCommand.self, ReanchorCommand.self, WebCommand.self,
             SnapshotCommand.self, ImportCommand.self, BundleCommand.self, FrontierCommand.self,
             ServeCommand.self, SyncCommand.self, PeerCommand.self, KeyCommand.self,
             LogCommand.self, VerifyCommand.self,

@@ -100,7 +100,7 @@ public struct ArticleLayout: Sendable {
     /// Paragraphs: runs of text separated by blank lines, without their trailing line breaks.
     /// A line break is LF, CR LF or a lone CR (articles saved on Windows or old Macs); a line of
     /// spaces and tabs alone is blank.
-    static func paragraphRanges(_ text: ArticleText) -> [Range<Int>] {
+    public static func paragraphRanges(_ text: ArticleText) -> [Range<Int>] {
         let t = text.scalars
         var out: [Range<Int>] = []
         var start: Int?

@@ -197,6 +197,15 @@ extension EventLog {
     }
 
     /// How many annotations (not deleted) an article has.
+    /// When the article's annotations last changed (milliseconds), nil when it has none.
+    public func lastChange(article: Hash32) throws(StoreError) -> Int64? {
+        try wrap {
+            let s = try db.prepared("SELECT max(modified) FROM p_annotations WHERE article = ?").bind(1, article)
+            defer { s.reset() }
+            return try s.step() && !s.isNull(0) ? s.int(0) : nil
+        }
+    }
+
     public func annotationCount(article: Hash32) throws(StoreError) -> Int {
         try wrap {
             let s = try db.prepared("SELECT count(*) FROM p_annotations WHERE article = ? AND deleted = 0").bind(1, article)

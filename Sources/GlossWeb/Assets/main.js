@@ -1,0 +1,79 @@
+// The app's entry: routes by the URL's fragment (#/ library, #/a/ID an article, #/search?q=…,
+// #/sync) and keeps the view in step with the ledger.
+import { toast } from './dom.js';
+import { api } from './api.js';
+import { state } from './state.js';
+import { renderLibrary } from './library.js';
+import { renderArticle } from './reader.js';
+import { renderThread, openThread, closeThread } from './thread.js';
+import { renderSearch } from './search.js';
+import { renderSync, syncProgress } from './sync.js';
+import { watchSelections, hidePopover } from './popover.js';
+import { followLedger } from './live.js';
+
+const view = document.getElementById('view');
+
+function route() {
+  const [path, query] = location.hash.replace(/^#/, '').split('?');
+  return { path: path || '/', params: new URLSearchParams(query || '') };
+}
+
+let shown = null;
+
+/** Draws the current route; `live` keeps the scroll position and the open thread. */
+async function draw(live = false) {
+  const { path, params } = route();
+  const y = window.scrollY;
+  try {
+    if (path.startsWith('/a/')) {
+      const id = path.slice(3);
+      renderArticle(view, await api.article(id));
+      if (!live && shown !== location.hash && params.get('n')) openThread(params.get('n'));
+      else renderThread();
+    } else {
+      state.article = null;
+      closeThread();
+      if (path === '/search') await renderSearch(view, params);
+      else if (path === '/sync') await renderSync(view);
+      else await renderLibrary(view);
+    }
+    if (live) window.scrollTo(0, y);
+    shown = location.hash;
+  } catch (e) {
+    toast(e.message, true);
+  }
+}
+
+// Never redraw under someone typing (in the popover, a reply, an edit): the redraw waits until
+// the field loses focus, so the caret and the words stay where they are.
+let deferred = false;
+function typing() {
+  const a = document.activeElement;
+  return !document.getElementById('popover').hidden
+    || (a && (a.tagName === 'TEXTAREA' || a.tagName === 'INPUT') && a.closest('#thread, #popover'));
+}
+state.refresh = () => {
+  if (typing()) { deferred = true; return Promise.resolve(); }
+  return draw(true);
+};
+document.addEventListener('focusout', () => {
+  if (!deferred) return;
+  setTimeout(() => { if (!typing()) { deferred = false; draw(true); } }, 0);
+});
+
+async function start() {
+  try {
+    const me = await api.me();
+    state.me = me.me; state.names = me.names;
+  } catch (e) { toast(e.message, true); }
+  document.getElementById('search-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    location.hash = `#/search?${new URLSearchParams({ q: document.getElementById('search-q').value })}`;
+  });
+  window.addEventListener('hashchange', () => { hidePopover(); draw(); });
+  watchSelections();
+  followLedger(syncProgress);
+  await draw();
+}
+
+start();

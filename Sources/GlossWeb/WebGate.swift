@@ -1,0 +1,99 @@
+/// Who may talk to `gloss web`, decided from a request's method, path and headers and the
+/// server's own address and secret (README §gloss web, issue 14's security rules). A pure
+/// value: no I/O, tested on its own.
+///
+/// - The `Host` header must name the address the server listens on (a page of another site
+///   that rebinds its DNS name to 127.0.0.1 sends its own name, and is refused).
+/// - Every request carries the per-start secret in an HttpOnly, SameSite=Strict cookie; the
+///   only way to get it is the URL `gloss web` prints (`/?key=SECRET`), answered by setting
+///   the cookie and redirecting to `/`.
+/// - A request that may change anything (any method but GET and HEAD) must carry an `Origin`
+///   equal to this server's own, and must not be marked cross-site by `Sec-Fetch-Site`.
+public struct WebGate: Sendable {
+    /// The secret of this start: 64 hex digits.
+    public let secret: String
+    /// `host:port` spellings that name this server, lower-cased.
+    public let authorities: Set<String>
+    /// The cookie's name carries the port: two `gloss web` on one machine do not share a
+    /// cookie jar entry (cookies are per host, not per port).
+    public let cookieName: String
+
+    public init(secret: String, host: String, port: Int) {
+        self.secret = secret
+        let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        var names: Set<String> = [bare.contains(":") ? "[\(bare.lowercased())]:\(port)" : "\(bare.lowercased()):\(port)"]
+        if bare == "127.0.0.1" || bare == "::1" || bare == "localhost" { names.insert("localhost:\(port)") }
+        authorities = names
+        cookieName = "gloss_\(port)"
+    }
+
+    public enum Decision: Equatable, Sendable {
+        case allow
+        /// The right secret in the URL: set the cookie, redirect to `/`.
+        case login
+        case deny(status: Int, reason: String)
+    }
+
+    public func decide(method: String, path: String, key: String?, host: String?, origin: String?,
+                       cookie: String?, fetchSite: String?) -> Decision {
+        guard let host, authorities.contains(host.lowercased()) else {
+            return .deny(status: 403, reason: "this server answers only to \(authorities.sorted().joined(separator: " or ")); the Host header said \(host.map { "\"\($0)\"" } ?? "nothing")")
+        }
+        if let key, path == "/" {
+            guard method == "GET" else { return .deny(status: 405, reason: "open the URL gloss web printed in a browser") }
+            return Self.same(key, secret) ? .login : .deny(status: 403, reason: "that key is not this server's: open the URL gloss web printed (it changes at every start)")
+        }
+        guard let value = Self.cookie(cookieName, in: cookie), Self.same(value, secret) else {
+            return .deny(status: 403, reason: "no valid session: open the URL gloss web printed (it changes at every start)")
+        }
+        if method != "GET" && method != "HEAD" {
+            guard let origin, authorities.contains(Self.authority(ofOrigin: origin) ?? "") else {
+                return .deny(status: 403, reason: "a change must come from this app's own page (Origin \(origin.map { "\"\($0)\"" } ?? "missing"))")
+            }
+            if let fetchSite, fetchSite != "same-origin" && fetchSite != "none" {
+                return .deny(status: 403, reason: "a change must come from this app's own page (Sec-Fetch-Site: \(fetchSite))")
+            }
+        }
+        return .allow
+    }
+
+    /// The `Set-Cookie` value that hands the session to the browser.
+    public var setCookie: String { "\(cookieName)=\(secret); Path=/; HttpOnly; SameSite=Strict" }
+
+    /// `host:port` of an `http://` origin, lower-cased; nil for anything else.
+    static func authority(ofOrigin origin: String) -> String? {
+        let o = origin.lowercased()
+        guard o.hasPrefix("http://") else { return nil }
+        let rest = o.dropFirst("http://".count)
+        guard !rest.isEmpty, !rest.contains("/") else { return nil }
+        return String(rest)
+    }
+
+    /// The value of cookie `name` in a `Cookie` header.
+    static func cookie(_ name: String, in header: String?) -> String? {
+        guard let header else { return nil }
+        for part in header.split(separator: ";") {
+            let kv = part.split(separator: "=", maxSplits: 1)
+            if kv.count == 2, kv[0].trimmingCharacters(in: " ") == name { return String(kv[1].trimmingCharacters(in: " ")) }
+        }
+        return nil
+    }
+
+    /// Compares in time independent of where the strings differ.
+    static func same(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var d: UInt8 = 0
+        for i in 0..<x.count { d |= x[i] ^ y[i] }
+        return d == 0
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: Character) -> Substring {
+        var s = self
+        while s.first == set { s = s.dropFirst() }
+        while s.last == set { s = s.dropLast() }
+        return s
+    }
+}

@@ -1,0 +1,114 @@
+import Dispatch
+import GlossCore
+import GlossReplay
+import GlossStore
+
+/// The ledger as the web app uses it. Every SQLite call runs on one serial queue, never on an
+/// event-loop thread; handlers await the result. Reads see what other processes committed
+/// (`gloss sync`, `gloss serve`), so pages can follow the ledger live (`changeMark`).
+///
+/// `@unchecked Sendable` is safe: `ledger` (and its SQLite connection) is touched only inside
+/// `run`, on `queue`, one call at a time; the other stored properties are immutable.
+public final class WebLedger: @unchecked Sendable {
+    private let ledger: Ledger
+    private let queue = DispatchQueue(label: "gloss.web.ledger")
+    /// The setting `gloss key import` leaves until the first sync (KeyCommand).
+    public static let awaitingSync = "key.awaiting-sync"
+
+    public init(_ ledger: Ledger) { self.ledger = ledger }
+
+    /// Runs `body` on the ledger's queue.
+    public func run<T: Sendable>(_ body: @escaping @Sendable (Ledger) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { c in
+            queue.async { c.resume(with: Result { try body(self.ledger) }) }
+        }
+    }
+}
+
+/// The API's reads and writes, each a short function of the ledger, run on its queue.
+enum WebOps {
+    static func names(_ l: Ledger) throws -> JSON {
+        var o: [String: JSON] = [:]
+        for p in try l.log.peers() where !p.name.isEmpty { o[p.key.hex] = .string(p.name) }
+        return .object(["me": .string(l.key.publicKey.hex), "names": .object(o)])
+    }
+
+    static func articles(_ l: Ledger) throws -> JSON {
+        .array(try l.log.articles().map { a in
+            .object(["id": .string(a.id.hex), "title": .string(a.title), "source": .string(a.source),
+                     "added": .int(a.added.time), "length": .int(Int64(a.length)), "revised": .bool(a.isRevised),
+                     "annotations": .int(Int64(try l.log.annotationCount(article: a.id))),
+                     "lastChange": .int(try l.log.lastChange(article: a.id) ?? a.added.time)])
+        })
+    }
+
+    static func article(_ l: Ledger, _ idHex: String) throws -> JSON {
+        let a = try view(l, idHex)
+        guard let text = try l.log.articleText(a.id) else { throw WebError(500, "the text of article \(a.id.short()) cannot be read: run gloss verify") }
+        var all: [AnnotationView] = []
+        try l.log.forEachAnnotation(article: a.id, includeDeleted: true) { all.append($0) }
+        let known = a.isRevised ? try l.log.anchors(of: a.id) : [:]
+        let live = a.isRevised ? try l.log.liveRevisions(of: a.id) : []
+        let layout = ArticleLayout(article: a, text: text, annotations: all, known: known, losingRevisions: Array(live.dropFirst()))
+        if let h = a.revisedText { try? l.log.saveAnchors(layout.computed, article: a.id, textHash: h) }
+        var annotations: [JSON] = []
+        for x in all { annotations.append(try annotation(l, x)) }
+        return .object([
+            "id": .string(a.id.hex), "title": .string(a.title), "source": .string(a.source), "revised": .bool(a.isRevised),
+            "text": .string(text),
+            "paragraphs": .array(ArticleLayout.paragraphRanges(layout.text).map { .array([.int(Int64($0.lowerBound)), .int(Int64($0.upperBound))]) }),
+            "notes": .array(layout.notes.map { n in
+                .object(["id": .string(n.annotation.id.hex), "number": .int(Int64(n.number)), "start": .int(Int64(n.range.lowerBound)),
+                         "end": .int(Int64(n.range.upperBound)), "stage": .string(n.stage.rawValue)])
+            }),
+            "orphans": .array(layout.orphans.map { o in
+                var x: [String: JSON] = ["id": .string(o.id.hex)]
+                if let g = layout.suggestions[o.id] {
+                    x["suggestion"] = .object(["start": .int(Int64(g.range.lowerBound)), "end": .int(Int64(g.range.upperBound)),
+                                               "exact": .string(layout.text.slice(g.range)), "alikePercent": .int(Int64(g.alikePercent))])
+                }
+                return .object(x)
+            }),
+            "losingRevisions": .array(layout.losingRevisions.map { .object(["event": .string($0.id.hex), "author": .string($0.author.hex), "time": .int($0.time)]) }),
+            "annotations": .array(annotations),
+        ])
+    }
+
+    /// An annotation as the snapshot has it, plus what the page needs to change it.
+    static func annotation(_ l: Ledger, _ a: AnnotationView) throws -> JSON {
+        guard case .object(var o) = a.json else { return a.json }
+        o["bodyHeads"] = .array(try l.log.heads(of: a.id, .body).map { .string($0.hex) })
+        o["mayChange"] = .bool(a.mayChange(l.key.publicKey))
+        if !a.bodyLive.isEmpty {
+            o["bodyVersions"] = .array(a.bodyLive.map { .object(["body": .string($0.value), "author": .string($0.stamp.author.hex), "event": .string($0.stamp.id.hex), "time": .int($0.stamp.time)]) })
+        }
+        return .object(o)
+    }
+
+    static func view(_ l: Ledger, _ idHex: String) throws -> ArticleView {
+        guard let id = Hash32(hex: idHex), let a = try l.log.article(id) else { throw WebError.notFound("no article \(idHex.prefix(64).debugDescription) in this ledger") }
+        return a
+    }
+
+    static func annotationView(_ l: Ledger, _ idHex: String) throws -> AnnotationView {
+        guard let id = Hash32(hex: idHex), let a = try l.log.annotation(id) else { throw WebError.notFound("no annotation \(idHex.prefix(64).debugDescription) in this ledger") }
+        return a
+    }
+
+    /// Appends the user's own events, refused while an imported key awaits its first sync.
+    static func append(_ l: Ledger, _ payloads: [Payload]) throws -> [Event] {
+        if try l.log.setting(WebLedger.awaitingSync) == "1" {
+            throw WebError.conflict("this key was imported from another device: sync first, so that its chain continues where the other device left it")
+        }
+        do { return try l.log.appendOwn(key: l.key, payloads: payloads, time: Clock.nowMillis()) } catch {
+            if error.code == .invalidEvent { throw WebError.unprocessable(error.message) }
+            throw error
+        }
+    }
+
+    static func requireMayChange(_ l: Ledger, _ a: AnnotationView) throws {
+        guard a.mayChange(l.key.publicKey) else {
+            throw WebError.forbidden("only its author and the editors it names may change this annotation; reply to it instead")
+        }
+    }
+}

@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""`gloss web` in a real browser (headless Chromium driven by Selenium) and over real HTTP.
+
+Starts `gloss web --no-open` on a temporary ledger holding the seed article and a short article
+of curly quotes, an emoji and an em dash (code points and UTF-16 units differ there), then:
+
+- the gate: no cookie, a wrong key, a foreign Host, a change without (or with a foreign) Origin
+  all get 403 and change nothing; the URL's key sets an HttpOnly SameSite=Strict cookie; every
+  response carries the Content-Security-Policy; an oversized or malformed body gets a 4xx JSON
+  error; paths cannot leave the built-in assets;
+- in the browser: the library lists the articles; selecting a passage (a real double-click, and
+  a range after the emoji) and choosing Highlight or Comment… appends an annotation whose
+  selector, read back with `gloss list --json`, is the passage in code points; the thread
+  replies, edits, tags, deletes and restores;
+- live: an annotation made by another `gloss` process appears without a reload; a comment edited
+  elsewhere while the page edits it is refused (409) and both versions then show;
+- hostile text from a peer (`<img onerror>`, `</script>`, `javascript:`, terminal escapes) is
+  shown as text: no element, no script, no navigation.
+
+Bounded: every wait has a deadline, the server and the browser are stopped at the end.
+Environment: GLOSS_BIN (default .build/debug/gloss). Prints `N passed, M failed`.
+"""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import systest as st  # noqa: E402
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+
+R = st.Results()
+SEED = os.path.join(st.REPO, "seeds", "000_250678edc94afa10.txt")
+SHORT = "Café 👍🏽 “quoted” — done.\n\nThen the important passage comes here, after an emoji.\n"
+
+
+def wait_for(what, check, seconds=10.0, step=0.1):
+    deadline = time.monotonic() + seconds
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+            if last:
+                return last
+        except Exception as e:  # noqa: BLE001 (the page may be mid-redraw)
+            last = e
+        time.sleep(step)
+    raise TimeoutError(f"{what}: not within {seconds} s (last: {last!r})")
+
+
+def http(base, method, path, body=None, headers=None, cookie=None, raw=None):
+    """One request; returns (status, headers, parsed JSON or text)."""
+    h = dict(headers or {})
+    if cookie:
+        h["Cookie"] = cookie
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    if data is not None:
+        h.setdefault("Content-Type", "application/json")
+    req = urllib.request.Request(base + path, data=data, method=method, headers=h)
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(req, timeout=10) as r:
+            status, hdrs, text = r.status, r.headers, r.read().decode()
+    except urllib.error.HTTPError as e:
+        status, hdrs, text = e.code, e.headers, e.read().decode()
+    try:
+        return status, hdrs, json.loads(text)
+    except ValueError:
+        return status, hdrs, text
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *a, **k):
+        return None
+
+
+def ledger_events(ledger):
+    return st.must(st.gloss("--ledger", ledger, "log"), "gloss log").out
+
+
+def main():
+    st.install_signal_handlers()
+    home = st.tempdir("gloss-web-")
+    ledger = os.path.join(home, "ledger")
+    me = st.init(ledger)
+    st.must(st.gloss("--ledger", ledger, "article", "add", SEED), "article add")
+    short_file = os.path.join(home, "short.txt")
+    with open(short_file, "w", encoding="utf-8") as f:
+        f.write(SHORT)
+    st.must(st.gloss("--ledger", ledger, "article", "add", short_file, "--title", "Short <b>bold</b>"), "article add short")
+    articles = json.loads(st.must(st.gloss("--ledger", ledger, "article", "list", "--json"), "article list").out)
+    seed_id = next(a["id"] for a in articles if a["title"].startswith("Don't look"))
+    short_id = next(a["id"] for a in articles if a["title"].startswith("Short"))
+
+    server = st.popen(["--ledger", ledger, "web", "--no-open"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = wait_for("gloss web prints its URL", lambda: server.stdout.readline(), seconds=30)
+    m = re.search(r"(http://127\.0\.0\.1:(\d+))/\?key=([0-9a-f]{64})", line)
+    if not R.report(m is not None, "gloss web prints http://127.0.0.1:PORT/?key=SECRET", line.strip()):
+        return R.finish()
+    base, port, secret = m.group(1), m.group(2), m.group(3)
+    cookie = f"gloss_{port}={secret}"
+    origin = {"Origin": base}
+    try:
+        gate(base, port, secret, cookie, origin, ledger, seed_id)
+        browser(base + f"/?key={secret}", base, ledger, seed_id, short_id, cookie, origin)
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=10)
+            R.report(server.returncode == 0, "Ctrl-C stops gloss web cleanly", f"exit {server.returncode}")
+        except subprocess.TimeoutExpired:
+            server.kill()
+            R.report(False, "Ctrl-C stops gloss web cleanly", "still running after 10 s")
+    return R.finish()
+
+
+def gate(base, port, secret, cookie, origin, ledger, seed_id):
+    before = ledger_events(ledger)
+    s, h, body = http(base, "GET", "/api/articles")
+    R.report(s == 403 and "open the URL" in body.get("error", ""), "no cookie: 403 with what to do", f"{s} {body}")
+    R.report("script-src 'self'" in (h.get("Content-Security-Policy") or "") and "default-src 'none'" in h.get("Content-Security-Policy", ""),
+             "every response carries a strict Content-Security-Policy", h.get("Content-Security-Policy"))
+    s, h, _ = http(base, "GET", "/?key=" + "0" * 64)
+    R.report(s == 403, "a wrong key: 403", str(s))
+    s, h, _ = http(base, "GET", "/?key=" + secret)
+    set_cookie = h.get("Set-Cookie") or ""
+    R.report(s == 303 and h.get("Location") == "/" and f"gloss_{port}={secret}" in set_cookie and "HttpOnly" in set_cookie
+             and "SameSite=Strict" in set_cookie, "the URL's key sets an HttpOnly SameSite=Strict cookie", f"{s} {set_cookie}")
+    s, _, _ = http(base, "GET", "/api/articles", cookie=cookie, headers={"Host": f"rebound.example:{port}"})
+    R.report(s == 403, "a foreign Host (DNS rebinding): 403", str(s))
+    s, _, arts = http(base, "GET", "/api/articles", cookie=cookie)
+    R.report(s == 200 and len(arts) == 2, "with the cookie the API answers", f"{s} {arts}")
+    new = {"article": seed_id, "start": 365, "end": 370, "exact": "Putin", "comment": "x"}
+    s, _, body = http(base, "POST", "/api/annotations", new, cookie=cookie)
+    R.report(s == 403 and "Origin" in body.get("error", ""), "a change without Origin: 403", f"{s} {body}")
+    s, _, _ = http(base, "POST", "/api/annotations", new, cookie=cookie, headers={"Origin": "http://evil.example"})
+    R.report(s == 403, "a change from another Origin: 403", str(s))
+    s, _, body = http(base, "POST", "/api/annotations", raw=b"{not json", cookie=cookie, headers=origin)
+    R.report(s == 400 and "JSON" in body.get("error", ""), "malformed JSON: 400 with a JSON error", f"{s} {body}")
+    s, _, body = http(base, "POST", "/api/annotations", raw=b"{" + b" " * (2 << 20) + b"}", cookie=cookie, headers=origin)
+    R.report(s == 413, "an oversized body: 413", f"{s} {body}")
+    s, _, body = http(base, "POST", "/api/annotations", dict(new, end=371), cookie=cookie, headers=origin)
+    R.report(s == 409 and "not the passage" in body.get("error", ""), "a selection that disagrees with the text: 409", f"{s} {body}")
+    s, _, body = http(base, "POST", "/api/annotations", dict(new, start=9999, end=10004), cookie=cookie, headers=origin)
+    R.report(s == 422, "a selection outside the text: 422", f"{s} {body}")
+    for path in ["/assets/../../etc/passwd", "/assets/%2e%2e%2fapp.css", "/assets/..%2f..%2fetc%2fpasswd", "/etc/passwd"]:
+        s, _, _ = http(base, "GET", path, cookie=cookie)
+        R.report(s == 404, f"{path}: not found (only built-in assets are served)", str(s))
+    R.report(ledger_events(ledger) == before, "the refused requests changed nothing")
+
+
+def browser(login_url, base, ledger, seed_id, short_id, cookie, origin):
+    opts = webdriver.ChromeOptions()
+    for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000"]:
+        opts.add_argument(a)
+    driver = webdriver.Chrome(options=opts, service=Service("/usr/bin/chromedriver"))
+    driver.set_page_load_timeout(30)
+    driver.set_script_timeout(10)
+    try:
+        run_browser(driver, login_url, base, ledger, seed_id, short_id, cookie, origin)
+    finally:
+        # The 409 of the concurrent edit is expected (the page shows it); nothing else may fail.
+        errors = [l for l in driver.get_log("browser") if l.get("level") == "SEVERE" and "status of 409" not in l.get("message", "")]
+        R.report(not errors, "no error in the browser's console (CSP violations included)", str(errors[:3]))
+        driver.quit()
+
+
+def click(d, xpath, what):
+    """Clicks what `xpath` finds, again if the page redrew it meanwhile (a live refresh)."""
+    def attempt():
+        d.find_element(By.XPATH, xpath).click()
+        return True
+    wait_for(what, attempt)
+
+
+def typed(d, element_id, text, what):
+    def attempt():
+        box = d.find_element(By.ID, element_id)
+        box.clear()
+        box.send_keys(text)
+        return d.find_element(By.ID, element_id).get_attribute("value") == text
+    wait_for(what, attempt)
+
+
+def annotations(ledger):
+    out = st.must(st.gloss("--ledger", ledger, "list", "--all", "--json"), "list --json").out
+    return json.loads(out)
+
+
+def select_js(driver, article_text_start, length):
+    """Selects code points [start, start+length) of the article through the DOM, as a mouse would."""
+    return driver.execute_script("""
+        const [start, len] = arguments;
+        const spans = [...document.querySelectorAll('#article [data-start]')].filter(e => e.children.length === 0);
+        function point(cp) {
+          for (const s of spans) {
+            const a = Number(s.dataset.start), b = Number(s.dataset.end);
+            if (cp >= a && cp <= b) {
+              const t = s.firstChild; let units = 0, n = a;
+              for (const ch of t.data) { if (n === cp) break; units += ch.length; n++; }
+              return [t, units];
+            }
+          }
+          return null;
+        }
+        const p = point(start), q = point(start + len);
+        const r = document.createRange(); r.setStart(...p); r.setEnd(...q);
+        const sel = window.getSelection(); sel.removeAllRanges(); sel.addRange(r);
+        return sel.toString();
+    """, article_text_start, length)
+
+
+def run_browser(d, login_url, base, ledger, seed_id, short_id, cookie, origin):
+    d.get(login_url)
+    wait_for("the library", lambda: len(d.find_elements(By.CSS_SELECTOR, ".library a")) == 2)
+    titles = [a.text for a in d.find_elements(By.CSS_SELECTOR, ".library a")]
+    R.report("Short <b>bold</b>" in titles and not d.find_elements(By.CSS_SELECTOR, ".library b"),
+             "the library lists the articles; a title's markup is text", str(titles))
+    cookies = {c["name"]: c for c in d.get_cookies()}
+    c = next(iter(cookies.values()), {})
+    R.report(c.get("httpOnly") is True and c.get("sameSite") == "Strict", "the browser holds the session as HttpOnly, SameSite=Strict", str(c))
+
+    # A passage after the emoji: code points, not UTF-16 units.
+    d.get(base + f"/#/a/{short_id}")
+    wait_for("the short article", lambda: d.find_elements(By.CSS_SELECTOR, "#article p"))
+    cps = list(SHORT)
+    start = SHORT.index("the important passage")
+    start_cp = len(list(SHORT[:start]))
+    shown = select_js(d, start_cp, len("the important passage"))
+    wait_for("the popover", lambda: d.find_element(By.ID, "popover").is_displayed())
+    d.find_element(By.ID, "highlight").click()
+    got = wait_for("the highlight is stored", lambda: [a for a in annotations(ledger) if a["article"] == short_id])
+    sel = got[0]["selector"]
+    R.report(shown == "the important passage" and sel["exact"] == "the important passage" and sel["start"] == start_cp
+             and sel["end"] == start_cp + len("the important passage") and "".join(cps[sel["start"]:sel["end"]]) == sel["exact"],
+             "a selection after an emoji is stored in code points", f"{sel} (UTF-16 start would be {len(SHORT[:start].encode('utf-16-le')) // 2})")
+    wait_for("the highlight shows", lambda: d.find_elements(By.CSS_SELECTOR, "#article mark"))
+
+    # A real double-click on a word of the seed, then Comment… with tags.
+    d.get(base + f"/#/a/{seed_id}")
+    wait_for("the seed article", lambda: len(d.find_elements(By.CSS_SELECTOR, "#article p")) > 3)
+    word = d.execute_script("""
+        const p = [...document.querySelectorAll('#article span')].find(s => s.textContent.includes('paratroopers'));
+        const t = p.firstChild, i = t.data.indexOf('paratroopers');
+        const w = document.createElement('span'); w.id = 'target';
+        const r = document.createRange(); r.setStart(t, i); r.setEnd(t, i + 'paratroopers'.length); r.surroundContents(w);
+        return w.textContent;""")
+    ActionChains(d).double_click(d.find_element(By.ID, "target")).perform()
+    wait_for("the popover after a double-click", lambda: d.find_element(By.ID, "popover").is_displayed())
+    d.find_element(By.ID, "comment").click()
+    d.find_element(By.ID, "new-comment").send_keys("Who sent them?")
+    d.find_element(By.ID, "new-tags").send_keys("military russia")
+    d.find_element(By.ID, "save-comment").click()
+    made = wait_for("the comment is stored", lambda: [a for a in annotations(ledger) if a["body"] == "Who sent them?"])[0]
+    R.report(word == "paratroopers" and made["selector"]["exact"] == "paratroopers" and sorted(made["tags"]) == ["military", "russia"],
+             "a double-clicked word, commented and tagged, is stored as selected", json.dumps(made["selector"]))
+
+    # The thread: reply, edit, tag, delete, restore.
+    wait_for("the new highlight", lambda: d.find_elements(By.CSS_SELECTOR, f'mark[data-note="{made["id"]}"]'))[0].click()
+    wait_for("the thread", lambda: d.find_element(By.ID, "thread").is_displayed())
+    typed(d, "reply-text", "The CSTO did.", "typing a reply")
+    click(d, "//aside[@id='thread']//button[text()='Reply']", "Reply")
+    wait_for("the reply", lambda: [a for a in annotations(ledger) if a.get("replyTo") == made["id"]])
+    click(d, "//aside[@id='thread']//div[@data-annotation='%s']//button[text()='Edit']" % made["id"], "Edit")
+    typed(d, "edit-text", "Who sent them, and why now?", "typing the edit")
+    click(d, "//aside[@id='thread']//button[text()='Save']", "Save")
+    wait_for("the edit", lambda: [a for a in annotations(ledger) if a["body"] == "Who sent them, and why now?"])
+    click(d, "//aside[@id='thread']//div[@data-annotation='%s']//button[text()='Delete']" % made["id"], "Delete")
+    wait_for("the deletion", lambda: [a for a in annotations(ledger) if a["id"] == made["id"] and a["deleted"]])
+    click(d, "//aside[@id='thread']//button[text()='Restore']", "Restore")
+    wait_for("the restoration", lambda: [a for a in annotations(ledger) if a["id"] == made["id"] and not a["deleted"]])
+    R.report(True, "the thread replies, edits, deletes and restores through the page")
+
+    # Live: another process annotates; the page shows it without a reload.
+    marks_before = len(d.find_elements(By.CSS_SELECTOR, "#article mark"))
+    d.execute_script("window.__noReload = true")
+    hostile = "<img src=x onerror=\"window.__pwned=1\"></script><script>window.__pwned=2</script> javascript:alert(1) \x1b[31mred\x1b[0m"
+    st.must(st.gloss("--ledger", ledger, "annotate", seed_id, "--quote", "batten down the hatches", "--comment", hostile,
+                     "--tag", "<b>tag</b>"), "annotate from another process")
+    t0 = time.monotonic()
+    wait_for("the other process's annotation appears", lambda: len(d.find_elements(By.CSS_SELECTOR, "#article mark")) > marks_before, seconds=5)
+    R.report(d.execute_script("return window.__noReload === true"), "an event from another process shows without a reload",
+             f"{time.monotonic() - t0:.2f} s")
+    hostile_id = next(a["id"] for a in annotations(ledger) if a["body"] == hostile)
+    click(d, "//ol[@class='notes']/li[contains(., 'onerror')]", "the hostile note in the margin")
+    wait_for("its thread", lambda: "onerror" in d.find_element(By.ID, "thread").text)
+    R.report(not d.find_elements(By.CSS_SELECTOR, "#thread img, #view img, #thread script, #thread b, #view .notes b")
+             and d.execute_script("return window.__pwned === undefined") and "<img src=x" in d.find_element(By.ID, "thread").text,
+             "a peer's <img onerror>, </script>, javascript: and escapes are shown as text, inert", d.find_element(By.ID, "thread").text[:200])
+
+    # A concurrent edit: the page edits while a terminal edits; the page is told, both versions show.
+    click(d, "//aside[@id='thread']//div[@data-annotation='%s']//button[text()='Edit']" % hostile_id, "Edit the hostile note")
+    typed(d, "edit-text", "edited in the browser", "typing an edit")
+    st.must(st.gloss("--ledger", ledger, "edit", hostile_id[:12], "--comment", "edited in the terminal"), "edit from another process")
+    time.sleep(1.0)
+    R.report(d.find_element(By.ID, "edit-text").get_attribute("value") == "edited in the browser",
+             "a live refresh waits while the user types: the draft and the caret stay")
+    click(d, "//aside[@id='thread']//button[text()='Save']", "Save")
+    toast = wait_for("the page says it changed", lambda: d.find_element(By.ID, "toast").text)
+    body = next(a["body"] for a in annotations(ledger) if a["id"] == hostile_id)
+    R.report("changed elsewhere" in toast and "keeps your draft" in toast and body == "edited in the terminal",
+             "an edit made elsewhere meanwhile is never overwritten: the page is told (409)", f"{toast!r}, stored {body!r}")
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    finally:
+        st.cleanup()
