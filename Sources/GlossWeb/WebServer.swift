@@ -39,6 +39,7 @@ public struct WebServer: Sendable {
     public func run(ready: @escaping @Sendable (Int) async -> Void) async throws {
         let portBox = PortBox()
         let router = Router()
+        router.add(middleware: AccessLogMiddleware(logger: logger))
         router.add(middleware: GateMiddleware(box: portBox, secret: secret, host: host))
         routes(router)
         let app = Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "gloss-web"),

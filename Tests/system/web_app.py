@@ -102,8 +102,18 @@ def main():
     seed_id = next(a["id"] for a in articles if a["title"].startswith("Don't look"))
     short_id = next(a["id"] for a in articles if a["title"].startswith("Short"))
 
-    server = st.popen(["--ledger", ledger, "web", "--no-open"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peer_ledger = os.path.join(home, "peer")
+    peer_key = st.init(peer_ledger)
+    st.allow(ledger, peer_key)
+    st.allow(peer_ledger, me)
+    access_log = os.path.join(home, "web.log")
+    log_file = open(access_log, "w")
+    server = st.popen(["--ledger", ledger, "web", "--no-open", "--serve-sync", "127.0.0.1:0"], stdout=subprocess.PIPE,
+                      stderr=log_file, text=True)
     line = wait_for("gloss web prints its URL", lambda: server.stdout.readline(), seconds=30)
+    serving = wait_for("gloss web prints the peers' address", lambda: server.stdout.readline(), seconds=10)
+    sm = re.search(r"Serving peers on (127\.0\.0\.1:\d+) as ([0-9a-f]{64})", serving)
+    R.report(sm is not None and sm.group(2) == me, "--serve-sync also serves peers, as gloss serve", serving.strip())
     m = re.search(r"(http://127\.0\.0\.1:(\d+))/\?key=([0-9a-f]{64})", line)
     if not R.report(m is not None, "gloss web prints http://127.0.0.1:PORT/?key=SECRET", line.strip()):
         return R.finish()
@@ -112,7 +122,8 @@ def main():
     origin = {"Origin": base}
     try:
         gate(base, port, secret, cookie, origin, ledger, seed_id)
-        browser(base + f"/?key={secret}", base, ledger, seed_id, short_id, cookie, origin)
+        browser(base + f"/?key={secret}", base, ledger, seed_id, short_id, cookie, origin,
+                {"ledger": peer_ledger, "key": peer_key, "serving": sm.group(1) if sm else None, "home": home})
     finally:
         server.send_signal(signal.SIGINT)
         try:
@@ -121,6 +132,11 @@ def main():
         except subprocess.TimeoutExpired:
             server.kill()
             R.report(False, "Ctrl-C stops gloss web cleanly", "still running after 10 s")
+        log_file.close()
+        with open(access_log) as f:
+            log = f.read()
+        R.report(re.search(r"GET /api/articles/[0-9a-f]{64} 200", log) is not None and secret not in log,
+                 "the access log has a line per request, and never the secret", f"{log.count(chr(10))} lines")
     return R.finish()
 
 
@@ -159,7 +175,7 @@ def gate(base, port, secret, cookie, origin, ledger, seed_id):
     R.report(ledger_events(ledger) == before, "the refused requests changed nothing")
 
 
-def browser(login_url, base, ledger, seed_id, short_id, cookie, origin):
+def browser(login_url, base, ledger, seed_id, short_id, cookie, origin, peer):
     opts = webdriver.ChromeOptions()
     for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000"]:
         opts.add_argument(a)
@@ -168,9 +184,12 @@ def browser(login_url, base, ledger, seed_id, short_id, cookie, origin):
     driver.set_script_timeout(10)
     try:
         run_browser(driver, login_url, base, ledger, seed_id, short_id, cookie, origin)
+        more_browser(driver, base, ledger, seed_id, peer)
     finally:
-        # The 409 of the concurrent edit is expected (the page shows it); nothing else may fail.
-        errors = [l for l in driver.get_log("browser") if l.get("level") == "SEVERE" and "status of 409" not in l.get("message", "")]
+        # The 409 of the concurrent edit and the 502 of a sync with a peer that is gone are
+        # expected (the page shows them); nothing else may fail.
+        errors = [l for l in driver.get_log("browser") if l.get("level") == "SEVERE"
+                  and "status of 409" not in l.get("message", "") and "status of 502" not in l.get("message", "")]
         R.report(not errors, "no error in the browser's console (CSP violations included)", str(errors[:3]))
         driver.quit()
 
@@ -249,13 +268,18 @@ def run_browser(d, login_url, base, ledger, seed_id, short_id, cookie, origin):
     # A real double-click on a word of the seed, then Comment… with tags.
     d.get(base + f"/#/a/{seed_id}")
     wait_for("the seed article", lambda: len(d.find_elements(By.CSS_SELECTOR, "#article p")) > 3)
-    word = d.execute_script("""
-        const p = [...document.querySelectorAll('#article span')].find(s => s.textContent.includes('paratroopers'));
-        const t = p.firstChild, i = t.data.indexOf('paratroopers');
-        const w = document.createElement('span'); w.id = 'target';
-        const r = document.createRange(); r.setStart(t, i); r.setEnd(t, i + 'paratroopers'.length); r.surroundContents(w);
-        return w.textContent;""")
-    ActionChains(d).double_click(d.find_element(By.ID, "target")).perform()
+    def double_click_word():
+        """A real double-click on "paratroopers" (again if a live redraw moved the page meanwhile)."""
+        d.execute_script("""
+            window.getSelection().removeAllRanges();
+            const p = [...document.querySelectorAll('#article span')].find(s => s.textContent.includes('paratroopers'));
+            const t = p.firstChild, i = t.data.indexOf('paratroopers');
+            const w = document.createElement('span'); w.id = 'target';
+            const r = document.createRange(); r.setStart(t, i); r.setEnd(t, i + 'paratroopers'.length); r.surroundContents(w);""")
+        ActionChains(d).double_click(d.find_element(By.ID, "target")).perform()
+        return d.execute_script("return window.getSelection().toString().trim()") == "paratroopers"
+    wait_for("a double-click selects a word", double_click_word)
+    word = "paratroopers"
     wait_for("the popover after a double-click", lambda: d.find_element(By.ID, "popover").is_displayed())
     d.find_element(By.ID, "comment").click()
     d.find_element(By.ID, "new-comment").send_keys("Who sent them?")
@@ -266,7 +290,7 @@ def run_browser(d, login_url, base, ledger, seed_id, short_id, cookie, origin):
              "a double-clicked word, commented and tagged, is stored as selected", json.dumps(made["selector"]))
 
     # The thread: reply, edit, tag, delete, restore.
-    wait_for("the new highlight", lambda: d.find_elements(By.CSS_SELECTOR, f'mark[data-note="{made["id"]}"]'))[0].click()
+    click(d, f'//mark[@data-note="{made["id"]}"]', "the new highlight")
     wait_for("the thread", lambda: d.find_element(By.ID, "thread").is_displayed())
     typed(d, "reply-text", "The CSTO did.", "typing a reply")
     click(d, "//aside[@id='thread']//button[text()='Reply']", "Reply")
@@ -310,6 +334,85 @@ def run_browser(d, login_url, base, ledger, seed_id, short_id, cookie, origin):
     body = next(a["body"] for a in annotations(ledger) if a["id"] == hostile_id)
     R.report("changed elsewhere" in toast and "keeps your draft" in toast and body == "edited in the terminal",
              "an edit made elsewhere meanwhile is never overwritten: the page is told (409)", f"{toast!r}, stored {body!r}")
+
+
+def more_browser(d, base, ledger, seed_id, peer):
+    """Search, history, concurrent versions from a peer, sync now, and re-attaching an orphan."""
+    # Search from the bar, then open a result in its article.
+    box = d.find_element(By.ID, "search-q")
+    box.clear()
+    box.send_keys("paratroopers\n")
+    wait_for("search results", lambda: d.find_elements(By.CSS_SELECTOR, ".results li"))
+    marks = [m.text for m in d.find_elements(By.CSS_SELECTOR, ".results mark")]
+    R.report("paratroopers" in [m.lower() for m in marks], "search shows the passage with the match marked", str(marks))
+    click(d, "//ul[@class='results']//a[text()='open in the article']", "open in the article")
+    wait_for("the thread of the result", lambda: "paratroopers" in d.find_element(By.ID, "thread").text)
+    click(d, "//aside[@id='thread']//summary[text()='History']", "History")
+    entries = wait_for("the history", lambda: [li.text for li in d.find_elements(By.CSS_SELECTOR, ".history li")])
+    R.report(len(entries) >= 4 and "annotation.created" in entries[0], "the thread's history lists every change", str(entries))
+
+    # A peer syncs into this very process (--serve-sync); both edit one note; the page shows
+    # both versions live, and one click keeps one.
+    if not peer["serving"]:
+        R.report(False, "a peer can sync with gloss web --serve-sync", "no serving address")
+        return
+    st.must(st.gloss("--ledger", ledger, "annotate", seed_id, "--quote", "Collective Security Treaty Organization",
+                     "--comment", "the first version", "--editor", peer["key"]), "annotate with an editor")
+    shared = next(a["id"] for a in annotations(ledger) if a["body"] == "the first version")
+    st.must(st.gloss("--ledger", peer["ledger"], "sync", peer["serving"]), "peer syncs with the web process")
+    st.must(st.gloss("--ledger", peer["ledger"], "edit", shared[:12], "--comment", "the peer's version"), "peer edits")
+    st.must(st.gloss("--ledger", ledger, "edit", shared[:12], "--comment", "my version"), "edit here")
+    d.get(base + f"/#/a/{seed_id}?n={shared}")
+    wait_for("the shared note's thread", lambda: "my version" in d.find_element(By.ID, "thread").text)
+    d.execute_script("window.__noReload = true")
+    st.must(st.gloss("--ledger", peer["ledger"], "sync", peer["serving"]), "peer syncs its edit")
+    versions = wait_for("two versions side by side", lambda: [v.text for v in d.find_elements(By.CSS_SELECTOR, "#thread .version")], seconds=5)
+    R.report(len(versions) == 2 and any("the peer's version" in v for v in versions) and d.execute_script("return window.__noReload === true"),
+             "a peer's concurrent edit shows as two versions, live", str(versions))
+    click(d, "//aside[@id='thread']//div[@class='version'][contains(., \"the peer's version\")]//button[text()='Keep this']", "Keep this")
+    kept = wait_for("the conflict resolved", lambda: [a for a in annotations(ledger) if a["id"] == shared and not a.get("bodyConflicts")])[0]
+    R.report(kept["body"] == "the peer's version", "Keep this resolves the conflict with that version", kept["body"])
+
+    # Sync now, from the page, with a peer's gloss serve.
+    st.must(st.gloss("--ledger", peer["ledger"], "annotate", seed_id, "--quote", "a fuel price hike", "--comment", "from the peer"), "peer annotates")
+    srv = st.popen(["--ledger", peer["ledger"], "serve", "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE, text=True)
+    first = wait_for("gloss serve starts", lambda: srv.stdout.readline(), seconds=20)
+    address = re.search(r"on (127\.0\.0\.1:\d+) as", first).group(1)
+    d.get(base + "/#/sync")
+    wait_for("the sync page", lambda: d.find_element(By.ID, "sync-address"))
+    R.report(peer["key"] in d.find_element(By.ID, "view").text, "the sync page lists the allow-list")
+    d.find_element(By.ID, "sync-address").send_keys(address)
+    click(d, "//button[@id='sync-now']", "Sync now")
+    summary = wait_for("the sync summary", lambda: "Synced with" in d.find_element(By.ID, "sync-result").text and d.find_element(By.ID, "sync-result").text, seconds=30)
+    got = [a for a in annotations(ledger) if a["body"] == "from the peer"]
+    R.report(bool(got) and "received" in summary, "Sync now brings the peer's events, with the summary", summary)
+    srv.send_signal(signal.SIGINT)
+    srv.wait(timeout=10)
+    click(d, "//button[@id='sync-now']", "Sync now again (the peer is gone)")
+    err = wait_for("the error", lambda: "cannot connect" in d.find_element(By.ID, "toast").text and d.find_element(By.ID, "toast").text, seconds=30)
+    R.report("cannot connect" in err, "a peer that is gone: the page says so", err)
+
+    # A revision orphans a note; select its new passage and attach it there.
+    with open(SEED, encoding="utf-8") as f:
+        seed = f.read()
+    revised = seed.replace("batten down the hatches", "prepare for the storm")
+    revised_file = os.path.join(peer["home"], "revised.txt")
+    with open(revised_file, "w", encoding="utf-8") as f:
+        f.write(revised)
+    st.must(st.gloss("--ledger", ledger, "article", "revise", seed_id, revised_file), "revise")
+    d.get(base + f"/#/a/{seed_id}")
+    wait_for("the orphan is listed", lambda: d.find_elements(By.CSS_SELECTOR, ".orphans li"))
+    orphan_id = d.find_element(By.CSS_SELECTOR, ".orphans li").get_attribute("data-orphan")
+    click(d, "//section[@class='orphans']//button[text()='Re-attach…']", "Re-attach…")
+    start = len(list(revised[:revised.index("prepare for the storm")]))
+    select_js(d, start, len("prepare for the storm"))
+    click(d, "//div[@id='popover']//button[text()='Attach here']", "Attach here")
+    show = wait_for("re-attached", lambda: "prepare for the storm" in st.gloss("--ledger", ledger, "show", orphan_id[:12]).out
+                    and st.gloss("--ledger", ledger, "show", orphan_id[:12]).out)
+    placed = "[prepare for the storm]" in show
+    gone = wait_for("the page no longer lists it as an orphan",
+                    lambda: not d.find_elements(By.CSS_SELECTOR, ".orphans li[data-orphan='%s']" % orphan_id), seconds=5)
+    R.report(placed and gone, "an orphan is re-attached by selecting its new passage", show[show.find("passage"):][:200])
 
 
 if __name__ == "__main__":

@@ -44,22 +44,30 @@ async function draw(live = false) {
   }
 }
 
-// Never redraw under someone typing (in the popover, a reply, an edit): the redraw waits until
-// the field loses focus, so the caret and the words stay where they are.
+// Never redraw under someone typing (in the popover, a reply, an edit) or selecting text in
+// the article: the redraw waits until the field loses focus or the selection goes, so the
+// caret, the words and the selection stay where they are.
 let deferred = false;
 function typing() {
   const a = document.activeElement;
+  const sel = window.getSelection();
+  const article = document.getElementById('article');
   return !document.getElementById('popover').hidden
-    || (a && (a.tagName === 'TEXTAREA' || a.tagName === 'INPUT') && a.closest('#thread, #popover'));
+    || (a && (a.tagName === 'TEXTAREA' || a.tagName === 'INPUT') && a.closest('#thread, #popover'))
+    || (sel && !sel.isCollapsed && article && article.contains(sel.anchorNode));
 }
 state.refresh = () => {
   if (typing()) { deferred = true; return Promise.resolve(); }
+  // The sync page shows no ledger data but its own summary: a live redraw would wipe it.
+  if (route().path === '/sync') return Promise.resolve();
   return draw(true);
 };
-document.addEventListener('focusout', () => {
+function catchUp() {
   if (!deferred) return;
-  setTimeout(() => { if (!typing()) { deferred = false; draw(true); } }, 0);
-});
+  setTimeout(() => { if (deferred && !typing()) { deferred = false; draw(true); } }, 0);
+}
+document.addEventListener('focusout', catchUp);
+document.addEventListener('selectionchange', catchUp);
 
 async function start() {
   try {

@@ -36,7 +36,7 @@ function show(sel) {
       h('button', { class: 'primary', onclick: async () => {
         try {
           await api.reanchor(id, { start: sel.start, end: sel.end, exact: sel.exact });
-          state.reattach = null; hidePopover(); toast('Re-attached.'); await state.refresh();
+          state.reattach = null; window.getSelection().removeAllRanges(); hidePopover(); toast('Re-attached.'); await state.refresh();
         } catch (e) { toast(e.message, true); }
       } }, 'Attach here'),
       h('button', { onclick: () => { state.reattach = null; hidePopover(); } }, 'Cancel')));

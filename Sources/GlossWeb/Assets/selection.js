@@ -10,13 +10,17 @@ export function codePoints(s) { let n = 0; for (const _ of s) n++; return n; }
 /** The code-point offset of a DOM boundary (node, offset) inside the article, or null. */
 export function offsetOf(node, offset, root) {
   if (!root.contains(node)) return null;
-  if (node.nodeType === Node.TEXT_NODE) {
-    const holder = node.parentElement.closest('[data-start]');
-    if (!holder) return null;
-    return Number(holder.dataset.start) + codePoints(node.data.slice(0, offset));
+  // Inside a piece of text (a span or mark holding only text): count the code points from
+  // the piece's start to the boundary, whatever text nodes the browser split it into.
+  const el = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
+  const piece = el.closest('span[data-start], mark[data-start]');
+  if (piece && root.contains(piece)) {
+    const r = document.createRange();
+    r.setStart(piece, 0);
+    r.setEnd(node, offset);
+    return Number(piece.dataset.start) + codePoints(r.toString());
   }
-  // An element boundary: before its child `offset`, or at its end.
-  const el = node;
+  // A paragraph's boundary: before its child `offset`, or at its end.
   if (offset < el.childNodes.length) {
     const child = el.childNodes[offset];
     const start = child.nodeType === Node.ELEMENT_NODE ? child.closest('[data-start]') || child.querySelector('[data-start]') : null;

@@ -24,11 +24,13 @@ struct WebCommand: ParsableCommand {
     var listen = Endpoint(argument: "127.0.0.1:0")!
     @Flag(help: "Do not try to open a browser; only print the URL.") var noOpen = false
     @Option(help: "Also accept peers at this address, in this process (as `gloss serve --listen`).") var serveSync: Endpoint?
+    @Flag(help: "No access log on standard error (one line per request otherwise).") var quiet = false
 
     func run() throws {
         let ledger = try options.open()
+        // The access log: one line per request on standard error (`--quiet`: errors only).
         var logger = Logger(label: "gloss.web")
-        logger.logLevel = .warning
+        logger.logLevel = quiet ? .warning : .info
         if !["127.0.0.1", "::1", "localhost"].contains(listen.host) {
             Console.error("warning: \(listen.host) is not a loopback address: other machines can reach the app, and the URL's key is all that protects it")
         }
