@@ -186,10 +186,11 @@ def browser(login_url, base, ledger, seed_id, short_id, cookie, origin, peer):
         run_browser(driver, login_url, base, ledger, seed_id, short_id, cookie, origin)
         more_browser(driver, base, ledger, seed_id, peer)
     finally:
-        # The 409 of the concurrent edit and the 502 of a sync with a peer that is gone are
-        # expected (the page shows them); nothing else may fail.
+        # The refusals this test provokes are expected (the page shows them: 409 the concurrent
+        # edit, 422 an empty article, 502 a peer that is gone); nothing else may fail.
+        expected = ("status of 409", "status of 422", "status of 502")
         errors = [l for l in driver.get_log("browser") if l.get("level") == "SEVERE"
-                  and "status of 409" not in l.get("message", "") and "status of 502" not in l.get("message", "")]
+                  and not any(e in l.get("message", "") for e in expected)]
         R.report(not errors, "no error in the browser's console (CSP violations included)", str(errors[:3]))
         driver.quit()
 
@@ -249,6 +250,22 @@ def run_browser(d, login_url, base, ledger, seed_id, short_id, cookie, origin):
     c = next(iter(cookies.values()), {})
     R.report(c.get("httpOnly") is True and c.get("sameSite") == "Strict", "the browser holds the session as HttpOnly, SameSite=Strict", str(c))
 
+    # Add an article by pasting its text (the rules of gloss article add).
+    click(d, "//summary[text()='Add an article']", "Add an article")
+    typed(d, "new-text", "A pasted article.\n\nIts second paragraph.", "pasting a text")
+    click(d, "//button[@id='add-article']", "Add")
+    pasted = wait_for("the pasted article opens", lambda: "A pasted article." in d.find_element(By.ID, "view").text and
+                      json.loads(st.gloss("--ledger", ledger, "article", "list", "--json").out))
+    R.report(any(a["title"] == "A pasted article." for a in pasted), "an article pasted in the library is added, titled by its first line",
+             str([a["title"] for a in pasted]))
+    d.get(base + "/#/")
+    click(d, "//summary[text()='Add an article']", "Add an article")
+    typed(d, "new-text", "   \n  ", "pasting white space")
+    click(d, "//button[@id='add-article']", "Add")
+    toast = wait_for("the refusal", lambda: d.find_element(By.ID, "toast").text)
+    R.report("empty" in toast and len(json.loads(st.gloss("--ledger", ledger, "article", "list", "--json").out)) == 3,
+             "white space alone is refused, and nothing is added", toast)
+
     # A passage after the emoji: code points, not UTF-16 units.
     d.get(base + f"/#/a/{short_id}")
     wait_for("the short article", lambda: d.find_elements(By.CSS_SELECTOR, "#article p"))
@@ -288,6 +305,19 @@ def run_browser(d, login_url, base, ledger, seed_id, short_id, cookie, origin):
     made = wait_for("the comment is stored", lambda: [a for a in annotations(ledger) if a["body"] == "Who sent them?"])[0]
     R.report(word == "paratroopers" and made["selector"]["exact"] == "paratroopers" and sorted(made["tags"]) == ["military", "russia"],
              "a double-clicked word, commented and tagged, is stored as selected", json.dumps(made["selector"]))
+
+    # Wide screen: notes beside their paragraph; a phone: under it.
+    def layout():
+        return d.execute_script("""
+            const ol = document.querySelector('#article .notes'); if (!ol) return null;
+            const p = ol.parentElement.querySelector('p'), a = p.getBoundingClientRect(), b = ol.getBoundingClientRect();
+            return {beside: b.left >= a.right, under: b.top >= a.bottom - 1};""")
+    wide = wait_for("notes in the margin", layout)
+    d.set_window_size(400, 900)
+    phone = wait_for("notes under the paragraph", lambda: (lambda x: x if x and x["under"] else None)(layout()))
+    d.set_window_size(1400, 1000)
+    R.report(wide["beside"] and phone["under"] and not phone["beside"], "notes sit in the margin on a wide screen, under the paragraph on a phone",
+             f"wide {wide}, phone {phone}")
 
     # The thread: reply, edit, tag, delete, restore.
     click(d, f'//mark[@data-note="{made["id"]}"]', "the new highlight")
@@ -374,7 +404,9 @@ def more_browser(d, base, ledger, seed_id, peer):
     R.report(kept["body"] == "the peer's version", "Keep this resolves the conflict with that version", kept["body"])
 
     # Sync now, from the page, with a peer's gloss serve.
-    st.must(st.gloss("--ledger", peer["ledger"], "annotate", seed_id, "--quote", "a fuel price hike", "--comment", "from the peer"), "peer annotates")
+    peer_text = "from the peer <img src=x onerror=\"window.__pwned=3\"> <a href=\"javascript:window.__pwned=4\">link</a> \x1b]0;title\x07"
+    st.must(st.gloss("--ledger", peer["ledger"], "annotate", seed_id, "--quote", "a fuel price hike", "--comment", peer_text,
+                     "--tag", "</script><script>window.__pwned=5</script>"), "peer annotates")
     srv = st.popen(["--ledger", peer["ledger"], "serve", "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE, text=True)
     first = wait_for("gloss serve starts", lambda: srv.stdout.readline(), seconds=20)
     address = re.search(r"on (127\.0\.0\.1:\d+) as", first).group(1)
@@ -384,8 +416,17 @@ def more_browser(d, base, ledger, seed_id, peer):
     d.find_element(By.ID, "sync-address").send_keys(address)
     click(d, "//button[@id='sync-now']", "Sync now")
     summary = wait_for("the sync summary", lambda: "Synced with" in d.find_element(By.ID, "sync-result").text and d.find_element(By.ID, "sync-result").text, seconds=30)
-    got = [a for a in annotations(ledger) if a["body"] == "from the peer"]
+    got = [a for a in annotations(ledger) if a["body"] == peer_text]
     R.report(bool(got) and "received" in summary, "Sync now brings the peer's events, with the summary", summary)
+    if got:
+        d.get(base + f"/#/a/{seed_id}?n={got[0]['id']}")
+        wait_for("the peer's note", lambda: "onerror" in d.find_element(By.ID, "thread").text)
+        inert = d.execute_script("""return window.__pwned === undefined && !document.querySelector('#thread img, #thread a[href^="javascript"], #thread script, #view img')""")
+        R.report(inert and "</script><script>" in d.find_element(By.ID, "thread").text,
+                 "a peer's <img onerror>, javascript: link, </script> tag and escapes arrive by sync and stay text", d.find_element(By.ID, "thread").text[:160])
+        d.get(base + "/#/sync")
+        wait_for("the sync page", lambda: d.find_element(By.ID, "sync-address"))
+        d.find_element(By.ID, "sync-address").send_keys(address)
     srv.send_signal(signal.SIGINT)
     srv.wait(timeout=10)
     click(d, "//button[@id='sync-now']", "Sync now again (the peer is gone)")
