@@ -44,6 +44,9 @@ SEED = os.path.join(st.REPO, "seeds", "000_250678edc94afa10.txt")
 SHORT = "Café 👍🏽 “quoted” — done.\n\nThen the important passage comes here, after an emoji.\n"
 
 
+DRIVER = None  # the browser, for the page's state in a timeout's message
+
+
 def wait_for(what, check, seconds=10.0, step=0.1):
     deadline = time.monotonic() + seconds
     last = None
@@ -55,7 +58,13 @@ def wait_for(what, check, seconds=10.0, step=0.1):
         except Exception as e:  # noqa: BLE001 (the page may be mid-redraw)
             last = e
         time.sleep(step)
-    raise TimeoutError(f"{what}: not within {seconds} s (last: {last!r})")
+    page = ""
+    if DRIVER:
+        try:
+            page = f"; page {DRIVER.current_url}, toast {DRIVER.find_element(By.ID, 'toast').text!r}, thread {DRIVER.find_element(By.ID, 'thread').text[:120]!r}"
+        except Exception:  # noqa: BLE001
+            pass
+    raise TimeoutError(f"{what}: not within {seconds} s (last: {last!r}){page}")
 
 
 def http(base, method, path, body=None, headers=None, cookie=None, raw=None):
@@ -135,6 +144,8 @@ def main():
         log_file.close()
         with open(access_log) as f:
             log = f.read()
+        if R.failed or sys.exc_info()[0] is not None:
+            print("     the web server's log, last lines:\n" + "\n".join("     " + l for l in log.splitlines()[-25:]), flush=True)
         R.report(re.search(r"GET /api/articles/[0-9a-f]{64} 200", log) is not None and secret not in log,
                  "the access log has a line per request, and never the secret", f"{log.count(chr(10))} lines")
     return R.finish()
@@ -179,7 +190,9 @@ def browser(login_url, base, ledger, seed_id, short_id, cookie, origin, peer):
     opts = webdriver.ChromeOptions()
     for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000"]:
         opts.add_argument(a)
+    global DRIVER
     driver = webdriver.Chrome(options=opts, service=Service("/usr/bin/chromedriver"))
+    DRIVER = driver
     driver.set_page_load_timeout(30)
     driver.set_script_timeout(10)
     try:
@@ -259,6 +272,7 @@ def run_browser(d, login_url, base, ledger, seed_id, short_id, cookie, origin):
     R.report(any(a["title"] == "A pasted article." for a in pasted), "an article pasted in the library is added, titled by its first line",
              str([a["title"] for a in pasted]))
     d.get(base + "/#/")
+    wait_for("the library", lambda: d.find_elements(By.XPATH, "//summary[text()='Add an article']"))
     click(d, "//summary[text()='Add an article']", "Add an article")
     typed(d, "new-text", "   \n  ", "pasting white space")
     click(d, "//button[@id='add-article']", "Add")

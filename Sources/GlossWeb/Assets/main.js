@@ -18,7 +18,8 @@ function route() {
   return { path: path || '/', params: new URLSearchParams(query || '') };
 }
 
-let shown = null;
+// The thread a link asked for (#/a/ID?n=NOTE), opened by whichever draw first shows the article.
+let wanted = route().params.get('n');
 
 /** Draws the current route; `live` keeps the scroll position and the open thread. */
 async function draw(live = false) {
@@ -27,8 +28,10 @@ async function draw(live = false) {
   try {
     if (path.startsWith('/a/')) {
       const id = path.slice(3);
-      renderArticle(view, await api.article(id));
-      if (!live && shown !== location.hash && params.get('n')) openThread(params.get('n'));
+      const article = await api.article(id);
+      if (route().path !== path) return;   // navigated away meanwhile
+      renderArticle(view, article);
+      if (wanted && article.annotations.some((x) => x.id === wanted)) { openThread(wanted); wanted = null; }
       else renderThread();
     } else {
       state.article = null;
@@ -38,7 +41,6 @@ async function draw(live = false) {
       else await renderLibrary(view);
     }
     if (live) window.scrollTo(0, y);
-    shown = location.hash;
   } catch (e) {
     toast(e.message, true);
   }
@@ -53,18 +55,18 @@ function typing() {
   const sel = window.getSelection();
   const article = document.getElementById('article');
   return !document.getElementById('popover').hidden
-    || (a && (a.tagName === 'TEXTAREA' || a.tagName === 'INPUT') && a.closest('#thread, #popover'))
+    || (a && (a.tagName === 'TEXTAREA' || a.tagName === 'INPUT') && a.closest('#thread, #popover, #view'))
     || (sel && !sel.isCollapsed && article && article.contains(sel.anchorNode));
 }
 state.refresh = () => {
-  if (typing()) { deferred = true; return Promise.resolve(); }
   // The sync page shows no ledger data but its own summary: a live redraw would wipe it.
   if (route().path === '/sync') return Promise.resolve();
+  if (typing()) { deferred = true; return Promise.resolve(); }
   return draw(true);
 };
 function catchUp() {
   if (!deferred) return;
-  setTimeout(() => { if (deferred && !typing()) { deferred = false; draw(true); } }, 0);
+  setTimeout(() => { if (deferred && !typing()) { deferred = false; state.refresh(); } }, 0);
 }
 document.addEventListener('focusout', catchUp);
 document.addEventListener('selectionchange', catchUp);
@@ -78,7 +80,7 @@ async function start() {
     e.preventDefault();
     location.hash = `#/search?${new URLSearchParams({ q: document.getElementById('search-q').value })}`;
   });
-  window.addEventListener('hashchange', () => { hidePopover(); draw(); });
+  window.addEventListener('hashchange', () => { hidePopover(); wanted = route().params.get('n'); draw(); });
   watchSelections();
   followLedger(syncProgress);
   await draw();

@@ -15,12 +15,14 @@ export async function renderSync(view) {
   const address = h('input', { type: 'text', id: 'sync-address', placeholder: 'HOST:PORT of a peer running gloss serve' });
   const result = h('div', { id: 'sync-result', class: 'meta' });
   progressLine = h('div', { class: 'meta' });
+  // The result goes to whichever sync page is shown when the answer comes.
+  const shown = () => document.getElementById('sync-result') || result;
   const run = async () => {
-    fill(result, 'Syncing…');
+    fill(shown(), 'Syncing…');
     try {
       const s = await api.sync(address.value.trim());
-      fill(result, `Synced with ${who(s.peer)} in ${(s.milliseconds / 1000).toFixed(2)} s: sent ${s.sent}, received ${s.received} (${s.stored} new, ${s.alreadyHere} already here). Snapshot ${s.snapshot}.`);
-    } catch (e) { fill(result, ''); toast(e.message, true); }
+      fill(shown(), `Synced with ${who(s.peer)} in ${(s.milliseconds / 1000).toFixed(2)} s: sent ${s.sent}, received ${s.received} (${s.stored} new, ${s.alreadyHere} already here). Snapshot ${s.snapshot}.`);
+    } catch (e) { fill(shown(), ''); toast(e.message, true); }
   };
   fill(view, h('h1', {}, 'Sync'),
     h('h2', {}, 'Peers on the allow-list'),
