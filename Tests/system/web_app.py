@@ -225,6 +225,25 @@ def typed(d, element_id, text, what):
     wait_for(what, attempt)
 
 
+SHOTS = os.path.join(st.REPO, ".build", "web-screenshots")
+
+
+def screenshots(d, seed_id, base, note):
+    """Desktop and phone screenshots of the article with a thread open, under .build, to look at."""
+    os.makedirs(SHOTS, exist_ok=True)
+    for name, (w, hgt) in {"desktop": (1400, 900), "phone": (400, 860)}.items():
+        d.set_window_size(w, hgt)
+        d.get(base + f"/#/a/{seed_id}?n={note}")
+        wait_for("the thread for the screenshot", lambda: d.find_element(By.ID, "thread").is_displayed())
+        d.execute_script("document.querySelector('mark.current').scrollIntoView({block: arguments[0]})", "center" if name == "desktop" else "start")
+        d.execute_script("window.scrollBy(0, arguments[0])", 0 if name == "desktop" else -60)
+        time.sleep(0.3)
+        d.save_screenshot(os.path.join(SHOTS, f"{name}.png"))
+    d.set_window_size(1400, 1000)
+    R.report(all(os.path.getsize(os.path.join(SHOTS, f"{n}.png")) > 10000 for n in ("desktop", "phone")),
+             f"screenshots at desktop and phone widths in {os.path.relpath(SHOTS, st.REPO)}")
+
+
 def annotations(ledger):
     out = st.must(st.gloss("--ledger", ledger, "list", "--all", "--json"), "list --json").out
     return json.loads(out)
@@ -320,6 +339,24 @@ def run_browser(d, login_url, base, ledger, seed_id, short_id, cookie, origin):
     R.report(word == "paratroopers" and made["selector"]["exact"] == "paratroopers" and sorted(made["tags"]) == ["military", "russia"],
              "a double-clicked word, commented and tagged, is stored as selected", json.dumps(made["selector"]))
 
+    # The passage with the curly quotes, and the fifth "Putin", by a DOM selection: gloss show
+    # must find the exact quote at the exact code points.
+    with open(SEED, encoding="utf-8") as f:
+        seed_text = f.read()
+    curly = "“Dozens” of demonstrators were killed"
+    putins = [m.start() for m in re.finditer("Putin", seed_text)]
+    for label, start_index, quote in [("the curly quotes", seed_text.index(curly), curly), ("the fifth Putin", putins[4], "Putin")]:
+        cp = len(seed_text[:start_index])  # Python counts code points
+        shown = select_js(d, cp, len(quote))
+        wait_for("the popover", lambda: d.find_element(By.ID, "popover").is_displayed())
+        click(d, "//button[@id='highlight']", "Highlight")
+        new_one = wait_for(f"{label} stored", lambda: [a for a in annotations(ledger) if a.get("selector", {}).get("start") == cp])[0]
+        show = st.must(st.gloss("--ledger", ledger, "show", new_one["id"][:12]), "gloss show").out
+        R.report(shown == quote and new_one["selector"]["exact"] == quote and new_one["selector"]["end"] == cp + len(quote)
+                 and f"passage    [{cp}–{cp + len(quote)}]" in show and f"[{quote}]" in show,
+                 f"{label}, selected in the page, is stored at its exact code points (gloss show)", show.splitlines()[5] if len(show.splitlines()) > 5 else show)
+        wait_for("the page settles", lambda: d.find_element(By.ID, "popover").get_attribute("hidden") is not None)
+
     # Wide screen: notes beside their paragraph; a phone: under it.
     def layout():
         return d.execute_script("""
@@ -343,11 +380,21 @@ def run_browser(d, login_url, base, ledger, seed_id, short_id, cookie, origin):
     typed(d, "edit-text", "Who sent them, and why now?", "typing the edit")
     click(d, "//aside[@id='thread']//button[text()='Save']", "Save")
     wait_for("the edit", lambda: [a for a in annotations(ledger) if a["body"] == "Who sent them, and why now?"])
+    def tag_it():
+        box = d.find_element(By.XPATH, "//aside[@id='thread']//div[@data-annotation='%s']//input[@aria-label='add tags']" % made["id"])
+        box.send_keys("csto\n")
+        return True
+    wait_for("typing a tag", tag_it)
+    wait_for("the tag", lambda: [a for a in annotations(ledger) if a["id"] == made["id"] and "csto" in a["tags"]])
+    click(d, "//aside[@id='thread']//div[@data-annotation='%s']//span[@class='tag'][text()='#russia']/button" % made["id"], "remove #russia")
+    tags = wait_for("the tag removed", lambda: [a["tags"] for a in annotations(ledger) if a["id"] == made["id"] and "russia" not in a["tags"]])[0]
+    R.report(sorted(tags) == ["csto", "military"], "tags are added and removed from the thread", str(tags))
     click(d, "//aside[@id='thread']//div[@data-annotation='%s']//button[text()='Delete']" % made["id"], "Delete")
     wait_for("the deletion", lambda: [a for a in annotations(ledger) if a["id"] == made["id"] and a["deleted"]])
     click(d, "//aside[@id='thread']//button[text()='Restore']", "Restore")
     wait_for("the restoration", lambda: [a for a in annotations(ledger) if a["id"] == made["id"] and not a["deleted"]])
     R.report(True, "the thread replies, edits, deletes and restores through the page")
+    screenshots(d, seed_id, base, made["id"])
 
     # Live: another process annotates; the page shows it without a reload.
     marks_before = len(d.find_elements(By.CSS_SELECTOR, "#article mark"))
