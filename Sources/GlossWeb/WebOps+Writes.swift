@@ -8,7 +8,7 @@ extension WebOps {
     static func annotate(_ l: Ledger, _ r: WebRequests.NewAnnotation) throws -> JSON {
         let a = try view(l, r.article)
         guard let text = try l.log.articleText(a.id) else { throw WebError(500, "the article's text cannot be read: run gloss verify") }
-        let sel = try WebRequests.selector(start: r.start, end: r.end, exact: r.exact, text: text)
+        let sel = try WebRequests.selector(start: r.start, end: r.end, exact: r.exact, prefix: r.prefix, suffix: r.suffix, text: text)
         let comment = try WebRequests.comment(r.comment)
         let created = AnnotationCreated(article: a.id, target: .text(sel), motivation: try WebRequests.motivation(r.motivation, comment: comment),
                                         body: comment ?? "", tags: try WebRequests.tags(r.tags))
@@ -63,7 +63,7 @@ extension WebOps {
         let a = try annotationView(l, idHex)
         try requireMayChange(l, a)
         guard !a.isReply, let text = try l.log.articleText(a.article) else { throw WebError.unprocessable("a reply has no passage to re-attach") }
-        let sel = try WebRequests.selector(start: r.start, end: r.end, exact: r.exact, text: text)
+        let sel = try WebRequests.selector(start: r.start, end: r.end, exact: r.exact, prefix: r.prefix, suffix: r.suffix, text: text)
         let heads = try l.log.heads(of: a.id, .reanchor)
         _ = try append(l, [.annotationReanchored(Reanchored(annotation: a.id, pred: heads, selector: sel))])
         return .object(["changed": .bool(true)])

@@ -16,6 +16,10 @@ public enum WebRequests {
         public var start: Int
         public var end: Int
         public var exact: String
+        /// The text just before and after the passage as the page saw it (up to 32 code points
+        /// each, optional): when given, they must be what the text holds there.
+        public var prefix: String?
+        public var suffix: String?
         public var comment: String?
         public var tags: [String]?
         public var motivation: String?
@@ -44,17 +48,30 @@ public enum WebRequests {
         public var start: Int
         public var end: Int
         public var exact: String
+        public var prefix: String?
+        public var suffix: String?
     }
 
     /// A selection checked against the article's text exactly as `gloss annotate --start
     /// --end` checks it, plus the words the page saw.
-    public static func selector(start: Int, end: Int, exact: String, text: String) throws(WebError) -> TextSelector {
+    /// The selector records the article's own context (32 code points each side, as `gloss
+    /// annotate` does); the page's `prefix` and `suffix`, when sent, must agree with it.
+    public static func selector(start: Int, end: Int, exact: String, prefix: String? = nil, suffix: String? = nil,
+                                text: String) throws(WebError) -> TextSelector {
+        let article = ArticleText(text)
         let sel: TextSelector
-        do { sel = try QuoteMatcher(text: ArticleText(text)).selector(start: start, end: end) } catch {
+        do { sel = try QuoteMatcher(text: article).selector(start: start, end: end) } catch {
             throw .unprocessable("the selection [\(start)–\(end)] is not a passage of this article's text: \(error)")
         }
-        guard sel.exact.unicodeScalars.elementsEqual(exact.unicodeScalars) else {
-            throw .conflict("the article's text at [\(start)–\(end)] is not the passage selected: reload the page (the article may have been revised)")
+        let stale = WebError.conflict("the article's text at [\(start)–\(end)] is not the passage selected: reload the page (the article may have been revised)")
+        guard sel.exact.unicodeScalars.elementsEqual(exact.unicodeScalars) else { throw stale }
+        if let prefix {
+            let p = Array(prefix.unicodeScalars)
+            guard p.count <= start, article.scalars[(start - p.count)..<start].elementsEqual(p) else { throw stale }
+        }
+        if let suffix {
+            let q = Array(suffix.unicodeScalars)
+            guard end + q.count <= article.count, article.scalars[end..<(end + q.count)].elementsEqual(q) else { throw stale }
         }
         return sel
     }

@@ -17,6 +17,14 @@ import Testing
             _ = try WebRequests.selector(start: start, end: start + 21, exact: "the important passagE", text: text)
             Issue.record("a mismatch is refused")
         } catch { #expect(error.status == 409) }
+        // The page's context, when sent, must be the text's.
+        _ = try WebRequests.selector(start: start, end: start + 21, exact: "the important passage", prefix: "\n\nThen ", suffix: ".", text: text)
+        for (p, q) in [("Than ", "."), ("Then ", "!"), (String(repeating: "x", count: 80), ".")] {
+            do {
+                _ = try WebRequests.selector(start: start, end: start + 21, exact: "the important passage", prefix: p, suffix: q, text: text)
+                Issue.record("context \(p.debugDescription) / \(q.debugDescription) is refused")
+            } catch { #expect(error.status == 409) }
+        }
         do {
             _ = try WebRequests.selector(start: 5, end: 6, exact: "\u{1F44D}", text: text)
             Issue.record("half an emoji sequence is refused")

@@ -16,7 +16,7 @@ function place(el, rect) {
 
 async function save(sel, comment, tags) {
   try {
-    const body = { article: state.article.id, start: sel.start, end: sel.end, exact: sel.exact };
+    const body = { article: state.article.id, start: sel.start, end: sel.end, exact: sel.exact, prefix: sel.prefix, suffix: sel.suffix };
     if (comment && comment.trim()) body.comment = comment;
     const t = (tags || '').split(/[\s,]+/).filter(Boolean);
     if (t.length) body.tags = t;
@@ -35,7 +35,7 @@ function show(sel) {
     fill(el, h('div', {}, 'Attach the orphan here?'), h('div', { class: 'row' },
       h('button', { class: 'primary', onclick: async () => {
         try {
-          await api.reanchor(id, { start: sel.start, end: sel.end, exact: sel.exact });
+          await api.reanchor(id, { start: sel.start, end: sel.end, exact: sel.exact, prefix: sel.prefix, suffix: sel.suffix });
           state.reattach = null; window.getSelection().removeAllRanges(); hidePopover(); toast('Re-attached.'); await state.refresh();
         } catch (e) { toast(e.message, true); }
       } }, 'Attach here'),

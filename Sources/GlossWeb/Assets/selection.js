@@ -44,5 +44,10 @@ export function currentSelection(root, text) {
   while (start < end && /\s/.test(cps[start])) start++;
   while (end > start && /\s/.test(cps[end - 1])) end--;
   if (start === end) return null;
-  return { start, end, exact: cps.slice(start, end).join(''), rect: r.getBoundingClientRect() };
+  // The W3C TextQuoteSelector's context as the page sees it; the server checks it.
+  return {
+    start, end, exact: cps.slice(start, end).join(''),
+    prefix: cps.slice(Math.max(0, start - 32), start).join(''), suffix: cps.slice(end, end + 32).join(''),
+    rect: r.getBoundingClientRect(),
+  };
 }
