@@ -59,7 +59,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .executableTarget(name: "Benchmarks", dependencies: ["GlossCore", "GlossStore", "GlossReplay", "GlossLedger", "GlossSync", "GlossTestSupport", "CSQLite"], path: "Benchmarks"),
+        .executableTarget(name: "Benchmarks", dependencies: ["GlossCore", "GlossStore", "GlossReplay", "GlossLedger", "GlossSync", "GlossTestSupport", "GlossWeb", "CSQLite",
+                                                          .product(name: "Logging", package: "swift-log")], path: "Benchmarks"),
 
         // Shared by tests and benchmarks, never linked into gloss: a sync session run in memory
         // against a real SQLite ledger, flight by flight.

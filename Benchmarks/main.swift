@@ -24,6 +24,8 @@ struct Options {
     var reconcileOnly = false
     /// Only the machine's limits and the sync of N events between two processes (for a profiler).
     var syncOnly = false
+    /// Only `gloss web`: the API against the library, the article page, readers and writers.
+    var webOnly = false
     init(_ args: [String]) {
         var it = args.makeIterator()
         while let a = it.next() {
@@ -36,6 +38,7 @@ struct Options {
             case "--profile-rebuild": profileRebuild = Int(it.next() ?? "") ?? 1
             case "--reconcile": reconcileOnly = true
             case "--sync": syncOnly = true
+            case "--web": webOnly = true
             case "--everyday": everydaySizes = (it.next() ?? "").split(separator: ",").compactMap { Int($0) }.filter { $0 >= 100 }
             case "--help", "-h":
                 print("""
@@ -46,6 +49,7 @@ struct Options {
                       --everyday A,B,…  ledger sizes for the everyday commands (default 1000,100000,1000000)
                       --reconcile  only the range reconciliation of tip entries
                       --sync       only the machine's limits and the sync of N events
+                      --web        only gloss web (API vs library, a 500-annotation page, 50 readers + 5 writers)
                     """)
                 exit(0)
             default:
@@ -64,6 +68,13 @@ defer { try? FileManager.default.removeItem(atPath: tmp) }
 let glossBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("gloss").path
 let table = Table()
 print("Gloss benchmarks: N = \(n) events, \(Parallel.cores) cores\(opts.quick ? " (quick)" : "")")
+
+let seedPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("seeds/000_250678edc94afa10.txt").path
+if opts.webOnly {
+    try WebBench.run(table, tmp: tmp, seedPath: seedPath, quick: opts.quick)
+    if let path = opts.json { try table.write(json: path) }
+    exit(0)
+}
 
 if opts.reconcileOnly {
     try ReconcileBench.run(table, quick: opts.quick)
@@ -255,5 +266,6 @@ for (name, args) in commands {
 }
 table.add("   peak RSS of show, history, list at \(probes.last?.events ?? 0) events", Double(worstRSS) / 1_048_576, "MiB", "(target ≤ 32) \(verdict(worstRSS <= 32 << 20))")
 try ReconcileBench.run(table, quick: opts.quick)
+try WebBench.run(table, tmp: tmp, seedPath: seedPath, quick: opts.quick)
 print("\nsnapshot of the workload: \(snapshotHash.hex)")
 if let path = opts.json { try table.write(json: path) }

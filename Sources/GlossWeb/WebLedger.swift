@@ -17,6 +17,38 @@ public final class WebLedger: @unchecked Sendable {
 
     public init(_ ledger: Ledger) { self.ledger = ledger }
 
+    /// Article pages already serialized, with the log's last row they were made at: served
+    /// again until any event arrives (50 readers of one page cost one build). Touched only on
+    /// `queue`, like `ledger`.
+    private var pages: [String: (row: Int64, json: String)] = [:]
+
+    /// Articles' current texts, parsed (characters, code points) once per text: annotating
+    /// checks every selection against one. Touched only on `queue`.
+    private var texts: [Hash32: ArticleText] = [:]
+
+    /// The current text of `a`; call it only inside `run`.
+    func text(of a: ArticleView, _ l: Ledger) throws -> ArticleText {
+        let key = a.revisedText ?? a.id
+        if let t = texts[key] { return t }
+        guard let s = try l.log.articleText(a.id) else { throw WebError(500, "the text of article \(a.id.short()) cannot be read: run gloss verify") }
+        let t = ArticleText(s)
+        if texts.count > 32 { texts.removeAll() }
+        texts[key] = t
+        return t
+    }
+
+    /// The article page `id`, from the cache when no event arrived since it was built.
+    func page(_ id: String) async throws -> String {
+        try await run { l in
+            let row = try l.log.lastRow()
+            if let p = self.pages[id], p.row == row { return p.json }
+            let json = try WebOps.article(l, id).serialized()
+            if self.pages.count > 16 { self.pages.removeAll() }
+            self.pages[id] = (row, json)
+            return json
+        }
+    }
+
     /// Runs `body` on the ledger's queue.
     public func run<T: Sendable>(_ body: @escaping @Sendable (Ledger) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { c in
@@ -51,8 +83,9 @@ enum WebOps {
         let live = a.isRevised ? try l.log.liveRevisions(of: a.id) : []
         let layout = ArticleLayout(article: a, text: text, annotations: all, known: known, losingRevisions: Array(live.dropFirst()))
         if let h = a.revisedText { try? l.log.saveAnchors(layout.computed, article: a.id, textHash: h) }
+        let heads = try l.log.bodyHeads(article: a.id)
         var annotations: [JSON] = []
-        for x in all { annotations.append(try annotation(l, x)) }
+        for x in all { annotations.append(annotation(l, x, bodyHeads: heads[x.id] ?? [])) }
         return .object([
             "id": .string(a.id.hex), "title": .string(a.title), "source": .string(a.source), "revised": .bool(a.isRevised),
             "text": .string(text),
@@ -75,9 +108,9 @@ enum WebOps {
     }
 
     /// An annotation as the snapshot has it, plus what the page needs to change it.
-    static func annotation(_ l: Ledger, _ a: AnnotationView) throws -> JSON {
+    static func annotation(_ l: Ledger, _ a: AnnotationView, bodyHeads: [EventID]) -> JSON {
         guard case .object(var o) = a.json else { return a.json }
-        o["bodyHeads"] = .array(try l.log.heads(of: a.id, .body).map { .string($0.hex) })
+        o["bodyHeads"] = .array(bodyHeads.map { .string($0.hex) })
         o["mayChange"] = .bool(a.mayChange(l.key.publicKey))
         if !a.bodyLive.isEmpty {
             o["bodyVersions"] = .array(a.bodyLive.map { .object(["body": .string($0.value), "author": .string($0.stamp.author.hex), "event": .string($0.stamp.id.hex), "time": .int($0.stamp.time)]) })

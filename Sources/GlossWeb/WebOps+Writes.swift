@@ -5,10 +5,10 @@ import GlossStore
 /// The API's changes: each checks like its `gloss` command, appends the user's own events in
 /// one transaction, and returns what the page needs to show the result.
 extension WebOps {
-    static func annotate(_ l: Ledger, _ r: WebRequests.NewAnnotation) throws -> JSON {
+    static func annotate(_ l: Ledger, _ texts: WebLedger, _ r: WebRequests.NewAnnotation) throws -> JSON {
         let a = try view(l, r.article)
-        guard let text = try l.log.articleText(a.id) else { throw WebError(500, "the article's text cannot be read: run gloss verify") }
-        let sel = try WebRequests.selector(start: r.start, end: r.end, exact: r.exact, prefix: r.prefix, suffix: r.suffix, text: text)
+        let sel = try WebRequests.selector(start: r.start, end: r.end, exact: r.exact, prefix: r.prefix, suffix: r.suffix,
+                                           article: try texts.text(of: a, l))
         let comment = try WebRequests.comment(r.comment)
         let created = AnnotationCreated(article: a.id, target: .text(sel), motivation: try WebRequests.motivation(r.motivation, comment: comment),
                                         body: comment ?? "", tags: try WebRequests.tags(r.tags))
@@ -59,11 +59,12 @@ extension WebOps {
         return .object(["changed": .bool(true)])
     }
 
-    static func reanchor(_ l: Ledger, _ idHex: String, _ r: WebRequests.Reanchor) throws -> JSON {
+    static func reanchor(_ l: Ledger, _ texts: WebLedger, _ idHex: String, _ r: WebRequests.Reanchor) throws -> JSON {
         let a = try annotationView(l, idHex)
         try requireMayChange(l, a)
-        guard !a.isReply, let text = try l.log.articleText(a.article) else { throw WebError.unprocessable("a reply has no passage to re-attach") }
-        let sel = try WebRequests.selector(start: r.start, end: r.end, exact: r.exact, prefix: r.prefix, suffix: r.suffix, text: text)
+        guard !a.isReply else { throw WebError.unprocessable("a reply has no passage to re-attach") }
+        let sel = try WebRequests.selector(start: r.start, end: r.end, exact: r.exact, prefix: r.prefix, suffix: r.suffix,
+                                           article: try texts.text(of: try view(l, a.article.hex), l))
         let heads = try l.log.heads(of: a.id, .reanchor)
         _ = try append(l, [.annotationReanchored(Reanchored(annotation: a.id, pred: heads, selector: sel))])
         return .object(["changed": .bool(true)])
@@ -88,14 +89,22 @@ extension WebOps {
     }
 
     static func search(_ l: Ledger, query: String, tag: String?, author: String?) throws -> JSON {
-        let filter = SearchFilter(tag: tag.flatMap { $0.isEmpty ? nil : $0 }, authorPrefix: author.flatMap { $0.isEmpty ? nil : $0.lowercased() })
-        guard filter.authorPrefix?.allSatisfy(\.isHexDigit) ?? true else { throw WebError.badRequest("author: hex digits of a public key") }
+        // Written plainly: a denser form of this function crashed the Swift 6.3.1 optimiser
+        // (an ownership verifier error under -O).
+        var filter = SearchFilter()
+        if let tag, !tag.isEmpty { filter.tag = tag }
+        if let author, !author.isEmpty {
+            guard author.allSatisfy(\.isHexDigit) else { throw WebError.badRequest("author: hex digits of a public key") }
+            filter.authorPrefix = author.lowercased()
+        }
+        let hits = try l.log.search(query, filter: filter)
         var out: [JSON] = []
-        for hit in try l.log.search(query, filter: filter) {
+        for hit in hits {
             guard let a = try l.log.annotation(hit.annotation) else { continue }
-            out.append(.object(["id": .string(a.id.hex), "article": .string(a.article.hex), "author": .string(a.author.hex),
-                                "quote": .string(hit.quote), "comment": .string(hit.comment), "tags": .string(hit.tags),
-                                "replyTo": a.parent.map { .string($0.hex) } ?? .null]))
+            var o: [String: JSON] = ["id": .string(a.id.hex), "article": .string(a.article.hex), "author": .string(a.author.hex),
+                                     "quote": .string(hit.quote), "comment": .string(hit.comment), "tags": .string(hit.tags)]
+            if let parent = a.parent { o["replyTo"] = .string(parent.hex) } else { o["replyTo"] = .null }
+            out.append(.object(o))
         }
         return .array(out)
     }

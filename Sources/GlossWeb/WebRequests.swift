@@ -58,7 +58,11 @@ public enum WebRequests {
     /// annotate` does); the page's `prefix` and `suffix`, when sent, must agree with it.
     public static func selector(start: Int, end: Int, exact: String, prefix: String? = nil, suffix: String? = nil,
                                 text: String) throws(WebError) -> TextSelector {
-        let article = ArticleText(text)
+        try selector(start: start, end: end, exact: exact, prefix: prefix, suffix: suffix, article: ArticleText(text))
+    }
+
+    public static func selector(start: Int, end: Int, exact: String, prefix: String? = nil, suffix: String? = nil,
+                                article: ArticleText) throws(WebError) -> TextSelector {
         let sel: TextSelector
         do { sel = try QuoteMatcher(text: article).selector(start: start, end: end) } catch {
             throw .unprocessable("the selection [\(start)–\(end)] is not a passage of this article's text: \(error)")

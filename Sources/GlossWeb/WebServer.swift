@@ -19,14 +19,18 @@ public struct WebServer: Sendable {
     public let logger: Logger
     /// How often the ledger is checked for events from elsewhere (another process, a peer).
     public let pollInterval: Duration
+    /// Fixed bytes served as JSON at these paths, behind the same gate: `make bench` compares
+    /// an article page with the same bytes served as a file. Empty for `gloss web`.
+    public let fixedResponses: [String: [UInt8]]
 
     /// Request bodies beyond this are refused (413) before they are read whole: an article's
     /// text at most, with room for its JSON.
     static let maxBody = EventLimits.maxPayload + 64 * 1024
 
     public init(ledger: WebLedger, sync: WebSync, host: String, port: Int, secret: String, logger: Logger,
-                pollInterval: Duration = .milliseconds(400)) {
-        self.ledger = ledger; self.sync = sync; self.host = host; self.port = port; self.secret = secret; self.logger = logger; self.pollInterval = pollInterval
+                pollInterval: Duration = .milliseconds(400), fixedResponses: [String: [UInt8]] = [:]) {
+        self.ledger = ledger; self.sync = sync; self.host = host; self.port = port; self.secret = secret; self.logger = logger
+        self.pollInterval = pollInterval; self.fixedResponses = fixedResponses
     }
 
     /// A fresh secret: 32 random bytes from the system, hex.
@@ -55,6 +59,9 @@ public struct WebServer: Sendable {
         let ledger = self.ledger, sync = self.sync
         router.get("/") { _, _ in WebAssets.response(WebAssets.index) }
         router.get("/favicon.ico") { _, _ in Response(status: .noContent) }
+        for (path, bytes) in fixedResponses {
+            router.get(RouterPath(path)) { _, _ in WebAssets.response(.init(type: "application/json; charset=utf-8", bytes: bytes)) }
+        }
         router.get("/assets/:name") { _, context in
             guard let name = context.parameters.get("name"), let asset = WebAssets.all[name] else {
                 return Self.error(WebError.notFound("no such file"))
@@ -72,13 +79,15 @@ public struct WebServer: Sendable {
             let r = try await Self.decode(WebRequests.NewArticle.self, request)
             return try await ledger.run { try WebOps.addArticle($0, r) }
         }
-        api(.get, "/api/articles/:id") { _, context in
-            let id = try context.parameters.require("id")
-            return try await ledger.run { try WebOps.article($0, id) }
+        router.get("/api/articles/:id") { _, context in
+            do {
+                let id = try context.parameters.require("id")
+                return Self.json(raw: try await ledger.page(id))
+            } catch { return Self.error(error) }
         }
         api(.post, "/api/annotations") { request, _ in
             let r = try await Self.decode(WebRequests.NewAnnotation.self, request)
-            return try await ledger.run { try WebOps.annotate($0, r) }
+            return try await ledger.run { try WebOps.annotate($0, ledger, r) }
         }
         api(.get, "/api/annotations/:id/history") { _, context in
             let id = try context.parameters.require("id")
@@ -106,7 +115,7 @@ public struct WebServer: Sendable {
         }
         api(.post, "/api/annotations/:id/reanchor") { request, context in
             let id = try context.parameters.require("id"), r = try await Self.decode(WebRequests.Reanchor.self, request)
-            return try await ledger.run { try WebOps.reanchor($0, id, r) }
+            return try await ledger.run { try WebOps.reanchor($0, ledger, id, r) }
         }
         api(.get, "/api/search") { request, _ in
             let q = request.uri.queryParameters
@@ -175,10 +184,14 @@ public struct WebServer: Sendable {
     }
 
     static func json(_ value: JSON, status: HTTPResponse.Status = .ok) -> Response {
+        json(raw: value.serialized(), status: status)
+    }
+
+    static func json(raw: String, status: HTTPResponse.Status = .ok) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.serialized())))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: raw)))
     }
 
     static func error(_ error: any Error) -> Response {

@@ -227,6 +227,20 @@ extension EventLog {
         }
     }
 
+    /// The live writes of every annotation's comment register in `article` (what an edit made
+    /// now would replace), in one query: by annotation.
+    public func bodyHeads(article: Hash32) throws(StoreError) -> [EventID: [EventID]] {
+        try wrap {
+            let s = try db.prepared("""
+                SELECT a.id, w.event FROM p_annotations a JOIN p_writes w ON w.annotation = a.n
+                WHERE a.article = ? AND w.reg = 0 AND w.live = 1 ORDER BY a.n, w.lamport DESC, w.author DESC, w.event DESC
+                """).bind(1, article)
+            var out: [EventID: [EventID]] = [:]
+            while try s.step() { if let a = s.hash(0), let e = s.hash(1) { out[a, default: []].append(e) } }
+            return out
+        }
+    }
+
     /// The additions of `tag` still present on `annotation`: what a removal of it must name.
     public func tagAdditions(_ annotation: EventID, tag: String) throws(StoreError) -> [EventID] {
         try wrap {
