@@ -38,6 +38,7 @@ from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 
 R = st.Results()
 SEED = os.path.join(st.REPO, "seeds", "000_250678edc94afa10.txt")
@@ -370,6 +371,22 @@ def run_browser(d, login_url, base, ledger, seed_id, short_id, cookie, origin):
     R.report(wide["beside"] and phone["under"] and not phone["beside"], "notes sit in the margin on a wide screen, under the paragraph on a phone",
              f"wide {wide}, phone {phone}")
 
+    # The keyboard: a selection extended with Shift+→ is what the popover takes.
+    def keyboard_select():
+        d.execute_script("""
+            window.getSelection().removeAllRanges();
+            const p = [...document.querySelectorAll('#article span')].find(s => s.textContent.includes('a dangerous bid'));
+            const t = p.firstChild, i = t.data.indexOf('a dangerous bid');
+            const r = document.createRange(); r.setStart(t, i); r.setEnd(t, i + 1);
+            window.getSelection().addRange(r);""")
+        ActionChains(d).key_down(Keys.SHIFT).send_keys(Keys.ARROW_RIGHT * 10).key_up(Keys.SHIFT).perform()
+        return d.execute_script("return window.getSelection().toString()") == "a dangerous"
+    wait_for("a selection extended from the keyboard", keyboard_select)
+    wait_for("the popover", lambda: d.find_element(By.ID, "popover").is_displayed())
+    click(d, "//button[@id='highlight']", "Highlight")
+    keyed = wait_for("the keyboard selection stored", lambda: [a for a in annotations(ledger) if a.get("selector", {}).get("exact") == "a dangerous"])
+    R.report(bool(keyed), "a selection extended with the keyboard (Shift+→) is annotated as selected", str(keyed[0]["selector"]) if keyed else "")
+
     # The thread: reply, edit, tag, delete, restore.
     click(d, f'//mark[@data-note="{made["id"]}"]', "the new highlight")
     wait_for("the thread", lambda: d.find_element(By.ID, "thread").is_displayed())
@@ -428,7 +445,28 @@ def run_browser(d, login_url, base, ledger, seed_id, short_id, cookie, origin):
 
 
 def more_browser(d, base, ledger, seed_id, peer):
-    """Search, history, concurrent versions from a peer, sync now, and re-attaching an orphan."""
+    """Another tab, search, history, concurrent versions from a peer, sync now, re-attaching an orphan."""
+    # Two tabs on one article: what one annotates, the other shows without a reload.
+    d.get(base + f"/#/a/{seed_id}")
+    wait_for("the article", lambda: len(d.find_elements(By.CSS_SELECTOR, "#article p")) > 3)
+    first_tab = d.current_window_handle
+    before = len(d.find_elements(By.CSS_SELECTOR, "#article mark"))
+    d.execute_script("window.__noReload = true")
+    d.switch_to.new_window("tab")
+    d.get(base + f"/#/a/{seed_id}")
+    wait_for("the article in the second tab", lambda: len(d.find_elements(By.CSS_SELECTOR, "#article p")) > 3)
+    with open(SEED, encoding="utf-8") as f:
+        text = f.read()
+    phrase = "Russia’s answer to NATO"
+    select_js(d, len(text[:text.index(phrase)]), len(phrase))
+    wait_for("the popover", lambda: d.find_element(By.ID, "popover").is_displayed())
+    click(d, "//button[@id='highlight']", "Highlight in the second tab")
+    wait_for("stored", lambda: [a for a in annotations(ledger) if a.get("selector", {}).get("exact") == phrase])
+    d.close()
+    d.switch_to.window(first_tab)
+    wait_for("the first tab shows it", lambda: len(d.find_elements(By.CSS_SELECTOR, "#article mark")) > before, seconds=5)
+    R.report(d.execute_script("return window.__noReload === true"), "what one tab annotates shows in another, without a reload")
+
     # Search from the bar, then open a result in its article.
     box = d.find_element(By.ID, "search-q")
     box.clear()
