@@ -1,21 +1,30 @@
 #!/usr/bin/env python3
 """`gloss web` in a real browser (headless Chromium driven by Selenium) and over real HTTP.
 
-Starts `gloss web --no-open` on a temporary ledger holding the seed article and a short article
-of curly quotes, an emoji and an em dash (code points and UTF-16 units differ there), then:
+Starts `gloss web --no-open --serve-sync 127.0.0.1:0` on a temporary ledger holding the seed
+article and a short article of curly quotes, an emoji and an em dash (code points and UTF-16
+units differ there), with a second ledger as an allowed peer, then checks:
 
 - the gate: no cookie, a wrong key, a foreign Host, a change without (or with a foreign) Origin
   all get 403 and change nothing; the URL's key sets an HttpOnly SameSite=Strict cookie; every
   response carries the Content-Security-Policy; an oversized or malformed body gets a 4xx JSON
   error; paths cannot leave the built-in assets;
-- in the browser: the library lists the articles; selecting a passage (a real double-click, and
-  a range after the emoji) and choosing Highlight or Comment… appends an annotation whose
-  selector, read back with `gloss list --json`, is the passage in code points; the thread
-  replies, edits, tags, deletes and restores;
-- live: an annotation made by another `gloss` process appears without a reload; a comment edited
-  elsewhere while the page edits it is refused (409) and both versions then show;
-- hostile text from a peer (`<img onerror>`, `</script>`, `javascript:`, terminal escapes) is
-  shown as text: no element, no script, no navigation.
+- the library: the articles, a title's markup shown as text, adding an article by pasting (and
+  white space refused);
+- selecting in the page: a range after the emoji, the passage with the curly quotes and the
+  fifth "Putin" (each checked with `gloss show`: exact code points), a real double-click, a
+  selection extended with Shift+→; Highlight, and Comment… with tags;
+- the thread: reply, edit, tag and untag, delete, restore, history; notes beside the paragraph
+  on a wide screen and under it on a phone (screenshots under .build/web-screenshots/);
+- live: another `gloss` process's annotation, another tab's, a peer syncing into --serve-sync
+  (two concurrent versions side by side, Keep this resolves them), all without a reload; an
+  edit made elsewhere while the page edits is refused (409) and the draft kept; redraws wait
+  while the user types;
+- hostile text (`<img onerror>`, `</script>`, `javascript:`, terminal escapes), typed locally
+  and arriving from a peer by Sync now, is shown as text: no element, no script;
+- Sync now with a peer's `gloss serve` (summary) and with one that is gone (the error); an
+  orphan of a revision re-attached by selecting its new passage; the access log has a line per
+  request and never the secret; Ctrl-C stops the server.
 
 Bounded: every wait has a deadline, the server and the browser are stopped at the end.
 Environment: GLOSS_BIN (default .build/debug/gloss). Prints `N passed, M failed`.
