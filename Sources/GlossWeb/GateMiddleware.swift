@@ -23,7 +23,9 @@ struct GateMiddleware<Context: RequestContext>: RouterMiddleware {
         var response: Response
         switch decision {
         case .allow:
-            response = try await next(request, context)
+            // An unknown path or method is an error thrown by the router: answered here, as JSON
+            // with the same headers as everything else.
+            do { response = try await next(request, context) } catch { response = WebServer.error(error) }
         case .login:
             response = Response(status: .seeOther)
             response.headers[.location] = "/"

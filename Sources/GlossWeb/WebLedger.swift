@@ -32,7 +32,7 @@ public final class WebLedger: @unchecked Sendable {
         if let t = texts[key] { return t }
         guard let s = try l.log.articleText(a.id) else { throw WebError(500, "the text of article \(a.id.short()) cannot be read: run gloss verify") }
         let t = ArticleText(s)
-        if texts.count > 32 { texts.removeAll() }
+        if texts.count >= 4 { texts.removeAll() }  // a few articles at a time: ~25 MB per 1 MB text
         texts[key] = t
         return t
     }
@@ -42,8 +42,8 @@ public final class WebLedger: @unchecked Sendable {
         try await run { l in
             let row = try l.log.lastRow()
             if let p = self.pages[id], p.row == row { return p.json }
-            let json = try WebOps.article(l, id).serialized()
-            if self.pages.count > 16 { self.pages.removeAll() }
+            let json = try WebOps.article(l, id, row: row).serialized()
+            if self.pages.count >= 4 { self.pages.removeAll() }
             self.pages[id] = (row, json)
             return json
         }
@@ -74,7 +74,9 @@ enum WebOps {
         })
     }
 
-    static func article(_ l: Ledger, _ idHex: String) throws -> JSON {
+    /// The article page; `row`: the log's last row it reflects (the page skips change events
+    /// it already shows).
+    static func article(_ l: Ledger, _ idHex: String, row: Int64) throws -> JSON {
         let a = try view(l, idHex)
         guard let text = try l.log.articleText(a.id) else { throw WebError(500, "the text of article \(a.id.short()) cannot be read: run gloss verify") }
         var all: [AnnotationView] = []
@@ -88,6 +90,7 @@ enum WebOps {
         for x in all { annotations.append(annotation(l, x, bodyHeads: heads[x.id] ?? [])) }
         return .object([
             "id": .string(a.id.hex), "title": .string(a.title), "source": .string(a.source), "revised": .bool(a.isRevised),
+            "row": .int(row),
             "text": .string(text),
             "paragraphs": .array(ArticleLayout.paragraphRanges(layout.text).map { .array([.int(Int64($0.lowerBound)), .int(Int64($0.upperBound))]) }),
             "notes": .array(layout.notes.map { n in
@@ -119,12 +122,14 @@ enum WebOps {
     }
 
     static func view(_ l: Ledger, _ idHex: String) throws -> ArticleView {
-        guard let id = Hash32(hex: idHex), let a = try l.log.article(id) else { throw WebError.notFound("no article \(idHex.prefix(64).debugDescription) in this ledger") }
+        guard let id = Hash32(hex: idHex) else { throw WebError.notFound("\(idHex.prefix(64).debugDescription) is not an article id: the API takes all 64 hex digits (GET /api/articles lists them)") }
+        guard let a = try l.log.article(id) else { throw WebError.notFound("no article \(idHex.prefix(64).debugDescription) in this ledger") }
         return a
     }
 
     static func annotationView(_ l: Ledger, _ idHex: String) throws -> AnnotationView {
-        guard let id = Hash32(hex: idHex), let a = try l.log.annotation(id) else { throw WebError.notFound("no annotation \(idHex.prefix(64).debugDescription) in this ledger") }
+        guard let id = Hash32(hex: idHex) else { throw WebError.notFound("\(idHex.prefix(64).debugDescription) is not an annotation id: the API takes all 64 hex digits") }
+        guard let a = try l.log.annotation(id) else { throw WebError.notFound("no annotation \(idHex.prefix(64).debugDescription) in this ledger") }
         return a
     }
 

@@ -18,7 +18,8 @@ extension WebOps {
 
     static func reply(_ l: Ledger, _ idHex: String, _ r: WebRequests.Comment) throws -> JSON {
         let parent = try annotationView(l, idHex)
-        guard let body = try WebRequests.comment(r.comment) else { throw WebError.unprocessable("a reply needs some words") }
+        guard !r.comment.allSatisfy(\.isWhitespace) else { throw WebError.unprocessable("a reply needs some words: write them in comment") }
+        guard let body = try WebRequests.comment(r.comment) else { throw WebError.unprocessable("a reply needs some words: write them in comment") }
         let reply = AnnotationCreated(article: parent.article, target: .reply(to: parent.id), motivation: "replying", body: body,
                                       tags: try WebRequests.tags(r.tags))
         let e = try append(l, [.annotationCreated(reply)])[0]

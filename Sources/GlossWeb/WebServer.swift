@@ -24,8 +24,8 @@ public struct WebServer: Sendable {
     public let fixedResponses: [String: [UInt8]]
 
     /// Request bodies beyond this are refused (413) before they are read whole: an article's
-    /// text at most, with room for its JSON.
-    static let maxBody = EventLimits.maxPayload + 64 * 1024
+    /// text at most, however its JSON escapes it (the text itself is then checked).
+    static let maxBody = 6 * EventLimits.maxPayload + 64 * 1024  // JSON may escape a byte as six (\u00XX)
 
     public init(ledger: WebLedger, sync: WebSync, host: String, port: Int, secret: String, logger: Logger,
                 pollInterval: Duration = .milliseconds(400), fixedResponses: [String: [UInt8]] = [:]) {
@@ -149,7 +149,7 @@ public struct WebServer: Sendable {
                 var last = try await ledger.run { try $0.log.lastRow() }
                 try await writer.write(ByteBuffer(string: "retry: 1000\nevent: hello\ndata: \(last)\n\n"))
                 var quiet = Duration.zero
-                var syncVersion = 0
+                var syncVersion = sync.version
                 while !Task.isCancelled && !Task.isShuttingDownGracefully {
                     try await Task.sleep(for: interval)
                     if let (v, p) = sync.progress(after: syncVersion) {
@@ -200,6 +200,8 @@ public struct WebServer: Sendable {
         case let e as StoreError where e.code == .sqlite || e.code == .io:
             return json(.object(["error": .string("the ledger could not be read or written: \(e.message); try again")]), status: .serviceUnavailable)
         case let e as StoreError: return json(.object(["error": .string(e.message)]), status: .unprocessableContent)
+        case let e as HTTPError where e.status == .notFound:
+            return json(.object(["error": .string("no such page or call (README, gloss web, lists the API)")]), status: .notFound)
         case let e as HTTPError: return json(.object(["error": .string(e.body ?? "bad request")]), status: e.status)
         default: return json(.object(["error": .string("internal error: \(error)")]), status: .internalServerError)
         }

@@ -4,6 +4,7 @@ import GlossReplay
 import GlossStore
 import GlossSync
 import GlossTransport
+import ServiceLifecycle
 import Synchronization
 
 /// "Sync now" from the page: one session at a time, run on a thread of its own (the client
@@ -15,6 +16,9 @@ public final class WebSync: Sendable {
     public let serving: String?
 
     public init(serving: String?) { self.serving = serving }
+
+    /// The version of the progress now: a new event stream starts from it.
+    var version: Int { progress.withLock { $0.version } }
 
     /// The progress since version `after`, when there is newer.
     func progress(after version: Int) -> (Int, JSON)? {
@@ -57,20 +61,25 @@ public final class WebSync: Sendable {
         var settings = SyncSessionConfig(role: .client, identity: key, allowed: allowed, expectKey: nil, watch: false)
         settings.ranges = !RangeReconciler.prefersPlainFrontier(localCount: authors)
         let config = settings
-        let outcome: SessionOutcome = try await withCheckedThrowingContinuation { c in
+        // The client blocks its thread; a shutdown (Ctrl-C) stops it at once rather than
+        // waiting for the peer's timeout.
+        let stop = StopSignal()
+        let outcome: SessionOutcome = try await withGracefulShutdownHandler {
+          try await withCheckedThrowingContinuation { c in
             Thread.detachNewThread {
                 c.resume(with: Result {
                     do {
                         return try SyncClient.runRetrying(host: host, port: port, config: config, ledgerPath: path,
                                                           policy: RetryPolicy(retries: 3), onProgress: { [self] s in
                             self.progress.withLock { $0.stats = s; $0.version += 1 }
-                        })
+                        }, stop: stop)
                     } catch let e as ConnectFailure {
                         throw WebError(502, "cannot connect: \(e)")
                     }
                 })
             }
-        }
+          }
+        } onGracefulShutdown: { stop.fire() }
         if let e = outcome.error { throw WebError(502, "sync with \(addressText) failed: \(e)") }
         let s = outcome.stats
         let snapshot = try await ledger.run { l in
@@ -82,6 +91,8 @@ public final class WebSync: Sendable {
             "milliseconds": .int(Int64((outcome.seconds * 1000).rounded())),
             "sent": .int(Int64(s.eventsSent)), "received": .int(Int64(s.eventsReceived)), "stored": .int(Int64(s.eventsStored)),
             "alreadyHere": .int(Int64(s.alreadyHad)), "snapshot": .string(snapshot.hex),
+            "bytesOut": .int(Int64(s.bytesSent)), "bytesIn": .int(Int64(s.bytesReceived)),
+            "disagreements": .array(s.disagreements.map { .string($0) }), "withheld": .int(Int64(s.withheld)),
             "forksRecorded": .array(s.forksRecorded.map { .string($0) }), "quarantined": .array(s.quarantined.map { .string($0) }),
         ])
     }

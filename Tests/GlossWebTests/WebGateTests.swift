@@ -31,7 +31,10 @@ import Testing
     @Test func theHostMustBeThisServer() {
         #expect(decide(host: "localhost:8123", cookie: cookie) == .allow)
         #expect(decide(host: "LOCALHOST:8123", cookie: cookie) == .allow)
-        for bad in [nil, "evil.example:8123", "127.0.0.1:8124", "127.0.0.1", "evil.example"] {
+        #expect(decide(host: "192.168.1.20:8123", cookie: cookie) == .allow, "an IP literal cannot be rebound: bound to 0.0.0.0 the server is reached by the machine's addresses")
+        #expect(decide(host: "[fe80::1]:8123", cookie: cookie) == .allow)
+        for bad in [nil, "evil.example:8123", "127.0.0.1:8124", "127.0.0.1", "evil.example", "1.2.3:8123", "999.1.1.1:8123",
+                    "10.0.0.1.evil.example:8123", "[evil]:8123"] {
             guard case .deny(403, let why) = decide(host: bad, cookie: cookie) else { Issue.record("Host \(String(describing: bad)) let in"); continue }
             #expect(why.contains("answers only to"))
         }
@@ -40,7 +43,11 @@ import Testing
 
     @Test func changesNeedThisOrigin() {
         #expect(decide("POST", origin: "http://127.0.0.1:8123", cookie: cookie, site: "same-origin") == .allow)
-        #expect(decide("POST", origin: "http://localhost:8123", cookie: cookie) == .allow)
+        #expect(decide("POST", host: "localhost:8123", origin: "http://localhost:8123", cookie: cookie) == .allow)
+        #expect(decide("POST", host: "192.168.1.20:8123", origin: "http://192.168.1.20:8123", cookie: cookie) == .allow)
+        guard case .deny(403, _) = decide("POST", host: "127.0.0.1:8123", origin: "http://localhost:8123", cookie: cookie) else {
+            Issue.record("an Origin must be the Host the request named"); return
+        }
         for bad: String? in [nil, "null", "http://evil.example", "http://127.0.0.1:8124", "https://127.0.0.1:8123", "http://127.0.0.1:8123/x"] {
             guard case .deny(403, _) = decide("POST", origin: bad, cookie: cookie) else { Issue.record("Origin \(String(describing: bad)) let in"); continue }
         }

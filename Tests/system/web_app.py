@@ -34,8 +34,10 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -144,10 +146,20 @@ def main():
         browser(base + f"/?key={secret}", base, ledger, seed_id, short_id, cookie, origin,
                 {"ledger": peer_ledger, "key": peer_key, "serving": sm.group(1) if sm else None, "home": home})
     finally:
+        # Ctrl-C while Sync now waits on a peer that accepts and never answers: stops at once.
+        silent = socket.socket()
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        syncing = threading.Thread(target=lambda: http(base, "POST", "/api/sync", {"address": f"127.0.0.1:{silent.getsockname()[1]}"},
+                                                       cookie=cookie, headers=origin), daemon=True)
+        syncing.start()
+        time.sleep(1.5)
+        t0 = time.monotonic()
         server.send_signal(signal.SIGINT)
         try:
             server.wait(timeout=10)
-            R.report(server.returncode == 0, "Ctrl-C stops gloss web cleanly", f"exit {server.returncode}")
+            R.report(server.returncode == 0 and time.monotonic() - t0 < 5, "Ctrl-C stops gloss web cleanly, a sync in progress too",
+                     f"exit {server.returncode} after {time.monotonic() - t0:.1f} s")
         except subprocess.TimeoutExpired:
             server.kill()
             R.report(False, "Ctrl-C stops gloss web cleanly", "still running after 10 s")
@@ -184,7 +196,7 @@ def gate(base, port, secret, cookie, origin, ledger, seed_id):
     R.report(s == 403, "a change from another Origin: 403", str(s))
     s, _, body = http(base, "POST", "/api/annotations", raw=b"{not json", cookie=cookie, headers=origin)
     R.report(s == 400 and "JSON" in body.get("error", ""), "malformed JSON: 400 with a JSON error", f"{s} {body}")
-    s, _, body = http(base, "POST", "/api/annotations", raw=b"{" + b" " * (2 << 20) + b"}", cookie=cookie, headers=origin)
+    s, _, body = http(base, "POST", "/api/annotations", raw=b"{" + b" " * (7 << 20) + b"}", cookie=cookie, headers=origin)
     R.report(s == 413, "an oversized body: 413", f"{s} {body}")
     s, _, body = http(base, "POST", "/api/annotations", dict(new, end=371), cookie=cookie, headers=origin)
     R.report(s == 409 and "not the passage" in body.get("error", ""), "a selection that disagrees with the text: 409", f"{s} {body}")
@@ -193,6 +205,11 @@ def gate(base, port, secret, cookie, origin, ledger, seed_id):
     for path in ["/assets/../../etc/passwd", "/assets/%2e%2e%2fapp.css", "/assets/..%2f..%2fetc%2fpasswd", "/etc/passwd"]:
         s, _, _ = http(base, "GET", path, cookie=cookie)
         R.report(s == 404, f"{path}: not found (only built-in assets are served)", str(s))
+    s, h, body = http(base, "GET", "/api/nothing", cookie=cookie)
+    R.report(s == 404 and isinstance(body, dict) and "error" in body and "default-src 'none'" in (h.get("Content-Security-Policy") or ""),
+             "an unknown call: a JSON 404 with the same security headers", f"{s} {body}")
+    s, _, body = http(base, "GET", "/api/articles/" + seed_id[:12], cookie=cookie)
+    R.report(s == 404 and "64 hex digits" in body.get("error", ""), "a short id: the API says it takes all 64 hex digits", f"{s} {body}")
     R.report(ledger_events(ledger) == before, "the refused requests changed nothing")
 
 
@@ -395,6 +412,22 @@ def run_browser(d, login_url, base, ledger, seed_id, short_id, cookie, origin):
     click(d, "//button[@id='highlight']", "Highlight")
     keyed = wait_for("the keyboard selection stored", lambda: [a for a in annotations(ledger) if a.get("selector", {}).get("exact") == "a dangerous"])
     R.report(bool(keyed), "a selection extended with the keyboard (Shift+→) is annotated as selected", str(keyed[0]["selector"]) if keyed else "")
+    wait_for("the page shows it", lambda: [m for m in d.find_elements(By.CSS_SELECTOR, "#article mark") if m.text == "a dangerous"])
+
+    # A selection that ends on a note's number ends where the highlighted text ends.
+    end_on_number = d.execute_script("""
+        window.getSelection().removeAllRanges();
+        const sup = [...document.querySelectorAll('#article sup.n')].find(s => s.previousElementSibling && s.previousElementSibling.textContent === 'paratroopers');
+        const m = sup.previousElementSibling;
+        const r = document.createRange(); r.setStart(m.firstChild, 0); r.setEnd(sup.firstChild, 1);
+        window.getSelection().addRange(r);
+        return [Number(m.dataset.start), Number(m.dataset.end)];""")
+    wait_for("the popover", lambda: d.find_element(By.ID, "popover").is_displayed())
+    click(d, "//button[@id='highlight']", "Highlight")
+    onto = wait_for("the selection onto a number stored", lambda: [a for a in annotations(ledger) if a.get("selector", {}).get("start") == end_on_number[0]
+                                                                       and a["id"] != made["id"]])
+    R.report(onto[0]["selector"]["end"] == end_on_number[1] and onto[0]["selector"]["exact"] == "paratroopers",
+             "a selection ending on a note's number ends with the highlighted words", str(onto[0]["selector"]))
 
     # The thread: reply, edit, tag, delete, restore.
     click(d, f'//mark[@data-note="{made["id"]}"]', "the new highlight")
@@ -449,6 +482,9 @@ def run_browser(d, login_url, base, ledger, seed_id, short_id, cookie, origin):
     click(d, "//aside[@id='thread']//button[text()='Save']", "Save")
     toast = wait_for("the page says it changed", lambda: d.find_element(By.ID, "toast").text)
     body = next(a["body"] for a in annotations(ledger) if a["id"] == hostile_id)
+    current = wait_for("the comment as it is now, above the draft", lambda: "edited in the terminal" in d.find_element(By.ID, "edit-current").text)
+    R.report(current and d.find_element(By.ID, "edit-text").get_attribute("value") == "edited in the browser",
+             "after the 409 the page shows the new comment above the kept draft")
     R.report("changed elsewhere" in toast and "keeps your draft" in toast and body == "edited in the terminal",
              "an edit made elsewhere meanwhile is never overwritten: the page is told (409)", f"{toast!r}, stored {body!r}")
 
@@ -479,12 +515,13 @@ def more_browser(d, base, ledger, seed_id, peer):
     # Search from the bar, then open a result in its article.
     box = d.find_element(By.ID, "search-q")
     box.clear()
-    box.send_keys("paratroopers\n")
+    box.send_keys("why now\n")
     wait_for("search results", lambda: d.find_elements(By.CSS_SELECTOR, ".results li"))
-    marks = [m.text for m in d.find_elements(By.CSS_SELECTOR, ".results mark")]
-    R.report("paratroopers" in [m.lower() for m in marks], "search shows the passage with the match marked", str(marks))
+    marks = [m.text.lower() for m in d.find_elements(By.CSS_SELECTOR, ".results mark")]
+    R.report(any("why" in m for m in marks) and any("now" in m for m in marks) and len(d.find_elements(By.CSS_SELECTOR, ".results li")) == 1,
+             "search shows the note with the matches marked", str(marks))
     click(d, "//ul[@class='results']//a[text()='open in the article']", "open in the article")
-    wait_for("the thread of the result", lambda: "paratroopers" in d.find_element(By.ID, "thread").text)
+    wait_for("the thread of the result", lambda: "why now" in d.find_element(By.ID, "thread").text)
     click(d, "//aside[@id='thread']//summary[text()='History']", "History")
     entries = wait_for("the history", lambda: [li.text for li in d.find_elements(By.CSS_SELECTOR, ".history li")])
     R.report(len(entries) >= 4 and "annotation.created" in entries[0], "the thread's history lists every change", str(entries))

@@ -7,13 +7,25 @@ import { state } from './state.js';
 export function followLedger(onSync) {
   const dot = document.getElementById('live');
   const source = new EventSource('/api/events');
-  let pending = false;
+  // One refresh at a time; a change that arrives during one asks for another after it, so
+  // nothing is missed. `hello` starts every stream, a reconnection too: catch up then.
+  let running = false, again = false;
+  async function refresh() {
+    if (running) { again = true; return; }
+    running = true;
+    try {
+      do { again = false; await state.refresh(); } while (again);
+    } finally { running = false; }
+  }
+  let connected = false;
   source.addEventListener('open', () => dot.classList.add('on'));
   source.addEventListener('error', () => dot.classList.remove('on'));
-  source.addEventListener('change', async () => {
-    if (pending) return;
-    pending = true;
-    try { await state.refresh(); } finally { pending = false; }
+  source.addEventListener('hello', () => { if (connected) refresh(); connected = true; });
+  // A change the article on screen already shows (the page's own write, drawn at once) is
+  // skipped: no second redraw under the person's next selection.
+  source.addEventListener('change', (e) => {
+    if (state.article && Number(e.data) <= state.article.row) return;
+    refresh();
   });
   source.addEventListener('sync', (e) => { if (onSync) onSync(JSON.parse(e.data)); });
   return source;

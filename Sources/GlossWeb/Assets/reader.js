@@ -40,7 +40,8 @@ export function renderArticle(view, a) {
     const notes = starting.length ? h('ol', { class: 'notes' }, starting.map((n) => {
       const x = byId.get(n.id);
       return h('li', { value: n.number, onclick: () => openThread(n.id) },
-        (x.body || '(highlight)').slice(0, 140), h('span', { class: 'muted' }, ' — ' + who(x.author)));
+        h('span', { class: 'peer' }, x.body ? Array.from(x.body).slice(0, 140).join('') : '(highlight)'),
+        h('span', { class: 'muted' }, ' — ', h('bdi', {}, who(x.author))));
     })) : null;
     article.append(h('section', { class: 'para' }, p, notes));
   }
@@ -65,7 +66,7 @@ function orphans(a, byId) {
       const x = byId.get(o.id);
       const quote = (x.reanchored || x.selector || {}).exact || '';
       return h('li', { dataset: { orphan: o.id } },
-        h('q', {}, quote), ' ', x.body, h('span', { class: 'muted' }, ' — ' + who(x.author)), ' ',
+        h('q', {}, quote), ' ', h('span', { class: 'peer' }, x.body), h('span', { class: 'muted' }, ' — ', h('bdi', {}, who(x.author))), ' ',
         x.mayChange ? h('button', { onclick: () => { state.reattach = o.id; toast('Select the new passage, then press “Attach here”.'); } }, 'Re-attach…') : null,
         o.suggestion ? h('div', { class: 'muted' }, 'suggested: ', h('q', {}, o.suggestion.exact), ` (words ${o.suggestion.alikePercent}% alike) `,
           x.mayChange ? h('button', { onclick: () => attach(o.id, o.suggestion) }, 'Attach there') : null) : null,

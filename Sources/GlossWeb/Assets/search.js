@@ -21,6 +21,6 @@ export async function renderSearch(view, params) {
     h('ul', { class: 'results' }, hits.map((x) => h('li', {},
       x.quote ? h('blockquote', {}, marked(x.quote)) : h('div', { class: 'muted' }, 'a reply'),
       h('div', {}, marked(x.comment)), x.tags ? h('div', { class: 'muted' }, marked(x.tags)) : null,
-      h('div', { class: 'meta' }, who(x.author), ' · ', h('a', { href: `#/a/${x.article}?n=${x.replyTo || x.id}` }, 'open in the article'))))));
+      h('div', { class: 'meta' }, h('bdi', {}, who(x.author)), ' · ', h('a', { href: `#/a/${x.article}?n=${x.replyTo || x.id}` }, 'open in the article'))))));
   view.className = '';
 }

@@ -13,6 +13,15 @@ export function offsetOf(node, offset, root) {
   // Inside a piece of text (a span or mark holding only text): count the code points from
   // the piece's start to the boundary, whatever text nodes the browser split it into.
   const el = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
+  // A note's number is not article text: a boundary on it is the end of the text before it.
+  const sup = el.closest('sup');
+  if (sup && root.contains(sup)) {
+    let prev = sup.previousElementSibling;
+    while (prev && prev.tagName === 'SUP') prev = prev.previousElementSibling;
+    if (prev && prev.dataset.end !== undefined) return Number(prev.dataset.end);
+    const p = sup.closest('[data-start]');
+    return p ? Number(p.dataset.start) : null;
+  }
   const piece = el.closest('span[data-start], mark[data-start]');
   if (piece && root.contains(piece)) {
     const r = document.createRange();

@@ -21,7 +21,10 @@ export async function renderSync(view) {
     fill(shown(), 'Syncing…');
     try {
       const s = await api.sync(address.value.trim());
-      fill(shown(), `Synced with ${who(s.peer)} in ${(s.milliseconds / 1000).toFixed(2)} s: sent ${s.sent}, received ${s.received} (${s.stored} new, ${s.alreadyHere} already here). Snapshot ${s.snapshot}.`);
+      fill(shown(), `Synced with `, h('bdi', {}, who(s.peer)), ` in ${(s.milliseconds / 1000).toFixed(2)} s: sent ${s.sent}, received ${s.received} (${s.stored} new, ${s.alreadyHere} already here). Snapshot ${s.snapshot}.`,
+        s.forksRecorded.length ? h('p', { class: 'conflict' }, `⚠ ${s.forksRecorded.length} fork${s.forksRecorded.length === 1 ? '' : 's'} found and recorded as evidence: an author wrote two different events at one seq; their further events are refused. gloss verify shows the evidence.`, h('ul', {}, s.forksRecorded.map((f) => h('li', {}, f)))) : null,
+        s.quarantined.length ? h('p', { class: 'conflict' }, `⚠ ${s.quarantined.length} stored event${s.quarantined.length === 1 ? '' : 's'} no longer match what was verified and were not sent: run gloss verify.`) : null,
+        s.disagreements.length ? h('ul', {}, s.disagreements.map((d) => h('li', {}, 'disagreement: ', d))) : null);
     } catch (e) { fill(shown(), ''); toast(e.message, true); }
   };
   fill(view, h('h1', {}, 'Sync'),

@@ -67,12 +67,15 @@ function entry(x, top) {
   const versions = x.bodyVersions && x.bodyVersions.length > 1 ? h('div', {},
     h('p', { class: 'conflict' }, `⚠ ${x.bodyVersions.length} concurrent versions of this comment: keep one (it replaces them all).`),
     h('div', { class: 'versions' }, x.bodyVersions.map((v) => h('div', { class: 'version' },
-      v.body, h('div', { class: 'muted' }, `${who(v.author)} · ${when(v.time)}`),
+      v.body, h('div', { class: 'muted' }, h('bdi', {}, who(v.author)), ` · ${when(v.time)}`),
       x.mayChange ? h('button', { onclick: () => act(() => api.edit(x.id, v.body, x.bodyHeads)) }, 'Keep this') : null)))) : null;
   const editing = state.editing === x.id;
   return h('div', { class: 'entry' + (x.deleted ? ' deleted' : ''), dataset: { annotation: x.id } },
-    h('div', { class: 'muted' }, `${who(x.author)} · ${x.motivation} · ${when(x.modified)}`, x.deleted ? ' · deleted' : ''),
+    h('div', { class: 'muted' }, h('bdi', {}, who(x.author)), ` · ${x.motivation} · ${when(x.modified)}`, x.deleted ? ' · deleted' : ''),
     versions || (editing ? null : h('div', { class: 'body' }, x.body || (top ? '(a highlight, no comment)' : ''))),
+    // While editing, the comment as it is now stays in view: if it changes meanwhile (another
+    // tab, a peer), the person sees the new words above their draft before saving over them.
+    editing && !versions ? h('div', { class: 'now', id: 'edit-current' }, h('div', { class: 'muted' }, 'Now:'), x.body || '(empty)') : null,
     editing ? h('div', {}, draft(`edit:${x.id}`, { value: x.body, id: 'edit-text' }),
       h('div', { class: 'actions' },
         h('button', { class: 'primary', onclick: () => act(() => api.edit(x.id, drafts.get(`edit:${x.id}`) ?? x.body, x.bodyHeads),
@@ -103,7 +106,7 @@ async function loadHistory(id, details) {
   try {
     const events = await api.history(id);
     fill(details.querySelector('ol'), events.map((e) => h('li', {},
-      `${when(e.time)} · ${who(e.author)} · ${e.kind}`,
+      `${when(e.time)} · `, h('bdi', {}, who(e.author)), ` · ${e.kind}`,
       e.body !== undefined ? `: ${e.body}` : '',
       e.add ? ` +${e.add.join(' +')}` : '', e.remove && e.remove.length ? ` −${e.remove.join(' −')}` : '',
       e.exact !== undefined ? `: “${e.exact}”` : '')));

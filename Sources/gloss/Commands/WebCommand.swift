@@ -32,7 +32,7 @@ struct WebCommand: ParsableCommand {
         var logger = Logger(label: "gloss.web")
         logger.logLevel = quiet ? .warning : .info
         if !["127.0.0.1", "::1", "localhost"].contains(listen.host) {
-            Console.error("warning: \(listen.host) is not a loopback address: other machines can reach the app, and the URL's key is all that protects it")
+            Console.error("warning: \(listen.host) is not a loopback address: other machines can reach the app (by this machine's IP address), and the URL's key, sent in clear over HTTP, is all that protects it\n")
         }
         var syncServer: SyncServer?
         if let serveSync {
@@ -53,7 +53,9 @@ struct WebCommand: ParsableCommand {
         Task.detached {
             do {
                 try await server.run { port in
-                    let host = listen.host.contains(":") ? "[\(listen.host)]" : listen.host
+                    // Bound to every address, the loopback one is the one to print.
+                    let shown = ["0.0.0.0", "::"].contains(listen.host) ? "127.0.0.1" : listen.host
+                    let host = shown.contains(":") ? "[\(shown)]" : shown
                     let url = "http://\(host):\(port)/?key=\(server.secret)"
                     print("Gloss web for \(folder) is at \(url)")
                     if let serving { print("Serving peers on \(serving) as \(key)") }
@@ -68,7 +70,12 @@ struct WebCommand: ParsableCommand {
         }
         done.wait()
         syncServer?.stop()
-        if let f = failure.withLock({ $0 }) { throw CLIError("gloss web stopped: \(f)", .peer) }
+        if let f = failure.withLock({ $0 }) {
+            if f.contains("Address already in use") {
+                throw CLIError("cannot listen on \(listen): the port is in use; choose another, or port 0 to let the OS pick (--listen 127.0.0.1:0)", .peer)
+            }
+            throw CLIError("gloss web stopped: \(f)", .peer)
+        }
     }
 
     /// Asks the desktop to open `url` (xdg-open), quietly doing nothing where there is none.
