@@ -23,10 +23,15 @@ enum WebAssets {
 
     static func js(_ bytes: [UInt8]) -> Asset { Asset(type: "text/javascript; charset=utf-8", bytes: bytes) }
 
-    static func response(_ a: Asset) -> Response {
+    /// The asset, or (`head`) its headers alone, with the length it would have.
+    static func response(_ a: Asset, head: Bool = false) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = a.type
         headers[.cacheControl] = "no-cache"
+        if head {
+            headers[.contentLength] = String(a.bytes.count)
+            return Response(status: .ok, headers: headers)
+        }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: a.bytes)))
     }
 }

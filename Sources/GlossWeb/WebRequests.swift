@@ -71,11 +71,13 @@ public enum WebRequests {
         guard sel.exact.unicodeScalars.elementsEqual(exact.unicodeScalars) else { throw stale }
         if let prefix {
             let p = Array(prefix.unicodeScalars)
-            guard p.count <= start, article.scalars[(start - p.count)..<start].elementsEqual(p) else { throw stale }
+            guard p.count <= start else { throw .unprocessable("the prefix is longer than the text before the selection (\(p.count) code points before offset \(start))") }
+            guard article.scalars[(start - p.count)..<start].elementsEqual(p) else { throw stale }
         }
         if let suffix {
             let q = Array(suffix.unicodeScalars)
-            guard end + q.count <= article.count, article.scalars[end..<(end + q.count)].elementsEqual(q) else { throw stale }
+            guard end + q.count <= article.count else { throw .unprocessable("the suffix runs past the end of the text") }
+            guard article.scalars[end..<(end + q.count)].elementsEqual(q) else { throw stale }
         }
         return sel
     }

@@ -58,6 +58,7 @@ public struct WebServer: Sendable {
     func routes(_ router: Router<BasicRequestContext>) {
         let ledger = self.ledger, sync = self.sync
         router.get("/") { _, _ in WebAssets.response(WebAssets.index) }
+        router.head("/") { _, _ in WebAssets.response(WebAssets.index, head: true) }
         router.get("/favicon.ico") { _, _ in Response(status: .noContent) }
         for (path, bytes) in fixedResponses {
             router.get(RouterPath(path)) { _, _ in WebAssets.response(.init(type: "application/json; charset=utf-8", bytes: bytes)) }
