@@ -21,6 +21,29 @@ import Testing
         #expect(try d.payload() == e.payload())
     }
 
+    /// The in-place reader of stored rows takes exactly `header ‖ payload ‖ signature`, as
+    /// `Event.decode(stored:)` does: a row cut short, cut to its header and signature (whatever
+    /// its header declares), or with bytes after the signature is not read as an event.
+    @Test func theStoredViewTakesExactlyOneEvent() throws {
+        let e = try sample(deps: [SHA256.hash([9])])
+        let payloadLength = try e.payload().encoded().count
+        func view(_ b: [UInt8]) -> (payload: [UInt8], deps: Int)? {
+            b.withUnsafeBytes { raw in StoredEventView(raw).map { (Array($0.payload), $0.depsCount) } }
+        }
+        let whole = try #require(view(e.bytes))
+        #expect(whole.payload.count == payloadLength && whole.deps == 1)
+        // A payload shorter than a signature, so a stub's 64 signature bytes could pass for it.
+        let small = Event.make(key: key, seq: 1, prev: nil, lamport: 1, time: 1_700_000_000_000, deps: [],
+                               payload: try Payload.annotationDeleted(StateChange(annotation: SHA256.hash([1]), pred: [])).encoded())
+        let smallLength = try small.payload().encoded().count
+        #expect(smallLength < 64 && view(small.bytes)?.payload.count == smallLength)
+        let headerLength = small.bytes.count - smallLength - 64
+        let stub = Array(small.bytes[..<headerLength]) + Array(small.bytes.suffix(64))
+        #expect(view(stub) == nil, "a header with its signature alone: the signature is not a payload")
+        #expect(view(Array(e.bytes.dropLast())) == nil)
+        #expect(view(e.bytes + [0]) == nil)
+    }
+
     @Test func makeDropsPrevFromDeps() throws {
         let prev = SHA256.hash([3])
         let e = try sample(deps: [prev, SHA256.hash([4])])

@@ -22,6 +22,10 @@ public struct StoredEventView {
         guard let lamport = r.u64(), let time = r.u64(), let count = r.u8() else { return nil }
         let depsOffset = r.offset
         guard r.skip(32 * Int(count)), let length = r.u32(), r.skip(32), let payload = r.raw(Int(length)) else { return nil }
+        // Exactly a signature after the payload, as `Event.decode(stored:)` requires: a shorter
+        // or longer row is not an event (and a header with its signature alone, whatever its
+        // declared length, never has its signature read as a payload).
+        guard r.offset + 64 == bytes.count else { return nil }
         self.bytes = bytes; self.author = author; self.seq = seq; self.lamport = lamport
         self.time = Int64(bitPattern: time); self.prev = prev
         self.depsOffset = depsOffset; self.depsCount = Int(count); self.payload = payload
