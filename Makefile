@@ -19,7 +19,8 @@ demo: build
 
 # Unit, vector and integration tests (real gloss processes on temporary ledgers), then the
 # independent Python checks of the vectors against Protocol/EVENTS.md, MERGE.md and SYNC.md,
-# and hostile peers (a Python peer written from SYNC.md) against a real gloss serve.
+# hostile peers (a Python peer written from SYNC.md) against a real gloss serve, short crash
+# and load campaigns, and gloss web in headless Chromium (Tests/system/web_app.py).
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
