@@ -29,7 +29,7 @@ enum Placement {
     final class Finder {
         private let ctx: Context
         private var revised: [Hash32: Bool] = [:]
-        private var current: (id: Hash32, text: AnchoringText, known: [EventID: Anchor])?
+        private var current: (id: Hash32, locator: Anchor.Locator, known: [EventID: Anchor])?
         init(_ ctx: Context) { self.ctx = ctx }
 
         func placement(of a: AnnotationView) throws -> Placement? {
@@ -38,8 +38,8 @@ enum Placement {
                 return .at(range: Int(sel.start)..<Int(sel.end), exact: sel.exact, before: sel.prefix, after: sel.suffix, stage: nil)
             }
             let info = try revisedText(a.article)
-            let text = info.text.text
-            switch info.known[a.id] ?? Anchor.locate(a.selectorsNewestFirst, in: info.text) {
+            let text = info.locator.text
+            switch info.known[a.id] ?? info.locator.locate(a.selectorsNewestFirst) {
             case .anchored(let r, let stage):
                 return .at(range: r, exact: text.slice(r), before: text.context(before: r.lowerBound, QuoteMatcher.contextLength),
                            after: text.context(after: r.upperBound, QuoteMatcher.contextLength), stage: stage)
@@ -58,10 +58,10 @@ enum Placement {
             return view.isRevised
         }
 
-        private func revisedText(_ id: Hash32) throws -> (id: Hash32, text: AnchoringText, known: [EventID: Anchor]) {
+        private func revisedText(_ id: Hash32) throws -> (id: Hash32, locator: Anchor.Locator, known: [EventID: Anchor]) {
             if let c = current, c.id == id { return c }
             let view = try ctx.article(id.hex)
-            let c = (id, AnchoringText(try ctx.text(of: view)), try reporting { try ctx.log.anchors(of: id) })
+            let c = (id, Anchor.Locator(ArticleText(try ctx.text(of: view))), try reporting { try ctx.log.anchors(of: id) })
             current = c
             return c
         }

@@ -106,3 +106,25 @@ extension Substring {
         return nil
     }
 }
+
+/// The code-point shortcut of §17.2 gives what the stages give, and only when it may.
+@Suite struct StoredPlaceShortcutTests {
+    @Test func itTakesOnlyAPassageWithAllItsContextOnCharacterBoundaries() throws {
+        let text = ArticleText("Le re\u{301}gime tombe, dit-on; le re\u{301}gime tient, dit l'autre.")
+        let sel = try QuoteMatcher(text: text).select(quote: "tombe")
+        #expect(Anchor.atStoredPlace(sel, in: text) == .anchored(Int(sel.start)..<Int(sel.end), .position))
+        #expect(Anchor.locate(sel, in: text) == Anchor.locate([sel], in: AnchoringText(text)))
+        // A prefix cut inside a character (only a hand-made selector has one): the shortcut
+        // declines, and the stages decide.
+        var cut = sel
+        cut.prefix = "\u{301}gime "
+        #expect(Anchor.atStoredPlace(cut, in: text) == nil)
+        // Context that is not the text's, or a quote moved: declined.
+        var other = sel
+        other.suffix = ", dit-il"
+        #expect(Anchor.atStoredPlace(other, in: text) == nil)
+        var moved = sel
+        moved.start += 1; moved.end += 1
+        #expect(Anchor.atStoredPlace(moved, in: text) == nil)
+    }
+}

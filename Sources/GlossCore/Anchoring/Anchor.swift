@@ -47,6 +47,7 @@ public enum Anchor: Sendable, Equatable {
     /// re-anchorings, the creation's): the first that anchors decides; when none does, the
     /// orphan keeps the suggestion of the first selector that has one.
     public static func locate(_ selectors: [TextSelector], in text: AnchoringText) -> Anchor {
+        if let first = selectors.first, let here = atStoredPlace(first, in: text.text) { return here }
         var suggestion: Suggestion?
         for s in selectors {
             switch AnchorSearch(s, in: text).run() {
@@ -59,7 +60,38 @@ public enum Anchor: Sendable, Equatable {
 
     /// Anchors one selector (a convenience for callers with one text and one annotation).
     public static func locate(_ selector: TextSelector, in text: ArticleText) -> Anchor {
-        locate([selector], in: AnchoringText(text))
+        Locator(text).locate([selector])
+    }
+
+    /// The shortcut of §17.2, on code points alone: the selector's quote is at its stored offsets
+    /// and its whole prefix and suffix are the text around it, each span starting and ending
+    /// on character boundaries. No passage can then score higher or lie nearer, so this is the
+    /// result the stages would give (stage `position`), found without keying the text: the
+    /// common case of an article never revised, or a passage the revision left alone.
+    public static func atStoredPlace(_ s: TextSelector, in text: ArticleText) -> Anchor? {
+        let t = text.scalars
+        let start = Int(s.start), end = Int(s.end)
+        let p = Array(s.prefix.unicodeScalars), q = Array(s.suffix.unicodeScalars)
+        guard start < end, end <= t.count, start >= p.count, end + q.count <= t.count,
+              text.isBoundary(start - p.count), text.isBoundary(start), text.isBoundary(end), text.isBoundary(end + q.count),
+              t[start..<end].elementsEqual(s.exact.unicodeScalars),
+              t[(start - p.count)..<start].elementsEqual(p), t[end..<(end + q.count)].elementsEqual(q) else { return nil }
+        return .anchored(start..<end, .position)
+    }
+
+    /// Anchors the annotations of one text, keying the text (`AnchoringText`) only when one of
+    /// them is not at its stored place.
+    public final class Locator {
+        public let text: ArticleText
+        private var keyed: AnchoringText?
+        public init(_ text: ArticleText) { self.text = text }
+
+        public func locate(_ selectors: [TextSelector]) -> Anchor {
+            if let first = selectors.first, let here = Anchor.atStoredPlace(first, in: text) { return here }
+            let k = keyed ?? AnchoringText(text)
+            keyed = k
+            return Anchor.locate(selectors, in: k)
+        }
     }
 
     public var isOrphan: Bool { if case .orphan = self { true } else { false } }

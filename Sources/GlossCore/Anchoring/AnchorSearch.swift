@@ -52,13 +52,6 @@ struct AnchorSearch {
 
     func run() -> Anchor {
         guard m > 0 else { return .orphan(nil) }
-        // At its old place with all its context: no other candidate can be better (greatest
-        // score, distance 0), so the scan below would choose it; skip the scan.
-        if origin + m <= n, origin < text.starts.count, text.starts[origin] == Int(selector.start),
-           text.starts[origin + m] == Int(selector.end), matches(at: origin),
-           before(origin) == prefix.count, after(origin + m) == suffix.count {
-            return .anchored(Int(selector.start)..<Int(selector.end), .position)
-        }
         // 1. The quote itself, with enough context for its length.
         var pool: [Candidate] = []
         if m <= n {

@@ -45,7 +45,7 @@ public struct ArticleLayout: Sendable {
         self.losingRevisions = losingRevisions
         let text = ArticleText(currentText)
         self.text = text
-        let keyed = AnchoringText(text)
+        let locator = Anchor.Locator(text)
         var byID: [EventID: AnnotationView] = [:]
         for a in annotations { byID[a.id] = a }
         var anchored: [(AnnotationView, Range<Int>, Anchor.Stage)] = []
@@ -57,7 +57,7 @@ public struct ArticleLayout: Sendable {
             guard !selectors.isEmpty else { continue }
             let anchor: Anchor
             if let k = known[a.id] { anchor = k } else {
-                anchor = Anchor.locate(selectors, in: keyed)
+                anchor = locator.locate(selectors)
                 computed[a.id] = anchor
             }
             switch anchor {
