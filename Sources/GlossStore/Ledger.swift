@@ -11,6 +11,9 @@ import Darwin
 public final class Ledger {
     public static let databaseName = "ledger.sqlite"
     public static let keyName = "key"
+    /// The setting `gloss key import` leaves at "1" until the first sync or bundle import:
+    /// writing before then could fork the imported key's chain.
+    public static let awaitingSyncSetting = "key.awaiting-sync"
 
     public let folder: String
     public private(set) var key: SigningKey

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Who may talk to `gloss web`, decided from a request's method, path and headers and the
 /// server's own address and secret (README §gloss web, issue 14's security rules). A pure
 /// value: no I/O, tested on its own.
@@ -95,7 +97,7 @@ public struct WebGate: Sendable {
         guard let header else { return nil }
         for part in header.split(separator: ";") {
             let kv = part.split(separator: "=", maxSplits: 1)
-            if kv.count == 2, kv[0].trimmingCharacters(in: " ") == name { return String(kv[1].trimmingCharacters(in: " ")) }
+            if kv.count == 2, kv[0].trimmingCharacters(in: .whitespaces) == name { return kv[1].trimmingCharacters(in: .whitespaces) }
         }
         return nil
     }
@@ -107,14 +109,5 @@ public struct WebGate: Sendable {
         var d: UInt8 = 0
         for i in 0..<x.count { d |= x[i] ^ y[i] }
         return d == 0
-    }
-}
-
-extension Substring {
-    func trimmingCharacters(in set: Character) -> Substring {
-        var s = self
-        while s.first == set { s = s.dropFirst() }
-        while s.last == set { s = s.dropLast() }
-        return s
     }
 }

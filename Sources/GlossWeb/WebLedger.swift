@@ -12,8 +12,6 @@ import GlossStore
 public final class WebLedger: @unchecked Sendable {
     private let ledger: Ledger
     private let queue = DispatchQueue(label: "gloss.web.ledger")
-    /// The setting `gloss key import` leaves until the first sync (KeyCommand).
-    public static let awaitingSync = "key.awaiting-sync"
 
     public init(_ ledger: Ledger) { self.ledger = ledger }
 
@@ -135,7 +133,7 @@ enum WebOps {
 
     /// Appends the user's own events, refused while an imported key awaits its first sync.
     static func append(_ l: Ledger, _ payloads: [Payload]) throws -> [Event] {
-        if try l.log.setting(WebLedger.awaitingSync) == "1" {
+        if try l.log.setting(Ledger.awaitingSyncSetting) == "1" {
             throw WebError.conflict("this key was imported from another device: sync first, so that its chain continues where the other device left it")
         }
         do { return try l.log.appendOwn(key: l.key, payloads: payloads, time: Clock.nowMillis()) } catch {

@@ -1,4 +1,6 @@
+import Foundation
 import GlossCore
+import GlossLedger
 import GlossReplay
 import GlossStore
 
@@ -78,7 +80,7 @@ extension WebOps {
         guard text.utf8.count <= EventLimits.maxPayload else {
             throw WebError(413, "the text is \(text.utf8.count) bytes; an article can be at most \(EventLimits.maxPayload): split it into parts")
         }
-        let title = r.title.map { $0.trimmingCharacters() }.flatMap { $0.isEmpty ? nil : $0 } ?? ArticleTitle.default(text)
+        let title = r.title.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 } ?? AuthoringRules.defaultTitle(text)
         let added = ArticleAdded(title: title, source: r.source ?? "web", text: text)
         if let existing = try l.log.article(added.articleID) {
             if try l.log.adders(of: existing.id).contains(l.key.publicKey) {
@@ -129,14 +131,5 @@ extension WebOps {
             out.append(.object(o))
         }
         return .array(out)
-    }
-}
-
-/// An article's default title: its first non-blank line, at most 200 characters (as `gloss
-/// article add` chooses it).
-public enum ArticleTitle {
-    public static func `default`(_ text: String) -> String {
-        let line = text.split(whereSeparator: \.isNewline).first { !$0.allSatisfy(\.isWhitespace) } ?? ""
-        return line.count <= 200 ? String(line) : String(line.prefix(199)) + "…"
     }
 }

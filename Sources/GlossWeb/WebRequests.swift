@@ -1,14 +1,12 @@
+import Foundation
 import GlossCore
+import GlossLedger
 import GlossReplay
 
 /// The bodies the web API accepts, decoded by `JSONDecoder`, and the payloads they become:
 /// pure decisions (what to append, or why not) made from what the ledger holds, so they are
 /// tested without a server.
 public enum WebRequests {
-    /// The W3C motivations the app may set (the CLI's list).
-    public static let motivations = ["assessing", "bookmarking", "classifying", "commenting", "describing", "editing",
-                                     "highlighting", "identifying", "linking", "moderating", "questioning", "replying", "tagging"]
-
     public struct NewAnnotation: Decodable, Sendable {
         public var article: String
         /// The selection, in code points of the article's current text, and its words as the
@@ -92,12 +90,14 @@ public enum WebRequests {
 
     public static func motivation(_ m: String?, comment: String?) throws(WebError) -> String {
         let m = m ?? (comment == nil ? "highlighting" : "commenting")
-        guard motivations.contains(m) else { throw .unprocessable("\"\(m)\" is not a W3C motivation; use one of: \(motivations.joined(separator: ", "))") }
+        guard AuthoringRules.motivations.contains(m) else {
+            throw .unprocessable("\"\(m)\" is not a W3C motivation; use one of: \(AuthoringRules.motivations.joined(separator: ", "))")
+        }
         return m
     }
 
     public static func tags(_ t: [String]?) throws(WebError) -> [String] {
-        let t = (t ?? []).map { $0.trimmingCharacters() }.filter { !$0.isEmpty }
+        let t = (t ?? []).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
         for tag in t where tag.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
             throw .unprocessable("a tag may not hold control characters: \(tag.debugDescription)")
         }
@@ -121,14 +121,5 @@ public enum WebRequests {
         }
         guard body != a.body || a.hasConflict else { return nil }
         return .bodyEdited(BodyEdited(annotation: a.id, pred: heads, body: body))
-    }
-}
-
-extension String {
-    func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while s.first?.isWhitespace == true { s = s.dropFirst() }
-        while s.last?.isWhitespace == true { s = s.dropLast() }
-        return String(s)
     }
 }

@@ -32,17 +32,10 @@ public final class WebSync: Sendable {
 
     /// `HOST:PORT` (an IPv6 host in brackets), or a 400.
     static func address(_ s: String) throws(WebError) -> (host: String, port: Int) {
-        var host = Substring(s), port = Substring("")
-        if s.hasPrefix("["), let close = s.firstIndex(of: "]") {
-            host = s[s.index(after: s.startIndex)..<close]
-            port = s[s.index(after: close)...].drop { $0 == ":" }
-        } else if let colon = s.lastIndex(of: ":") {
-            host = s[..<colon]; port = s[s.index(after: colon)...]
-        }
-        guard !host.isEmpty, let p = Int(port), (1...65535).contains(p) else {
+        guard let a = HostPort(s), a.port >= 1 else {
             throw WebError.badRequest("\(s.debugDescription) is not a peer address: give HOST:PORT, as gloss serve prints it")
         }
-        return (String(host), p)
+        return (a.host, a.port)
     }
 
     /// Runs one session with `address`; the summary as `gloss sync --json` gives it.
@@ -83,7 +76,7 @@ public final class WebSync: Sendable {
         if let e = outcome.error { throw WebError(502, "sync with \(addressText) failed: \(e)") }
         let s = outcome.stats
         let snapshot = try await ledger.run { l in
-            try? l.log.setSetting(WebLedger.awaitingSync, "0")
+            try? l.log.setSetting(Ledger.awaitingSyncSetting, "0")
             return try l.log.snapshotHash()
         }
         return .object([

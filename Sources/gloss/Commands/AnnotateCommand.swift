@@ -1,11 +1,11 @@
 import ArgumentParser
 import GlossCore
+import GlossLedger
 import GlossReplay
 
 /// The W3C Web Annotation motivations, the ones the CLI accepts.
 enum Motivation {
-    static let all = ["assessing", "bookmarking", "classifying", "commenting", "describing", "editing",
-                      "highlighting", "identifying", "linking", "moderating", "questioning", "replying", "tagging"]
+    static let all = AuthoringRules.motivations
 
     static func check(_ m: String) throws -> String {
         guard all.contains(m) else {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import GlossCore
+import GlossLedger
 import GlossReplay
 import GlossStore
 
@@ -33,7 +34,7 @@ struct ArticleCommand: ParsableCommand {
             // A byte-order mark says how the file is encoded; it is not part of the text.
             if text.unicodeScalars.first == "\u{FEFF}" { text = String(text.unicodeScalars.dropFirst()) }
             guard !text.allSatisfy(\.isWhitespace) else { throw CLIError("\(name) holds only white space: an article needs some text") }
-            let added = ArticleAdded(title: title ?? Self.defaultTitle(text), source: source ?? (file == "-" ? "stdin" : Self.baseName(file)), text: text)
+            let added = ArticleAdded(title: title ?? AuthoringRules.defaultTitle(text), source: source ?? (file == "-" ? "stdin" : Self.baseName(file)), text: text)
             if let existing = try reporting({ try ctx.log.article(added.articleID) }) {
                 // Anyone may become an adder by adding the same text (MERGE.md §3.1), and only
                 // adders may revise: someone who received the article by sync adds it too.
@@ -51,11 +52,6 @@ struct ArticleCommand: ParsableCommand {
             print("  \(ArticleText(text).count) characters; annotate it with: gloss annotate \(added.articleID.short()) --quote …")
         }
 
-        /// The first non-blank line, at most 200 characters: stored as written (shown neutralised).
-        static func defaultTitle(_ text: String) -> String {
-            let line = text.split(whereSeparator: \.isNewline).first { !$0.allSatisfy(\.isWhitespace) } ?? ""
-            return line.count <= 200 ? String(line) : String(line.prefix(199)) + "…"
-        }
         static func baseName(_ path: String) -> String { "file:" + (path.split(separator: "/").last.map(String.init) ?? path) }
     }
 

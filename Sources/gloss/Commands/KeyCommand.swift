@@ -15,7 +15,7 @@ struct KeyCommand: ParsableCommand {
             """),
         subcommands: [Export.self, Import.self])
 
-    static let awaitingSync = "key.awaiting-sync"
+    static let awaitingSync = Ledger.awaitingSyncSetting
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write your private key to a file (mode 0600) for another device.")

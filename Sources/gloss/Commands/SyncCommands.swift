@@ -15,18 +15,14 @@ import Darwin
 
 /// HOST:PORT, with [v6]:PORT for IPv6.
 struct Endpoint: ExpressibleByArgument, CustomStringConvertible {
-    let host: String
-    let port: Int
+    let address: HostPort
     init?(argument: String) {
-        guard let colon = argument.lastIndex(of: ":"), let port = Int(argument[argument.index(after: colon)...]),
-              (0...65535).contains(port) else { return nil }
-        var host = String(argument[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { return nil }
-        self.host = host
-        self.port = port
+        guard let a = HostPort(argument) else { return nil }
+        address = a
     }
-    var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    var host: String { address.host }
+    var port: Int { address.port }
+    var description: String { address.description }
 }
 
 /// Runs `body` when SIGINT or SIGTERM arrives (instead of dying mid-transaction).
