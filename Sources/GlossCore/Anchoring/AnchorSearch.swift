@@ -7,6 +7,8 @@ struct AnchorSearch {
     let q: [Int32], prefix: [Int32], suffix: [Int32]
     /// The character index of the selector's old start.
     let origin: Int
+    /// Whether the quote itself began (ended) inside a word: then a passage may too.
+    let startsInsideWord: Bool, endsInsideWord: Bool
 
     init(_ selector: TextSelector, in text: AnchoringText) {
         self.text = text; self.selector = selector
@@ -14,6 +16,8 @@ struct AnchorSearch {
         prefix = text.keys(of: selector.prefix)
         suffix = text.keys(of: selector.suffix)
         origin = text.characterIndex(Int(selector.start))
+        startsInsideWord = AnchoringText.isWord(selector.prefix, last: true) && AnchoringText.isWord(selector.exact, last: false)
+        endsInsideWord = AnchoringText.isWord(selector.exact, last: true) && AnchoringText.isWord(selector.suffix, last: false)
     }
 
     var m: Int { q.count }
@@ -165,8 +169,6 @@ struct AnchorSearch {
     /// cut one (a quote that began inside a word may be matched inside a word).
     func widened(_ s: Int, _ e: Int) -> (Int, Int) {
         var lo = s, hi = e
-        let startsInsideWord = AnchoringText.isWord(selector.prefix, last: true) && AnchoringText.isWord(selector.exact, last: false)
-        let endsInsideWord = AnchoringText.isWord(selector.exact, last: true) && AnchoringText.isWord(selector.suffix, last: false)
         if !startsInsideWord { while lo > 0, lo < n, text.word[lo - 1], text.word[lo] { lo -= 1 } }
         if !endsInsideWord { while hi < n, hi > 0, text.word[hi - 1], text.word[hi] { hi += 1 } }
         return (lo, hi)
