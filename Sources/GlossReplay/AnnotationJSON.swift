@@ -22,16 +22,17 @@ extension AnnotationView {
             "replies": .array(replies.map { .string($0.hex) }),
             "editors": .array(editors.map { .string($0.hex) }),
         ]
+        if let d = device { o["device"] = .string(d.hex) }
         switch target {
         case .text(let s): o["selector"] = selector(s)
         case .reply(let parent): o["replyTo"] = .string(parent.hex)
         }
         if let re = reanchored, !isReply { o["reanchored"] = selector(re) }
         if !bodyConflicts.isEmpty {
-            o["bodyConflicts"] = .array(bodyConflicts.map { .object(["body": .string($0.value), "author": .string($0.stamp.author.hex), "event": .string($0.stamp.id.hex)]) })
+            o["bodyConflicts"] = .array(bodyConflicts.map { .object(["body": .string($0.value), "author": .string($0.stamp.identity.hex), "event": .string($0.stamp.id.hex)]) })
         }
         if !motivationConflicts.isEmpty {
-            o["motivationConflicts"] = .array(motivationConflicts.map { .object(["motivation": .string($0.value), "author": .string($0.stamp.author.hex), "event": .string($0.stamp.id.hex)]) })
+            o["motivationConflicts"] = .array(motivationConflicts.map { .object(["motivation": .string($0.value), "author": .string($0.stamp.identity.hex), "event": .string($0.stamp.id.hex)]) })
         }
         return .object(o)
     }

@@ -31,7 +31,8 @@ public struct AnnotationState: Sendable {
     mutating func addReply(_ s: Stamp) { Self.insertSorted(s, into: &replyStamps) }
     mutating func addHistory(_ s: Stamp) { Self.insertSorted(s, into: &history) }
 
-    public var author: PublicKey { created.author }
+    /// Who wrote it: the identity of the device that signed the creation.
+    public var author: PublicKey { created.identity }
     public var isDeleted: Bool { deleted.value }
     public var isReply: Bool { if case .reply = target { true } else { false } }
     /// The selector in force: the latest set by hand, else the one it was created with.
@@ -65,8 +66,11 @@ public struct AnnotationState: Sendable {
 
     mutating func modify(_ body: (inout AnnotationState) -> Void) { body(&self) }
 
-    /// Whether `key` may edit, tag, delete or restore this annotation.
-    public func mayChange(_ key: PublicKey) -> Bool { key == author || editors.contains(key) }
+    /// Whether `identity` may edit, tag, delete or restore this annotation: its author's
+    /// identity, or the identity of a key it names as an editor (MERGE.md §4, §18).
+    public func mayChange(_ identity: PublicKey, devices: DeviceMap) -> Bool {
+        identity == author || editors.contains { devices.identity(of: $0) == identity }
+    }
 }
 
 /// An article as replay has built it. The first `article.added` of a text in the total order
@@ -78,7 +82,7 @@ public struct ArticleState: Sendable {
     /// The text it was added with (its id is the SHA-256 of this).
     public let originalText: String
     public let added: Stamp
-    /// Everyone who added this text: each of them may revise it.
+    /// The identity of everyone who added this text: each of them may revise it.
     public internal(set) var adders: Set<PublicKey>
     /// Every `article.revised` of it, effective or not: whether one counts depends only on
     /// whether its author is among `adders`, which any order of arrival agrees on.
@@ -92,12 +96,12 @@ public struct ArticleState: Sendable {
 
     public init(id: Hash32, title: String, source: String, text: String, added: Stamp) {
         self.id = id; self.title = title; self.source = source; originalText = text; self.added = added
-        adders = [added.author]
+        adders = [added.identity]
     }
 
     /// The effective revisions (by someone who added the text) as a register; nil when none.
     public var revisions: Register<String>? {
-        let effective = revisionWrites.values.filter { adders.contains($0.stamp.author) }
+        let effective = revisionWrites.values.filter { adders.contains($0.stamp.identity) }
         guard !effective.isEmpty else { return nil }
         var r = Register<String>(writes: [:], replaced: [])
         for w in effective { r.write(w.text, stamp: w.stamp, pred: w.pred) }
@@ -106,7 +110,7 @@ public struct ArticleState: Sendable {
 
     /// Revisions whose author never added this text: they have no effect.
     public var ineffectiveRevisions: [EventID] {
-        revisionWrites.values.filter { !adders.contains($0.stamp.author) }.map(\.stamp.id)
+        revisionWrites.values.filter { !adders.contains($0.stamp.identity) }.map(\.stamp.id)
     }
 
     /// The current text: the winning revision, else the text it was added with.

@@ -20,7 +20,6 @@ public struct FastReplay: Sendable {
             if a.author != b.author { return a.author < b.author }
             return a.id < b.id
         }
-        var stamp: Stamp { Stamp(lamport: lamport, author: PublicKey(author), id: id, time: time) }
     }
     struct SelectorRec { var exact: Ref, prefix: Ref, suffix: Ref, start: UInt32, end: UInt32 }
     struct Write { var stamp: StampRec; var a: Int; var b: Int; var next: Int32 }
@@ -69,9 +68,21 @@ public struct FastReplay: Sendable {
     /// Events applied (each id once: the caller's log holds each id once).
     public private(set) var applied = 0
     public private(set) var unknownKinds = 0
+    /// Who writes for whom (MERGE.md §18): set from the selection's device events before any
+    /// event is applied.
+    public var devices: DeviceMap = .empty
 
     public init() {
         arena.reserveCapacity(1 << 20)
+    }
+
+    /// The identity `author` writes for.
+    @inline(__always) func who(_ author: Hash32) -> Hash32 {
+        devices.isEmpty ? author : devices.identity(of: PublicKey(author)).raw
+    }
+    /// A record's stamp, with its author's identity.
+    func stamp(_ s: StampRec) -> Stamp {
+        Stamp(lamport: s.lamport, author: PublicKey(s.author), id: s.id, time: s.time, identity: PublicKey(who(s.author)))
     }
 
     // MARK: Applying
@@ -80,6 +91,10 @@ public struct FastReplay: Sendable {
     public mutating func apply(id: Hash32, bytes: UnsafeRawBufferPointer) {
         applied += 1
         guard let e = StoredEventView(bytes) else { rejected[id] = "payload does not decode"; return }
+        if !devices.isEmpty, let why = devices.voidReason(author: PublicKey(e.author), seq: e.seq) {
+            var k = RawReader(e.payload)
+            if !PayloadKind.isDevice(k.u16() ?? 0) { rejected[id] = why; return }
+        }
         let stamp = StampRec(lamport: e.lamport, author: e.author, id: id, time: e.time)
         if !apply(payload: e.payload, stamp: stamp) { rejected[id] = "payload does not decode" }
     }
@@ -133,6 +148,8 @@ public struct FastReplay: Sendable {
                 me.selectors.append(sel)
                 me.write(n, 3, stamp, a: me.selectors.count - 1, b: 0, pred: predAt)
             }
+        case PayloadKind.deviceLinked.rawValue, PayloadKind.deviceRevoked.rawValue:
+            break  // their whole effect is the device map, built before replay
         default:
             unknownKinds += 1
         }
@@ -143,7 +160,7 @@ public struct FastReplay: Sendable {
         let id = SHA256.hash(Array(text))
         if let i = articleIndex[id] {
             var a = articles[Int(i)]
-            if !a.adders.contains(stamp.author) { a.adders.append(stamp.author) }
+            if !a.adders.contains(who(stamp.author)) { a.adders.append(who(stamp.author)) }
             if stamp < a.first {
                 a.first = stamp
                 a.title = Ref(start: store(title), count: title.count)
@@ -155,7 +172,7 @@ public struct FastReplay: Sendable {
         articleIndex[id] = Int32(articles.count)
         articles.append(ArticleRec(id: id, first: stamp, title: Ref(start: store(title), count: title.count),
                                    source: Ref(start: store(source), count: source.count),
-                                   originalLength: Self.codePoints(text), adders: [stamp.author]))
+                                   originalLength: Self.codePoints(text), adders: [who(stamp.author)]))
         wake(id)
     }
 
@@ -212,16 +229,17 @@ public struct FastReplay: Sendable {
                                  _ body: (inout FastReplay, Int32) -> Void) {
         guard let n = annotationIndex[target] else { wait(for: target, stamp, payload); return }
         let a = annotations[Int(n)]
-        var allowed = a.created.author == stamp.author
+        let changer = who(stamp.author)
+        var allowed = who(a.created.author) == changer
         if !allowed {
             arena.withUnsafeBytes { raw in
                 Self.forEachID(UnsafeRawBufferPointer(rebasing: raw[a.editors.start..<(a.editors.start + a.editors.count)])) {
-                    if $0 == stamp.author { allowed = true }
+                    if who($0) == changer { allowed = true }
                 }
             }
         }
         guard allowed else {
-            rejected[stamp.id] = "its author \(stamp.author.short()) may not change annotation \(target.short()) (only its author \(a.created.author.short()) and the editors it names may)"
+            rejected[stamp.id] = "its author \(changer.short()) may not change annotation \(target.short()) (only its author \(who(a.created.author).short()) and the editors it names may)"
             return
         }
         body(&self, n)
@@ -371,20 +389,21 @@ extension FastReplay {
         func bytes(_ r: Ref) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: arena[r.start..<(r.start + r.count)]) }
         func text(_ i: Int32) -> UnsafeRawBufferPointer { let x = writes[Int(i)]; return bytes(Ref(start: x.a, count: x.b)) }
         o.raw("{\"article\":"); o.hex(a.article)
-        o.raw(",\"author\":"); o.hex(a.created.author)
+        o.raw(",\"author\":"); o.hex(who(a.created.author))
         let body = winner(a.heads.0, n, 0)
         o.raw(",\"body\":"); o.string(bytes: text(body.winner))
         if body.live > 1 {
             o.raw(",\"bodyConflicts\":[")
             for (i, v) in register(a.heads.0, n, 0).live.dropFirst().enumerated() {
                 if i > 0 { o.comma() }
-                o.raw("{\"author\":"); o.hex(v.stamp.author); o.raw(",\"body\":"); o.string(bytes: bytes(Ref(start: v.a, count: v.b)))
+                o.raw("{\"author\":"); o.hex(who(v.stamp.author)); o.raw(",\"body\":"); o.string(bytes: bytes(Ref(start: v.a, count: v.b)))
                 o.raw(",\"event\":"); o.hex(v.stamp.id); o.raw("}")
             }
             o.raw("]")
         }
         o.raw(",\"created\":"); o.int(a.created.time)
         o.raw(",\"deleted\":"); o.raw(writes[Int(winner(a.heads.2, n, 2).winner)].a == 1 ? "true" : "false")
+        if who(a.created.author) != a.created.author { o.raw(",\"device\":"); o.hex(a.created.author) }
         o.raw(",\"editors\":["); o.hexList(packed: bytes(a.editors)); o.raw("]")
         o.raw(",\"id\":"); o.hex(a.created.id)
         o.raw(",\"lamport\":"); o.int(Int64(a.created.lamport))
@@ -395,7 +414,7 @@ extension FastReplay {
             o.raw(",\"motivationConflicts\":[")
             for (i, v) in register(a.heads.1, n, 1).live.dropFirst().enumerated() {
                 if i > 0 { o.comma() }
-                o.raw("{\"author\":"); o.hex(v.stamp.author); o.raw(",\"event\":"); o.hex(v.stamp.id)
+                o.raw("{\"author\":"); o.hex(who(v.stamp.author)); o.raw(",\"event\":"); o.hex(v.stamp.id)
                 o.raw(",\"motivation\":"); o.string(bytes: bytes(Ref(start: v.a, count: v.b))); o.raw("}")
             }
             o.raw("]")
@@ -450,7 +469,7 @@ extension FastReplay {
         let body = register(a.heads.0, n, 0), motivation = register(a.heads.1, n, 1)
         let deleted = register(a.heads.2, n, 2), reanchor = register(a.heads.3, n, 3)
         func versions(_ list: [Write]) -> [RegisterVersion<String>] {
-            list.map { RegisterVersion(value: string(Ref(start: $0.a, count: $0.b)), stamp: $0.stamp.stamp) }
+            list.map { RegisterVersion(value: string(Ref(start: $0.a, count: $0.b)), stamp: stamp($0.stamp)) }
         }
         var present: Set<Int32> = []
         var t = a.tags
@@ -470,7 +489,7 @@ extension FastReplay {
         }
         let target: AnnotationTarget = a.parent >= 0 ? .reply(to: annotations[Int(a.parent)].created.id) : .text(selectorValue(selectors[Int(a.selector)]))
         return AnnotationView(
-            id: a.created.id, article: a.article, created: a.created.stamp, modified: a.modified.stamp, target: target, editors: editors,
+            id: a.created.id, article: a.article, created: stamp(a.created), modified: stamp(a.modified), target: target, editors: editors,
             motivation: motivation.winner.map { string(Ref(start: $0.a, count: $0.b)) } ?? "", motivationLive: versions(motivation.live),
             body: body.winner.map { string(Ref(start: $0.a, count: $0.b)) } ?? "", bodyLive: versions(body.live),
             isDeleted: deleted.winner?.a == 1, tags: tags, replies: replies.map(\.id),
@@ -490,8 +509,8 @@ extension FastReplay {
     private func currentRevision(_ a: ArticleRec) -> Ref? {
         var register = Register<Int>()
         var any = false
-        for (i, r) in a.revisions.enumerated() where a.adders.contains(r.stamp.author) {
-            register.write(i, stamp: r.stamp.stamp, pred: r.pred)
+        for (i, r) in a.revisions.enumerated() where a.adders.contains(who(r.stamp.author)) {
+            register.write(i, stamp: stamp(r.stamp), pred: r.pred)
             any = true
         }
         return any ? a.revisions[register.value].text : nil
@@ -500,7 +519,7 @@ extension FastReplay {
     func view(article a: ArticleRec) -> ArticleView {
         let revised = currentRevision(a)
         let length = revised.map { ref in arena.withUnsafeBytes { Self.codePoints(UnsafeRawBufferPointer(rebasing: $0[ref.start..<(ref.start + ref.count)])) } }
-        return ArticleView(id: a.id, title: string(a.title), source: string(a.source), added: a.first.stamp,
+        return ArticleView(id: a.id, title: string(a.title), source: string(a.source), added: stamp(a.first),
                            length: length ?? a.originalLength, revisedText: revised.map { SHA256.hash(Array(bytes($0))) })
     }
 
@@ -534,7 +553,7 @@ extension FastReplay {
         for a in articles.sorted(by: { $0.id < $1.id }) where article == nil || a.id == article {
             try writer.article(view(article: a))
         }
-        return try writer.finish(events: eventCount, heads: heads)
+        return try writer.finish(events: eventCount, heads: heads, devices: devices)
     }
 
     /// The snapshot hash, without keeping the bytes.
@@ -545,8 +564,9 @@ extension FastReplay {
     /// Events with no effect, and why (as `LedgerState.ineffective`).
     public var ineffective: [Hash32: String] {
         var out = rejected
+        for (id, why) in devices.ineffective { out[id] = why }
         for a in articles {
-            for r in a.revisions where !a.adders.contains(r.stamp.author) {
+            for r in a.revisions where !a.adders.contains(who(r.stamp.author)) {
                 out[r.stamp.id] = "only someone who added article \(a.id.short()) may revise it"
             }
         }

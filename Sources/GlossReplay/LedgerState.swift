@@ -18,6 +18,8 @@ public struct LedgerState: Sendable {
     public internal(set) var unknownKinds: Int = 0
     /// How many events have been applied.
     public internal(set) var applied: Int = 0
+    /// Who writes for whom (MERGE.md §18), from the set's device events, fixed before replay.
+    public internal(set) var devices: DeviceMap = .empty
 
     struct Waiting: Sendable {
         let stamp: Stamp
@@ -26,11 +28,14 @@ public struct LedgerState: Sendable {
 
     public init() {}
 
-    /// Replays `events` (in any order, repeats ignored) from nothing.
+    /// Replays `events` (in any order, repeats ignored) from nothing. The device map comes
+    /// first: it decides whose each event is, and which events a revocation makes void.
     public static func replay(_ events: [Event]) -> LedgerState {
         var s = LedgerState()
         var seen: Set<EventID> = []
-        for e in events where seen.insert(e.id).inserted { s.apply(e) }
+        let unique = events.filter { seen.insert($0.id).inserted }
+        s.devices = DeviceMap(unique.compactMap(DeviceEvent.init))
+        for e in unique { s.apply(e) }
         return s
     }
 
@@ -38,6 +43,7 @@ public struct LedgerState: Sendable {
     /// in the ledger.
     public var ineffective: [EventID: String] {
         var out = rejected
+        for (id, why) in devices.ineffective { out[id] = why }
         for a in articles.values {
             for id in a.ineffectiveRevisions { out[id] = "only someone who added article \(a.id.short()) may revise it" }
         }
@@ -47,15 +53,19 @@ public struct LedgerState: Sendable {
         return out
     }
 
-    /// Applies one event, in any order relative to the others.
-    public mutating func apply(_ e: Event) {
+    /// Applies one event, in any order relative to the others, under `devices`.
+    mutating func apply(_ e: Event) {
         applied += 1
+        if let why = devices.voidReason(author: e.author, seq: e.header.seq), !PayloadKind.isDevice(e.payloadKind) {
+            rejected[e.id] = why
+            return
+        }
         let payload: Payload
         do { payload = try e.payload() } catch {
             rejected[e.id] = "payload does not decode: \(error)"
             return
         }
-        apply(payload, stamp: Stamp(e))
+        apply(payload, stamp: Stamp(e, devices: devices))
     }
 
     mutating func apply(_ payload: Payload, stamp: Stamp) {
@@ -66,7 +76,7 @@ public struct LedgerState: Sendable {
             if var old = articles[id] {
                 // The first addition in the total order names the article; every adder may
                 // revise it; revisions are kept whichever addition arrived first.
-                old.adders.insert(stamp.author)
+                old.adders.insert(stamp.identity)
                 if stamp < old.added {
                     var earlier = new
                     earlier.adders = old.adders
@@ -113,16 +123,18 @@ public struct LedgerState: Sendable {
                 if a.reanchors == nil { a.reanchors = Register(writes: [:], replaced: []) }
                 a.reanchors?.write(r.selector, stamp: stamp, pred: r.pred)
             }
+        case .deviceLinked, .deviceRevoked:
+            break  // their whole effect is the device map, built before replay
         case .unknown:
             unknownKinds += 1
         }
     }
 
     private mutating func change(_ id: EventID, _ stamp: Stamp, _ payload: Payload, _ body: (inout AnnotationState) -> Void) {
-        guard let allowed = annotations[id]?.mayChange(stamp.author) else { return wait(for: id, stamp, payload) }
+        guard let allowed = annotations[id]?.mayChange(stamp.identity, devices: devices) else { return wait(for: id, stamp, payload) }
         guard allowed else {
             let owner = annotations[id]?.author.raw.short() ?? "?"
-            return reject(stamp, "its author \(stamp.author.raw.short()) may not change annotation \(id.short()) (only its author \(owner) and the editors it names may)")
+            return reject(stamp, "its author \(stamp.identity.raw.short()) may not change annotation \(id.short()) (only its author \(owner) and the editors it names may)")
         }
         // Mutated in place in the dictionary: a copy taken out and put back would copy its
         // arrays on every change.

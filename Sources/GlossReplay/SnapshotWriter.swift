@@ -32,13 +32,14 @@ public final class SnapshotWriter {
             o.raw(",\"bodyConflicts\":[")
             for (i, v) in a.bodyConflicts.enumerated() {
                 if i > 0 { o.comma() }
-                o.raw("{\"author\":"); o.hex(v.stamp.author.raw); o.raw(",\"body\":"); o.string(v.value)
+                o.raw("{\"author\":"); o.hex(v.stamp.identity.raw); o.raw(",\"body\":"); o.string(v.value)
                 o.raw(",\"event\":"); o.hex(v.stamp.id); o.raw("}")
             }
             o.raw("]")
         }
         o.raw(",\"created\":"); o.int(a.created.time)
         o.raw(",\"deleted\":"); o.raw(a.isDeleted ? "true" : "false")
+        if let d = a.device { o.raw(",\"device\":"); o.hex(d.raw) }
         o.raw(",\"editors\":["); o.hexList(a.editors.map(\.raw)); o.raw("]")
         o.raw(",\"id\":"); o.hex(a.id)
         o.raw(",\"lamport\":"); o.int(Int64(a.created.lamport))
@@ -48,7 +49,7 @@ public final class SnapshotWriter {
             o.raw(",\"motivationConflicts\":[")
             for (i, v) in a.motivationConflicts.enumerated() {
                 if i > 0 { o.comma() }
-                o.raw("{\"author\":"); o.hex(v.stamp.author.raw); o.raw(",\"event\":"); o.hex(v.stamp.id)
+                o.raw("{\"author\":"); o.hex(v.stamp.identity.raw); o.raw(",\"event\":"); o.hex(v.stamp.id)
                 o.raw(",\"motivation\":"); o.string(v.value); o.raw("}")
             }
             o.raw("]")
@@ -93,7 +94,7 @@ public final class SnapshotWriter {
         if articleCount > 0 { out.comma() }
         articleCount += 1
         out.raw("{\"added\":"); out.int(a.added.time)
-        out.raw(",\"addedBy\":"); out.hex(a.added.author.raw)
+        out.raw(",\"addedBy\":"); out.hex(a.added.identity.raw)
         out.raw(",\"id\":"); out.hex(a.id)
         out.raw(",\"length\":"); out.int(Int64(a.length))
         if let r = a.revisedText { out.raw(",\"revisedText\":"); out.hex(r) }
@@ -103,11 +104,24 @@ public final class SnapshotWriter {
         try flushIfFull()
     }
 
-    /// Ends the snapshot with the selection's event count and heads; returns its hash.
-    public func finish(events: Int, heads: [EventID]) throws -> Hash32 {
+    /// Ends the snapshot with the selection's devices (when it holds a device event), event
+    /// count and heads; returns its hash.
+    public func finish(events: Int, heads: [EventID], devices: DeviceMap = .empty) throws -> Hash32 {
         if !inArticles { out.raw("],\"articles\":["); inArticles = true }
-        out.raw("],\"events\":"); out.int(Int64(events))
-        out.raw(",\"format\":\"\(Snapshot.format)\",\"heads\":["); out.hexList(heads.sorted()); out.raw("]}")
+        out.raw("]")
+        if devices.eventCount > 0 {
+            out.raw(",\"devices\":[")
+            for (i, d) in Snapshot.deviceRows(devices).enumerated() {
+                if i > 0 { out.comma() }
+                out.raw("{\"device\":"); out.hex(d.device.raw); out.raw(",\"identity\":"); out.hex(d.identity.raw)
+                if let n = d.lastSeq { out.raw(",\"lastSeq\":"); out.int(Int64(n)) }
+                if let l = d.linkedBy { out.raw(",\"linkedBy\":"); out.hex(l) }
+                out.raw("}")
+            }
+            out.raw("]")
+        }
+        out.raw(",\"events\":"); out.int(Int64(events))
+        out.raw(",\"format\":\"\(Snapshot.format(devices))\",\"heads\":["); out.hexList(heads.sorted()); out.raw("]}")
         try flush()
         return hasher.finish()
     }

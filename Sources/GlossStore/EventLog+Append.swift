@@ -20,9 +20,7 @@ extension EventLog {
             return try wrap {
                 try db.transaction {
                     try bringProjectionUpToDate()
-                    let r = try insertVerified(events, checkSignatures: !signaturesChecked)
-                    try markProjected(events: r.stored.count)
-                    return r
+                    return try insertVerified(events, checkSignatures: !signaturesChecked)
                 }
             }
         } catch let e where e.code == .fork {
@@ -78,9 +76,7 @@ extension EventLog {
                     heads = []
                     if buildNeedsEvents { soFar.append(u.signed(by: key)) }
                 }
-                let events = try insertOwnChain(buildNeedsEvents ? .signed(soFar) : .unsigned(built, key), payloads)
-                try markProjected(events: events.count)
-                return events
+                return try insertOwnChain(buildNeedsEvents ? .signed(soFar) : .unsigned(built, key), payloads)
             }
         }
     }
@@ -137,12 +133,12 @@ extension EventLog {
     /// signed in chunks on the other cores while the chunk before is inserted and projected.
     /// Heads change once: the first event's parents leave, the last event joins.
     private func insertOwnChain(_ chain: OwnChain, _ payloads: [Payload]) throws -> [Event] {
-        let projector = Projector(db: db)
+        let projector = try makeProjector()
         var events: [Event] = []
         events.reserveCapacity(payloads.count)
         func store(_ chunk: [Event]) throws {
             for e in chunk {
-                try projector.apply(payloads[events.count], stamp: Stamp(e), row: try insertRow(e))
+                try projector.apply(e, payload: payloads[events.count], row: try insertRow(e))
                 events.append(e)
             }
         }
@@ -158,10 +154,10 @@ extension EventLog {
         }
         guard let first = events.first, let last = events.last else { return events }
         projector.noteStored(last)
-        try projector.finish()
         let drop = try db.prepared("DELETE FROM heads WHERE id = ?")
         for p in first.header.parents { drop.reset(); try drop.bind(1, p).run() }
         try db.prepared("INSERT INTO heads(id) VALUES (?)").bind(1, last.id).run()
+        try finishProjecting(projector, events: events.count)
         return events
     }
 
@@ -181,7 +177,7 @@ extension EventLog {
     func insertVerified(_ events: [Event], checkSignatures: Bool) throws -> AppendResult {
         var result = AppendResult()
         var verifier = EventVerifier(facts: ChainFacts())
-        let projector = Projector(db: db)
+        let projector = try makeProjector()
         let drop = try db.prepared("DELETE FROM heads WHERE id = ?")
         let head = try db.prepared("INSERT INTO heads(id) VALUES (?)")
         let size = 512
@@ -204,7 +200,7 @@ extension EventLog {
                     break
                 }
                 guard let payload else { continue }  // the verifier refuses an event whose payload does not decode
-                try projector.apply(payload, stamp: Stamp(e), row: try insertRow(e))
+                try projector.apply(e, payload: payload, row: try insertRow(e))
                 projector.noteStored(e)
                 for p in e.header.parents { drop.reset(); try drop.bind(1, p).run() }
                 head.reset()
@@ -212,7 +208,7 @@ extension EventLog {
                 result.stored.append(e.id)
             }
         })
-        try projector.finish()
+        try finishProjecting(projector, events: result.stored.count)
         return result
     }
 }

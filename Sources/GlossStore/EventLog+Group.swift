@@ -41,7 +41,6 @@ extension EventLog {
                     try db.execute("SAVEPOINT batch")
                     do {
                         let r = try insertVerified(ordered, checkSignatures: false)
-                        try markProjected(events: r.stored.count)
                         try db.execute("RELEASE batch")
                         out.append(.success(r))
                     } catch let e as StoreError where e.code != .sqlite && e.code != .io {

@@ -19,12 +19,15 @@ extension EventLog {
         try wrap {
             try db.transaction(immediate: false) {
                 var replay = FastReplay()
+                let all = try devicesInCall()
                 switch selection {
                 case .all:
+                    replay.devices = all
                     let s = try db.statement("SELECT id, bytes FROM events ORDER BY rowid")
                     while try s.step() { replay.apply(id: s.hash(0) ?? .zero, bytes: s.rawBlob(1)) }
                     return LogReplay(state: replay, heads: try headsInCall(), count: replay.applied)
                 case .lamport(let n):
+                    if all.eventCount > 0 { replay.devices = try deviceMap { $0.header.lamport <= n } }
                     var heads = HeadsOfSelection()
                     let s = try db.statement("SELECT id, bytes FROM events WHERE lamport <= ? ORDER BY rowid").bind(1, Int64(clamping: n))
                     while try s.step() {
@@ -35,9 +38,13 @@ extension EventLog {
                     return LogReplay(state: replay, heads: heads.heads, count: replay.applied)
                 case .before(let t):
                     // Storage order puts parents first, so one pass decides every event.
+                    // With device events, a first pass decides the selection (the device map of
+                    // the selection comes before any event is applied), a second applies it.
+                    let twoPasses = all.eventCount > 0
                     var heads = HeadsOfSelection()
                     var kept: Set<EventID> = []
-                    let s = try db.statement("SELECT id, bytes FROM events WHERE time < ? ORDER BY rowid").bind(1, t)
+                    var rows: [Int64] = []
+                    let s = try db.statement("SELECT id, bytes, rowid FROM events WHERE time < ? ORDER BY rowid").bind(1, t)
                     while try s.step() {
                         let id = s.hash(0) ?? .zero, bytes = s.rawBlob(1)
                         guard let e = StoredEventView(bytes) else { continue }
@@ -46,7 +53,12 @@ extension EventLog {
                         guard parentsKept else { continue }
                         kept.insert(id)
                         heads.add(id, bytes)
-                        replay.apply(id: id, bytes: bytes)
+                        if twoPasses { rows.append(s.int(2)) } else { replay.apply(id: id, bytes: bytes) }
+                    }
+                    s.reset()
+                    if twoPasses {
+                        replay.devices = try deviceMap { kept.contains($0.id) }
+                        try applyRows(rows, to: &replay)
                     }
                     return LogReplay(state: replay, heads: heads.heads, count: replay.applied)
                 case .causalPast(let target):
@@ -64,17 +76,51 @@ extension EventLog {
                         e.forEachParent { needed.insert($0) }
                     }
                     back.reset()
-                    let one = try db.statement("SELECT id, bytes FROM events WHERE rowid = ?")
-                    for row in rows.reversed() {
-                        one.reset()
-                        one.bind(1, row)
-                        guard try one.step() else { continue }
-                        replay.apply(id: one.hash(0) ?? .zero, bytes: one.rawBlob(1))
+                    if all.eventCount > 0 {
+                        let selected = Set(rows)
+                        replay.devices = try deviceMap(rows: selected)
                     }
+                    try applyRows(rows.reversed(), to: &replay)
                     return LogReplay(state: replay, heads: [target], count: replay.applied)
                 }
             }
         }
+    }
+
+    /// The device map of the device events that `selected` keeps.
+    private func deviceMap(_ selected: (Event) -> Bool) throws -> DeviceMap {
+        var events: [DeviceEvent] = []
+        let s = try db.prepared("SELECT id, bytes FROM events WHERE kind IN (10, 11)")
+        while try s.step() {
+            guard let id = s.hash(0), let e = try? Event.decode(stored: s.blob(1), id: id), selected(e), let d = DeviceEvent(e) else { continue }
+            events.append(d)
+        }
+        s.reset()
+        return DeviceMap(events)
+    }
+
+    /// The device map of the device events stored at `rows`.
+    private func deviceMap(rows: Set<Int64>) throws -> DeviceMap {
+        var events: [DeviceEvent] = []
+        let s = try db.prepared("SELECT id, bytes, rowid FROM events WHERE kind IN (10, 11)")
+        while try s.step() {
+            guard rows.contains(s.int(2)), let id = s.hash(0), let e = try? Event.decode(stored: s.blob(1), id: id), let d = DeviceEvent(e) else { continue }
+            events.append(d)
+        }
+        s.reset()
+        return DeviceMap(events)
+    }
+
+    /// Applies the events stored at `rows`, in that order.
+    private func applyRows<S: Sequence<Int64>>(_ rows: S, to replay: inout FastReplay) throws {
+        let one = try db.statement("SELECT id, bytes FROM events WHERE rowid = ?")
+        for row in rows {
+            one.reset()
+            one.bind(1, row)
+            guard try one.step() else { continue }
+            replay.apply(id: one.hash(0) ?? .zero, bytes: one.rawBlob(1))
+        }
+        one.reset()
     }
 
     func headsInCall() throws -> [EventID] {

@@ -58,7 +58,7 @@ extension EventLog {
         if filter.article != nil { conditions.append("a.article = ?3") }
         if !filter.includeDeleted { conditions.append("a.deleted = 0") }
         if filter.tag != nil { conditions.append("EXISTS (SELECT 1 FROM p_tags t WHERE t.annotation = a.n AND t.tag = ?4)") }
-        if filter.authorPrefix != nil { conditions.append("lower(hex(a.author)) LIKE ?5") }
+        if filter.authorPrefix != nil { conditions.append("(lower(hex(a.identity)) LIKE ?5 OR lower(hex(a.author)) LIKE ?5)") }
         let sql = """
             SELECT a.id, bm25(p_search), snippet(p_search, -1, '[', ']', '…', 10),
                    highlight(p_search, 0, char(57344), char(57345)), highlight(p_search, 1, char(57344), char(57345)),

@@ -1,4 +1,5 @@
 import GlossCore
+import GlossReplay
 
 /// The append-only log of signed events in one SQLite file. Every insert is verified
 /// (canonical form, id, signature, seq/prev chain, lamport rule, deps present) and idempotent
@@ -39,6 +40,9 @@ public final class EventLog {
 
     /// What opening found of the projection (and did about it).
     public private(set) var projectionRepair: ProjectionRepair = .current
+
+    /// The device map of the log's device events, and their ids: recomputed when they change.
+    var deviceCache: (ids: [EventID], map: DeviceMap)?
 
     func wrap<T>(_ body: () throws -> T) throws(StoreError) -> T {
         db.callDepth += 1

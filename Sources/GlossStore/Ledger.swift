@@ -24,6 +24,10 @@ public final class Ledger {
     }
 
     public var databasePath: String { Self.databasePath(folder) }
+
+    /// The identity this ledger's key writes for (MERGE.md §18): its own key unless a link
+    /// made it a device of another.
+    public func identity() throws(StoreError) -> PublicKey { try log.devices().identity(of: key.publicKey) }
     static func databasePath(_ folder: String) -> String { folder + "/" + databaseName }
     static func keyPath(_ folder: String) -> String { folder + "/" + keyName }
 

@@ -79,6 +79,11 @@ enum Schema {
         """
         ALTER TABLE events ADD COLUMN tag BLOB;
         """,
+        // 8: the device events (kinds 10 and 11, MERGE.md §18), read whole before every batch
+        // is projected: who writes for whom depends on them alone.
+        """
+        CREATE INDEX events_devices ON events(kind, id) WHERE kind IN (10, 11);
+        """,
     ]
 
     /// Brings the file up to the newest schema, in one transaction.

@@ -58,9 +58,13 @@ public final class WebLedger: @unchecked Sendable {
 /// The API's reads and writes, each a short function of the ledger, run on its queue.
 enum WebOps {
     static func names(_ l: Ledger) throws -> JSON {
+        // Authors are identities (MERGE.md §18): a name given to any device names its identity.
+        let devices = try l.log.devices()
         var o: [String: JSON] = [:]
-        for p in try l.log.peers() where !p.name.isEmpty { o[p.key.hex] = .string(p.name) }
-        return .object(["me": .string(l.key.publicKey.hex), "names": .object(o)])
+        for p in try l.log.peers() where !p.name.isEmpty && (o[devices.identity(of: p.key).hex] == nil || devices.identity(of: p.key) == p.key) {
+            o[devices.identity(of: p.key).hex] = .string(p.name)
+        }
+        return .object(["me": .string(devices.identity(of: l.key.publicKey).hex), "names": .object(o)])
     }
 
     static func articles(_ l: Ledger) throws -> JSON {
@@ -84,8 +88,9 @@ enum WebOps {
         let layout = ArticleLayout(article: a, text: text, annotations: all, known: known, losingRevisions: Array(live.dropFirst()))
         if let h = a.revisedText { try? l.log.saveAnchors(layout.computed, article: a.id, textHash: h) }
         let heads = try l.log.bodyHeads(article: a.id)
+        let devices = try l.log.devices()
         var annotations: [JSON] = []
-        for x in all { annotations.append(annotation(l, x, bodyHeads: heads[x.id] ?? [])) }
+        for x in all { annotations.append(annotation(l, x, bodyHeads: heads[x.id] ?? [], devices: devices)) }
         return .object([
             "id": .string(a.id.hex), "title": .string(a.title), "source": .string(a.source), "revised": .bool(a.isRevised),
             "row": .int(row),
@@ -103,18 +108,18 @@ enum WebOps {
                 }
                 return .object(x)
             }),
-            "losingRevisions": .array(layout.losingRevisions.map { .object(["event": .string($0.id.hex), "author": .string($0.author.hex), "time": .int($0.time)]) }),
+            "losingRevisions": .array(layout.losingRevisions.map { .object(["event": .string($0.id.hex), "author": .string($0.identity.hex), "time": .int($0.time)]) }),
             "annotations": .array(annotations),
         ])
     }
 
     /// An annotation as the snapshot has it, plus what the page needs to change it.
-    static func annotation(_ l: Ledger, _ a: AnnotationView, bodyHeads: [EventID]) -> JSON {
+    static func annotation(_ l: Ledger, _ a: AnnotationView, bodyHeads: [EventID], devices: DeviceMap) -> JSON {
         guard case .object(var o) = a.json else { return a.json }
         o["bodyHeads"] = .array(bodyHeads.map { .string($0.hex) })
-        o["mayChange"] = .bool(a.mayChange(l.key.publicKey))
+        o["mayChange"] = .bool(a.mayChange(devices.identity(of: l.key.publicKey), devices: devices))
         if !a.bodyLive.isEmpty {
-            o["bodyVersions"] = .array(a.bodyLive.map { .object(["body": .string($0.value), "author": .string($0.stamp.author.hex), "event": .string($0.stamp.id.hex), "time": .int($0.stamp.time)]) })
+            o["bodyVersions"] = .array(a.bodyLive.map { .object(["body": .string($0.value), "author": .string($0.stamp.identity.hex), "event": .string($0.stamp.id.hex), "time": .int($0.stamp.time)]) })
         }
         return .object(o)
     }
@@ -143,7 +148,8 @@ enum WebOps {
     }
 
     static func requireMayChange(_ l: Ledger, _ a: AnnotationView) throws {
-        guard a.mayChange(l.key.publicKey) else {
+        let devices = try l.log.devices()
+        guard a.mayChange(devices.identity(of: l.key.publicKey), devices: devices) else {
             throw WebError.forbidden("only its author and the editors it names may change this annotation; reply to it instead")
         }
     }

@@ -83,7 +83,7 @@ extension WebOps {
         let title = r.title.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 } ?? AuthoringRules.defaultTitle(text)
         let added = ArticleAdded(title: title, source: r.source ?? "web", text: text)
         if let existing = try l.log.article(added.articleID) {
-            if try l.log.adders(of: existing.id).contains(l.key.publicKey) {
+            if try l.log.adders(of: existing.id).contains(l.identity()) {
                 return .object(["id": .string(existing.id.hex), "added": .bool(false)])
             }
         }

@@ -9,17 +9,36 @@ struct Context {
     let ledger: Ledger
     /// Peers' names from the allow-list.
     let names: [PublicKey: String]
+    /// Who writes for whom (MERGE.md §18), as the ledger held it when the command began.
+    let devices: DeviceMap
 
     var log: EventLog { ledger.log }
+    /// This ledger's own key: the device that signs what this command writes.
     var me: PublicKey { ledger.key.publicKey }
+    /// The identity this device writes for: its own key unless a link made it a device of another.
+    var myIdentity: PublicKey { devices.identity(of: me) }
 
-    /// How to show an author: you, a named peer, or the key's first digits.
-    func who(_ key: PublicKey) -> String { Format.author(key, me: me, names: names) }
+    /// How to show an identity (or a device's key, shown as its identity): you, a named peer,
+    /// or the key's first digits.
+    func who(_ key: PublicKey) -> String { namer(key) }
+
+    /// `who` as a value a renderer can keep.
+    var namer: @Sendable (PublicKey) -> String {
+        let devices = devices, me = myIdentity
+        // A name given to any device of an identity names the identity; its own key's name first.
+        var byIdentity: [PublicKey: String] = [:]
+        for (key, name) in names where byIdentity[devices.identity(of: key)] == nil || devices.identity(of: key) == key {
+            byIdentity[devices.identity(of: key)] = name
+        }
+        let named = byIdentity
+        return { Format.author(devices.identity(of: $0), me: me, names: named) }
+    }
 
     init(_ options: LedgerOptions) throws {
         let ledger = try options.open()
         self.ledger = ledger
         names = Dictionary((try? ledger.log.peers())?.map { ($0.key, $0.name) } ?? [], uniquingKeysWith: { a, _ in a })
+        devices = (try? ledger.log.devices()) ?? .empty
     }
 
     /// The article whose id starts with `prefix`.
@@ -71,7 +90,7 @@ struct Context {
 
     /// Refuses a change by someone who may not make it, before anything is written.
     func requireMayChange(_ a: AnnotationView) throws {
-        guard a.mayChange(me) else {
+        guard a.mayChange(myIdentity, devices: devices) else {
             throw CLIError("annotation \(a.id.short()) belongs to \(who(a.author)); only its author and the editors it names may change it. Reply to it instead: gloss reply \(a.id.short()) --comment …", .permission)
         }
     }

@@ -218,6 +218,7 @@ import GlossTestSupport
             try raw.execute("DROP TABLE IF EXISTS \(t)")
         }
         try raw.execute("""
+            DROP INDEX events_devices;
             DROP INDEX events_lamport;
             ALTER TABLE events DROP COLUMN tag;
             CREATE TABLE checkpoints(upto INTEGER PRIMARY KEY, event_count INTEGER NOT NULL, last_id BLOB NOT NULL,

@@ -45,6 +45,7 @@ struct PayloadFields: Codable, Equatable {
     var annotation: String?, pred: [String]?
     var add: [String]?, remove: [String]?
     var bodyHex: String?  // unknown kinds
+    var identity: String?, device: String?, consent: String?, lastSeq: UInt64?  // device kinds
 
     init(kind: String) { self.kind = kind }
 
@@ -67,6 +68,8 @@ struct PayloadFields: Codable, Equatable {
         case .annotationReanchored(let r):
             annotation = r.annotation.hex; pred = r.pred.map(\.hex)
             exact = r.selector.exact; prefix = r.selector.prefix; suffix = r.selector.suffix; start = r.selector.start; end = r.selector.end
+        case .deviceLinked(let l): identity = l.identity.hex; device = l.device.hex; consent = Hex.encode(l.consent)
+        case .deviceRevoked(let r): identity = r.identity.hex; device = r.device.hex; lastSeq = r.lastSeq
         case .unknown(_, let body): bodyHex = Hex.encode(body)
         }
     }
@@ -94,6 +97,11 @@ struct PayloadFields: Codable, Equatable {
         case "annotation.reanchored":
             return .annotationReanchored(Reanchored(annotation: try h(annotation, "annotation"), pred: try ids(pred),
                                                     selector: TextSelector(exact: exact ?? "", prefix: prefix ?? "", suffix: suffix ?? "", start: start ?? 0, end: end ?? 0)))
+        case "device.linked":
+            guard let c = Hex.decode(consent ?? "") else { throw Missing(field: "consent") }
+            return .deviceLinked(DeviceLinked(identity: PublicKey(try h(identity, "identity")), device: PublicKey(try h(device, "device")), consent: c))
+        case "device.revoked":
+            return .deviceRevoked(DeviceRevoked(identity: PublicKey(try h(identity, "identity")), device: PublicKey(try h(device, "device")), lastSeq: lastSeq ?? 0))
         default:
             guard kind.hasPrefix("kind."), let n = UInt16(kind.dropFirst(5)), let body = Hex.decode(bodyHex ?? "") else { throw Missing(field: "kind") }
             return .unknown(kind: n, body: body)

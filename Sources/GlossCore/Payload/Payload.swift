@@ -10,6 +10,8 @@ public enum Payload: Sendable, Equatable {
     case motivationChanged(MotivationChanged)
     case articleRevised(ArticleRevised)
     case annotationReanchored(Reanchored)
+    case deviceLinked(DeviceLinked)
+    case deviceRevoked(DeviceRevoked)
     case unknown(kind: UInt16, body: [UInt8])
 
     public var kindNumber: UInt16 {
@@ -23,6 +25,8 @@ public enum Payload: Sendable, Equatable {
         case .motivationChanged: PayloadKind.motivationChanged.rawValue
         case .articleRevised: PayloadKind.articleRevised.rawValue
         case .annotationReanchored: PayloadKind.annotationReanchored.rawValue
+        case .deviceLinked: PayloadKind.deviceLinked.rawValue
+        case .deviceRevoked: PayloadKind.deviceRevoked.rawValue
         case .unknown(let k, _): k
         }
     }
@@ -35,7 +39,7 @@ public enum Payload: Sendable, Equatable {
         case .annotationDeleted(let p), .annotationRestored(let p): p.annotation
         case .motivationChanged(let p): p.annotation
         case .annotationReanchored(let p): p.annotation
-        case .articleAdded, .annotationCreated, .articleRevised, .unknown: nil
+        case .articleAdded, .annotationCreated, .articleRevised, .deviceLinked, .deviceRevoked, .unknown: nil
         }
     }
 
@@ -53,6 +57,8 @@ public enum Payload: Sendable, Equatable {
         case .motivationChanged(let p): try p.encode(into: &w)
         case .articleRevised(let p): try p.encode(into: &w)
         case .annotationReanchored(let p): try p.encode(into: &w)
+        case .deviceLinked(let p): try p.encode(into: &w)
+        case .deviceRevoked(let p): try p.encode(into: &w)
         case .unknown(_, let body): w.raw(body)
         }
         guard w.bytes.count <= EventLimits.maxPayload else {
@@ -78,6 +84,8 @@ public enum Payload: Sendable, Equatable {
         case .motivationChanged: p = .motivationChanged(try .decode(&r))
         case .articleRevised: p = .articleRevised(try .decode(&r))
         case .annotationReanchored: p = .annotationReanchored(try .decode(&r))
+        case .deviceLinked: p = .deviceLinked(try .decode(&r))
+        case .deviceRevoked: p = .deviceRevoked(try .decode(&r))
         case nil: return .unknown(kind: kind, body: Array(bytes.dropFirst(2)))
         }
         guard r.isAtEnd else { throw DecodeError(.trailingBytes, "\(r.remaining) bytes after the \(PayloadKind.name(kind)) payload") }

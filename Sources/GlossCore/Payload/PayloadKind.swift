@@ -9,6 +9,8 @@ public enum PayloadKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
     case motivationChanged = 7
     case articleRevised = 8
     case annotationReanchored = 9
+    case deviceLinked = 10
+    case deviceRevoked = 11
 
     /// The name `gloss log` and the vectors use.
     public var description: String {
@@ -22,7 +24,15 @@ public enum PayloadKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
         case .motivationChanged: "motivation.changed"
         case .articleRevised: "article.revised"
         case .annotationReanchored: "annotation.reanchored"
+        case .deviceLinked: "device.linked"
+        case .deviceRevoked: "device.revoked"
         }
+    }
+
+    /// Whether `raw` is `device.linked` or `device.revoked`: the events the device map is built
+    /// from (MERGE.md §18), whose voiding that map decides itself.
+    public static func isDevice(_ raw: UInt16) -> Bool {
+        raw == deviceLinked.rawValue || raw == deviceRevoked.rawValue
     }
 
     /// `description` for a known kind, `kind.N` for one from a newer version.

@@ -92,7 +92,7 @@ public struct ArticleLayout: Sendable {
     /// names come from `who`, so a renderer escapes the sentence as a whole.
     public func revisionConflict(who: (PublicKey) -> String) -> String? {
         guard !losingRevisions.isEmpty else { return nil }
-        let others = losingRevisions.map { "\(who($0.author))’s (event \($0.id.short()))" }.joined(separator: ", ")
+        let others = losingRevisions.map { "\(who($0.identity))’s (event \($0.id.short()))" }.joined(separator: ", ")
         return "Concurrent revisions: this is the text that wins; \(others) lost and is kept. Print one with "
             + "`gloss article show \(article.id.short()) --revision EVENT`; `gloss revise` replaces them all."
     }

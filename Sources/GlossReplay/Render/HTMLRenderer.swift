@@ -90,7 +90,7 @@ public struct HTMLRenderer: Sendable {
         if !a.tags.isEmpty { s += " <span class=\"tags\">" + a.tags.map { "#" + e($0) }.joined(separator: " ") + "</span>" }
         s += " <span class=\"who\">— \(e(who(a.author)))</span>"
         if !a.bodyConflicts.isEmpty {
-            s += "<div class=\"conflict\">\(a.bodyLive.count) concurrent versions: " + a.bodyLive.map { "“\(e($0.value))” (\(e(who($0.stamp.author))))" }.joined(separator: " · ") + "</div>"
+            s += "<div class=\"conflict\">\(a.bodyLive.count) concurrent versions: " + a.bodyLive.map { "“\(e($0.value))” (\(e(who($0.stamp.identity))))" }.joined(separator: " · ") + "</div>"
         }
         for (r, depth) in n.replies {
             s += "<div class=\"reply\" style=\"margin-left:\(depth)em\">↳ \(e(r.body)) <span class=\"who\">— \(e(who(r.author)))</span></div>"

@@ -47,7 +47,10 @@ public struct AnnotationView: Sendable {
         self.earlierReanchors = earlierReanchors
     }
 
-    public var author: PublicKey { created.author }
+    /// Who wrote it: the identity of the device that signed the creation (MERGE.md §18).
+    public var author: PublicKey { created.identity }
+    /// The device that signed the creation, when it is not the identity itself.
+    public var device: PublicKey? { created.device }
     public var isReply: Bool { if case .reply = target { true } else { false } }
     public var parent: EventID? { if case .reply(let p) = target { p } else { nil } }
     /// The selector it was created with (nil for a reply).
@@ -67,8 +70,11 @@ public struct AnnotationView: Sendable {
     public var motivationConflicts: ArraySlice<RegisterVersion<String>> { motivationLive.dropFirst() }
     public var hasConflict: Bool { !bodyLive.isEmpty }
 
-    /// Whether `key` may edit, tag, delete or restore it: its author or a named editor.
-    public func mayChange(_ key: PublicKey) -> Bool { key == author || editors.contains(key) }
+    /// Whether `identity` may edit, tag, delete or restore it: its author, or the identity of a
+    /// key it names as an editor (MERGE.md §4, §18).
+    public func mayChange(_ identity: PublicKey, devices: DeviceMap) -> Bool {
+        identity == author || editors.contains { devices.identity(of: $0) == identity }
+    }
 }
 
 /// An article as commands and the snapshot read it (§11.3), without its text.

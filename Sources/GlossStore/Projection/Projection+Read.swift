@@ -22,37 +22,45 @@ extension EventLog {
 
     static let articleColumns = "id, lamport, author, event, time, title, source, length, revised"
 
-    static func articleView(_ s: Statement) -> ArticleView {
+    /// The stamp of a row's (lamport, author, event, time), its author's identity from the
+    /// device map read at the start of the call (`devicesInCall`).
+    func stamp(_ s: Statement, _ lamport: Int32, _ author: Int32, _ id: Int32, _ time: Int32, event: EventID? = nil) -> Stamp {
+        let key = PublicKey(s.hash(author) ?? .zero)
+        return Stamp(lamport: UInt64(s.int(lamport)), author: key, id: event ?? s.hash(id) ?? .zero, time: s.int(time),
+                     identity: deviceCache?.map.identity(of: key))
+    }
+
+    func articleView(_ s: Statement) -> ArticleView {
         ArticleView(id: s.hash(0) ?? .zero, title: s.text(5), source: s.text(6),
-                    added: Stamp(lamport: UInt64(s.int(1)), author: PublicKey(s.hash(2) ?? .zero), id: s.hash(3) ?? .zero, time: s.int(4)),
+                    added: stamp(s, 1, 2, 3, 4),
                     length: Int(s.int(7)), revisedText: s.hash(8))
     }
 
     public func article(_ id: Hash32) throws(StoreError) -> ArticleView? {
-        try wrap {
+        try viewing {
             let s = try db.statement("SELECT \(Self.articleColumns) FROM p_articles WHERE id = ?").bind(1, id)
-            return try s.step() ? Self.articleView(s) : nil
+            return try s.step() ? articleView(s) : nil
         }
     }
 
     /// Every article, in the order they were first added (the total order).
     public func articles() throws(StoreError) -> [ArticleView] {
-        try wrap {
+        try viewing {
             let s = try db.statement("SELECT \(Self.articleColumns) FROM p_articles ORDER BY lamport, author, event")
             var out: [ArticleView] = []
-            while try s.step() { out.append(Self.articleView(s)) }
+            while try s.step() { out.append(articleView(s)) }
             return out
         }
     }
 
     /// Articles whose id starts with `prefix` (hex), at most `limit`.
     public func articleIDs(withPrefix prefix: String, limit: Int = 10) throws(StoreError) -> [Hash32] {
-        try wrap { try IDPrefix.lookup(db, table: "p_articles", prefix: prefix, limit: limit) }
+        try viewing { try IDPrefix.lookup(db, table: "p_articles", prefix: prefix, limit: limit) }
     }
 
     /// The article's current text: the winning revision's, else the text it was added with.
     public func articleText(_ id: Hash32) throws(StoreError) -> String? {
-        try wrap {
+        try viewing {
             let s = try db.prepared("SELECT coalesce(revision_row, original_row) FROM p_articles WHERE id = ?").bind(1, id)
             guard try s.step() else { return nil }
             let row = s.int(0)
@@ -65,13 +73,13 @@ extension EventLog {
     /// the first is the current text; more than one is a conflict the readers show. Empty when
     /// the article is not revised.
     public func liveRevisions(of id: Hash32) throws(StoreError) -> [Stamp] {
-        try wrap { try Projector.textRegister(db, id)?.live.map(\.stamp) ?? [] }
+        try viewing { try Projector.textRegister(db, id)?.live.map(\.stamp) ?? [] }
     }
 
     /// The text of the revision `event` of article `id` (effective or not), nil when the
     /// article has no such revision.
     public func revisionText(_ event: EventID, of id: Hash32) throws(StoreError) -> String? {
-        try wrap {
+        try viewing {
             let s = try db.prepared("SELECT row FROM p_revisions WHERE event = ? AND article = ?").bind(1, event).bind(2, id)
             guard try s.step() else { return nil }
             let row = s.int(0)
@@ -82,7 +90,7 @@ extension EventLog {
 
     /// Everyone who added the article's text: each may revise it.
     public func adders(of article: Hash32) throws(StoreError) -> Set<PublicKey> {
-        try wrap {
+        try viewing {
             let s = try db.prepared("SELECT author FROM p_adders WHERE article = ?").bind(1, article)
             var out: Set<PublicKey> = []
             while try s.step() { if let k = s.hash(0) { out.insert(PublicKey(k)) } }
@@ -92,7 +100,7 @@ extension EventLog {
 
     /// The live effective revisions of the article (what a new revision replaces).
     public func revisionHeads(of article: Hash32) throws(StoreError) -> [EventID] {
-        try wrap { try Projector.textRegister(db, article)?.heads ?? [] }
+        try viewing { try Projector.textRegister(db, article)?.heads ?? [] }
     }
 
     // MARK: Annotations
@@ -106,7 +114,7 @@ extension EventLog {
     /// when it has any.
     func annotationView(_ s: Statement) throws -> AnnotationView {
         let n = s.int(0), id = s.hash(1) ?? .zero
-        let created = Stamp(lamport: UInt64(s.int(3)), author: PublicKey(s.hash(4) ?? .zero), id: id, time: s.int(5))
+        let created = stamp(s, 3, 4, 1, 5, event: id)
         let target: AnnotationTarget
         if let parent = s.hash(6) {
             target = .reply(to: parent)
@@ -118,7 +126,7 @@ extension EventLog {
         let tags = s.text(19)
         return AnnotationView(
             id: id, article: s.hash(2) ?? .zero, created: created,
-            modified: Stamp(lamport: UInt64(s.int(21)), author: PublicKey(s.hash(22) ?? .zero), id: s.hash(23) ?? .zero, time: s.int(24)),
+            modified: stamp(s, 21, 22, 23, 24),
             target: target, editors: Projector.ids(s.blob(12)).map(PublicKey.init),
             motivation: s.text(13), motivationLive: s.int(14) > 1 ? try liveVersions(n, .motivation) : [],
             body: s.text(15), bodyLive: s.int(16) > 1 ? try liveVersions(n, .body) : [],
@@ -147,8 +155,7 @@ extension EventLog {
             """).bind(1, n).bind(2, reg.rawValue)
         var out: [RegisterVersion<String>] = []
         while try s.step() {
-            out.append(RegisterVersion(value: s.text(0), stamp: Stamp(lamport: UInt64(s.int(1)), author: PublicKey(s.hash(2) ?? .zero),
-                                                                       id: s.hash(3) ?? .zero, time: s.int(4))))
+            out.append(RegisterVersion(value: s.text(0), stamp: stamp(s, 1, 2, 3, 4)))
         }
         s.reset()
         return out
@@ -164,7 +171,7 @@ extension EventLog {
 
     /// The effective annotation `id` (deleted or not), or nil.
     public func annotation(_ id: EventID) throws(StoreError) -> AnnotationView? {
-        try wrap {
+        try viewing {
             let s = try db.statement("SELECT \(Self.annotationColumns) FROM p_annotations WHERE id = ?").bind(1, id)
             guard try s.step() else { return nil }
             return try annotationView(s)
@@ -173,7 +180,7 @@ extension EventLog {
 
     /// Annotations whose id starts with `prefix` (hex), at most `limit`.
     public func annotationIDs(withPrefix prefix: String, limit: Int = 10) throws(StoreError) -> [EventID] {
-        try wrap { try IDPrefix.lookup(db, table: "p_annotations", prefix: prefix, limit: limit) }
+        try viewing { try IDPrefix.lookup(db, table: "p_annotations", prefix: prefix, limit: limit) }
     }
 
     /// Calls `body` with each annotation in the total order of their creation, one at a time:
@@ -188,7 +195,7 @@ extension EventLog {
         let sql = "SELECT \(Self.annotationColumns) FROM p_annotations a"
             + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
             + (article != nil ? " ORDER BY article, lamport, author, id" : " ORDER BY lamport, author, id")
-        try wrap {
+        try viewing {
             let s = try db.statement(sql)
             if let article { s.bind(1, article) }
             if let tag { s.bind(2, tag) }
@@ -199,7 +206,7 @@ extension EventLog {
     /// How many annotations (not deleted) an article has.
     /// When the article's annotations last changed (milliseconds), nil when it has none.
     public func lastChange(article: Hash32) throws(StoreError) -> Int64? {
-        try wrap {
+        try viewing {
             let s = try db.prepared("SELECT max(modified) FROM p_annotations WHERE article = ?").bind(1, article)
             defer { s.reset() }
             return try s.step() && !s.isNull(0) ? s.int(0) : nil
@@ -207,7 +214,7 @@ extension EventLog {
     }
 
     public func annotationCount(article: Hash32) throws(StoreError) -> Int {
-        try wrap {
+        try viewing {
             let s = try db.prepared("SELECT count(*) FROM p_annotations WHERE article = ? AND deleted = 0").bind(1, article)
             _ = try s.step()
             return Int(s.int(0))
@@ -216,7 +223,7 @@ extension EventLog {
 
     /// The ids a write to `register` must name as `pred`: its live writes.
     public func heads(of annotation: EventID, _ register: AnnotationRegister) throws(StoreError) -> [EventID] {
-        try wrap {
+        try viewing {
             let s = try db.prepared("""
                 SELECT w.event FROM p_writes w JOIN p_annotations a ON a.n = w.annotation
                 WHERE a.id = ? AND w.reg = ? AND w.live = 1 ORDER BY w.lamport DESC, w.author DESC, w.event DESC
@@ -230,7 +237,7 @@ extension EventLog {
     /// The live writes of every annotation's comment register in `article` (what an edit made
     /// now would replace), in one query: by annotation.
     public func bodyHeads(article: Hash32) throws(StoreError) -> [EventID: [EventID]] {
-        try wrap {
+        try viewing {
             let s = try db.prepared("""
                 SELECT a.id, w.event FROM p_annotations a JOIN p_writes w ON w.annotation = a.n
                 WHERE a.article = ? AND w.reg = 0 AND w.live = 1 ORDER BY a.n, w.lamport DESC, w.author DESC, w.event DESC
@@ -243,7 +250,7 @@ extension EventLog {
 
     /// The additions of `tag` still present on `annotation`: what a removal of it must name.
     public func tagAdditions(_ annotation: EventID, tag: String) throws(StoreError) -> [EventID] {
-        try wrap {
+        try viewing {
             let s = try db.prepared("SELECT t.event FROM p_tags t JOIN p_annotations a ON a.n = t.annotation WHERE a.id = ? AND t.tag = ? ORDER BY t.event")
                 .bind(1, annotation).bind(2, tag)
             var out: [EventID] = []
@@ -254,14 +261,14 @@ extension EventLog {
 
     /// The creation and every effective change of `annotation`, in the total order.
     public func history(of annotation: EventID) throws(StoreError) -> [Stamp] {
-        try wrap {
+        try viewing {
             let s = try db.prepared("""
                 SELECT h.lamport, h.author, h.event, h.time FROM p_history h JOIN p_annotations a ON a.n = h.annotation
                 WHERE a.id = ? ORDER BY h.lamport, h.author, h.event
                 """).bind(1, annotation)
             var out: [Stamp] = []
             while try s.step() {
-                out.append(Stamp(lamport: UInt64(s.int(0)), author: PublicKey(s.hash(1) ?? .zero), id: s.hash(2) ?? .zero, time: s.int(3)))
+                out.append(stamp(s, 0, 1, 2, 3))
             }
             return out
         }
@@ -270,7 +277,7 @@ extension EventLog {
     /// Events with no effect and why: rejected, waiting for a target, and revisions by someone
     /// who did not add the article. With `target`, only the rejected changes of that annotation.
     public func ineffectiveEvents(target: Hash32? = nil) throws(StoreError) -> [(event: EventID, reason: String)] {
-        try wrap {
+        try viewing {
             var out: [(event: EventID, reason: String)] = []
             let s = try db.statement(target == nil
                 ? "SELECT e.id, i.reason FROM p_ineffective i JOIN events e ON e.rowid = i.row ORDER BY e.id"
@@ -281,7 +288,7 @@ extension EventLog {
             guard target == nil else { return out }
             let r = try db.prepared("""
                 SELECT r.event, r.article FROM p_revisions r
-                WHERE NOT EXISTS (SELECT 1 FROM p_adders d WHERE d.article = r.article AND d.author = r.author)
+                WHERE NOT EXISTS (SELECT 1 FROM p_adders d WHERE d.article = r.article AND d.author = r.identity)
                 """)
             while try r.step() {
                 if let id = r.hash(0), let article = r.hash(1) {
@@ -294,7 +301,7 @@ extension EventLog {
 
     /// Events the projection covers: every event of the log.
     public func projectedEventCount() throws(StoreError) -> Int {
-        try wrap {
+        try viewing {
             let s = try db.prepared("SELECT events FROM projection WHERE only = 1")
             return try s.step() ? Int(s.int(0)) : 0
         }
@@ -307,14 +314,14 @@ extension EventLog {
     public func writeSnapshot(article: Hash32? = nil, to sink: @escaping ([UInt8]) throws -> Void) throws -> Hash32 {
         let writer = SnapshotWriter(sink: sink)
         try forEachAnnotation(article: article, includeDeleted: true) { try writer.annotation($0) }
-        try wrap {
+        try viewing {
             let s = try db.statement(article == nil
                 ? "SELECT \(Self.articleColumns) FROM p_articles ORDER BY id"
                 : "SELECT \(Self.articleColumns) FROM p_articles WHERE id = ?")
             if let article { s.bind(1, article) }
-            while try s.step() { try writer.article(Self.articleView(s)) }
+            while try s.step() { try writer.article(articleView(s)) }
         }
-        return try writer.finish(events: try projectedEventCount(), heads: try heads())
+        return try writer.finish(events: try projectedEventCount(), heads: try heads(), devices: try devices())
     }
 
     /// The snapshot hash of the whole ledger, without keeping its bytes.
@@ -324,7 +331,7 @@ extension EventLog {
 extension EventLog {
     /// The article (first added, in the total order) whose `source` is `source`.
     public func article(withSource source: String) throws(StoreError) -> Hash32? {
-        try wrap {
+        try viewing {
             let s = try db.prepared("SELECT id FROM p_articles WHERE source = ? ORDER BY lamport, author, event LIMIT 1").bind(1, source)
             return try s.step() ? s.hash(0) : nil
         }
@@ -337,7 +344,7 @@ extension EventLog {
     /// The anchors computed earlier for the passage annotations of `article`, on its current
     /// text: empty when it is not revised (anchoring on the original text is by position, cheap).
     public func anchors(of article: Hash32) throws(StoreError) -> [EventID: Anchor] {
-        try wrap {
+        try viewing {
             let s = try db.prepared("""
                 SELECT a.id, x.lo, x.hi, x.stage, x.s_lo, x.s_hi, x.alike, x.quote, x.context, x.context_of
                 FROM p_anchors x JOIN p_annotations a ON a.n = x.annotation
@@ -364,7 +371,7 @@ extension EventLog {
     /// nothing when the text changed meanwhile.
     public func saveAnchors(_ anchors: [EventID: Anchor], article: Hash32, textHash: Hash32) throws(StoreError) {
         guard !anchors.isEmpty else { return }
-        try wrap {
+        try viewing {
             try db.transaction {
                 let r = try db.prepared("SELECT revised FROM p_articles WHERE id = ?").bind(1, article)
                 let current = try r.step() ? r.hash(0) : nil

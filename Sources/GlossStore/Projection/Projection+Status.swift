@@ -79,7 +79,7 @@ extension EventLog {
     /// while the projector writes: SQLite allows it, as the events table is not written here.
     private func applyLog(after upto: Int64, bulk: Bool) throws -> Int {
         var n = 0
-        let projector = Projector(db: db)
+        let projector = try makeProjector()
         if bulk { try db.execute("PRAGMA cache_size = -65536") }
         defer { if bulk { try? db.execute("PRAGMA cache_size = -\(cacheKiB)") } }
         let s = try db.prepared("SELECT rowid, id, bytes FROM events WHERE rowid > ? ORDER BY rowid").bind(1, upto)
@@ -90,13 +90,13 @@ extension EventLog {
             n += 1
         }
         s.reset()
-        try projector.finish()
-        try markProjected(events: n)
+        try finishProjecting(projector, events: n, caughtUp: upto > 0)
         return n
     }
 
     /// Drops the projection's tables and applies every event of the log in storage order.
-    private func rebuild() throws -> Int {
+    @discardableResult
+    func rebuild() throws -> Int {
         for t in ProjectionSchema.tables { try db.execute("DROP TABLE IF EXISTS \(t)") }
         try db.execute(ProjectionSchema.create)
         try db.execute("INSERT INTO projection(only, format, upto, last_id, events) VALUES (1, \(ProjectionSchema.format), 0, NULL, 0)")

@@ -6,7 +6,7 @@
 enum ProjectionSchema {
     /// Changes whenever a table below or a rule of the projector changes: every ledger then
     /// rebuilds its projection from the log on its next open.
-    static let format: Int64 = 6
+    static let format: Int64 = 7
 
     static let tables = [
         "projection", "p_articles", "p_adders", "p_revisions", "p_annotations", "p_writes", "p_replaced",
@@ -32,11 +32,13 @@ enum ProjectionSchema {
             length    INTEGER NOT NULL,        -- code points of the current text
             revised   BLOB                     -- SHA-256 of the current text when revised
         ) WITHOUT ROWID;
+        -- The identities (MERGE.md §18) of everyone who added the text.
         CREATE TABLE p_adders(article BLOB NOT NULL, author BLOB NOT NULL, PRIMARY KEY (article, author)) WITHOUT ROWID;
         -- Every article.revised of a present article; it counts while its author is an adder (§3.1).
         CREATE TABLE p_revisions(
             event BLOB PRIMARY KEY, article BLOB NOT NULL, row INTEGER NOT NULL,
             lamport INTEGER NOT NULL, author BLOB NOT NULL, time INTEGER NOT NULL,
+            identity BLOB NOT NULL,            -- the identity the author writes for (§18)
             pred BLOB NOT NULL                 -- the ids it replaces, 32 bytes each
         ) WITHOUT ROWID;
         CREATE INDEX p_revisions_article ON p_revisions(article);
@@ -56,7 +58,8 @@ enum ProjectionSchema {
             reanchored BLOB,                   -- the winning re-anchored selector (stored form)
             tags    TEXT NOT NULL,             -- the tags present, by bytes, joined by newlines
             replies INTEGER NOT NULL,          -- how many
-            mod_lamport INTEGER NOT NULL, mod_author BLOB NOT NULL, mod_event BLOB NOT NULL, modified INTEGER NOT NULL
+            mod_lamport INTEGER NOT NULL, mod_author BLOB NOT NULL, mod_event BLOB NOT NULL, modified INTEGER NOT NULL,
+            identity BLOB NOT NULL             -- the identity the creation's author writes for (§18)
         );
         CREATE INDEX p_annotations_order ON p_annotations(lamport, author, id);
         CREATE INDEX p_annotations_article ON p_annotations(article, lamport, author, id);

@@ -11,10 +11,13 @@ enum RegisterKind: Int64 {
 struct AnnotationFacts {
     let n: Int64
     let article: Hash32
+    /// The identity of the creation's author (MERGE.md §18).
     let author: PublicKey
     let editors: [PublicKey]
     let isReply: Bool
-    func mayChange(_ key: PublicKey) -> Bool { key == author || editors.contains(key) }
+    func mayChange(_ identity: PublicKey, devices: DeviceMap) -> Bool {
+        identity == author || editors.contains { devices.identity(of: $0) == identity }
+    }
 }
 
 /// Applies events to the projection tables, inside the caller's transaction, by the rules of
@@ -26,10 +29,15 @@ struct AnnotationFacts {
 /// tests hold the two to the same snapshot bytes.
 final class Projector {
     let db: SQLiteConnection
+    /// Who writes for whom (MERGE.md §18), as the log's device events said when the batch
+    /// began. A batch that changes it is followed by a rebuild (`EventLog.finishProjecting`).
+    let devices: DeviceMap
+    /// Whether a device event was applied: the map may have changed.
+    private(set) var appliedDeviceEvent = false
     /// Annotations whose quote, comment or tags changed since the last `finish`.
     private var searchDirty: Set<Int64> = []
 
-    init(db: SQLiteConnection) { self.db = db }
+    init(db: SQLiteConnection, devices: DeviceMap = .empty) { self.db = db; self.devices = devices }
 
     /// Ends a batch: writes the authors' newest events, and lists the annotations whose quote,
     /// comment or tags changed in `p_search_dirty`: their full-text rows are rewritten, once
@@ -92,16 +100,28 @@ final class Projector {
     /// Applies the event stored at `row`. A payload that does not decode has no effect (a stored
     /// event always decodes: the store refuses one that does not).
     func apply(_ e: Event, row: Int64) throws {
-        let stamp = Stamp(e)
         let payload: Payload
         do { payload = try e.payload() } catch {
             try reject(row, "payload does not decode: \(error)", target: nil)
             return
         }
-        try apply(payload, stamp: stamp, row: row)
+        try apply(e, payload: payload, row: row)
     }
 
-    func apply(_ payload: Payload, stamp: Stamp, row: Int64) throws {
+    /// Applies `e`, whose payload the caller has decoded, stored at `row`. An event its device
+    /// signed after its revocation has no effect (§18).
+    func apply(_ e: Event, payload: Payload, row: Int64) throws {
+        if PayloadKind.isDevice(payload.kindNumber) {
+            appliedDeviceEvent = true
+            return  // their whole effect is the device map
+        }
+        if let why = devices.voidReason(author: e.author, seq: e.header.seq) {
+            return try reject(row, why, target: payload.targetAnnotation)
+        }
+        try apply(payload, stamp: Stamp(e, devices: devices), row: row)
+    }
+
+    private func apply(_ payload: Payload, stamp: Stamp, row: Int64) throws {
         switch payload {
         case .articleAdded(let a):
             try addArticle(a, stamp, row)
@@ -135,7 +155,7 @@ final class Projector {
                 searchDirty.insert(n)
                 try db.prepared("DELETE FROM p_anchors WHERE annotation = ?").bind(1, n).run()
             }
-        case .unknown:
+        case .unknown, .deviceLinked, .deviceRevoked:
             break
         }
     }
@@ -152,7 +172,7 @@ final class Projector {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL)
                 """).bind(1, id).bind(2, Int64(stamp.lamport)).bind(3, stamp.author).bind(4, stamp.id).bind(5, stamp.time)
                 .bind(6, a.title).bind(7, a.source).bind(8, row).bind(9, length).bind(10, length).run()
-            try db.prepared("INSERT INTO p_adders(article, author) VALUES (?, ?)").bind(1, id).bind(2, stamp.author).run()
+            try db.prepared("INSERT INTO p_adders(article, author) VALUES (?, ?)").bind(1, id).bind(2, stamp.identity).run()
             try wake(id)
             return
         }
@@ -164,7 +184,7 @@ final class Projector {
                 .bind(1, Int64(stamp.lamport)).bind(2, stamp.author).bind(3, stamp.id).bind(4, stamp.time)
                 .bind(5, a.title).bind(6, a.source).bind(7, row).bind(8, id).run()
         }
-        try db.prepared("INSERT OR IGNORE INTO p_adders(article, author) VALUES (?, ?)").bind(1, id).bind(2, stamp.author).run()
+        try db.prepared("INSERT OR IGNORE INTO p_adders(article, author) VALUES (?, ?)").bind(1, id).bind(2, stamp.identity).run()
         // A new adder may make revisions already held count.
         if db.changes > 0 { try refreshText(id) }
     }
@@ -175,10 +195,10 @@ final class Projector {
         }
         var pred: [UInt8] = []
         for p in r.pred { p.appendBytes(to: &pred) }
-        try db.prepared("INSERT INTO p_revisions(event, article, row, lamport, author, time, pred) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        try db.prepared("INSERT INTO p_revisions(event, article, row, lamport, author, identity, time, pred) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(1, stamp.id).bind(2, r.article).bind(3, row).bind(4, Int64(stamp.lamport)).bind(5, stamp.author)
-            .bind(6, stamp.time).bind(7, blob: pred).run()
-        let adder = try db.prepared("SELECT 1 FROM p_adders WHERE article = ? AND author = ?").bind(1, r.article).bind(2, stamp.author)
+            .bind(6, stamp.identity).bind(7, stamp.time).bind(8, blob: pred).run()
+        let adder = try db.prepared("SELECT 1 FROM p_adders WHERE article = ? AND author = ?").bind(1, r.article).bind(2, stamp.identity)
         defer { adder.reset() }
         if try adder.step() { try refreshText(r.article) }
     }
@@ -187,14 +207,15 @@ final class Projector {
     /// the log row that holds its text; nil when it has none (the article is not revised).
     static func textRegister(_ db: SQLiteConnection, _ article: Hash32) throws -> Register<Int64>? {
         let s = try db.prepared("""
-            SELECT r.row, r.lamport, r.author, r.event, r.time, r.pred FROM p_revisions r
-            WHERE r.article = ? AND EXISTS (SELECT 1 FROM p_adders d WHERE d.article = r.article AND d.author = r.author)
+            SELECT r.row, r.lamport, r.author, r.event, r.time, r.pred, r.identity FROM p_revisions r
+            WHERE r.article = ? AND EXISTS (SELECT 1 FROM p_adders d WHERE d.article = r.article AND d.author = r.identity)
             """).bind(1, article)
         defer { s.reset() }
         var register = Register<Int64>()
         var any = false
         while try s.step() {
-            let stamp = Stamp(lamport: UInt64(s.int(1)), author: PublicKey(s.hash(2) ?? .zero), id: s.hash(3) ?? .zero, time: s.int(4))
+            let stamp = Stamp(lamport: UInt64(s.int(1)), author: PublicKey(s.hash(2) ?? .zero), id: s.hash(3) ?? .zero, time: s.int(4),
+                              identity: s.hash(6).map(PublicKey.init))
             register.write(s.int(0), stamp: stamp, pred: ids(s.blob(5)))
             any = true
         }
@@ -250,8 +271,8 @@ final class Projector {
         let ins = try db.prepared("""
             INSERT INTO p_annotations(id, row, article, lamport, author, created, parent, exact, prefix, suffix, start, "end",
                 editors, motivation, motivation_live, body, body_live, deleted, reanchored, tags, replies,
-                mod_lamport, mod_author, mod_event, modified)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 1, ?15, 1, 0, NULL, '', 0, ?4, ?5, ?1, ?6)
+                mod_lamport, mod_author, mod_event, modified, identity)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 1, ?15, 1, 0, NULL, '', 0, ?4, ?5, ?1, ?6, ?16)
             """)
         ins.bind(1, stamp.id).bind(2, row).bind(3, c.article).bind(4, Int64(stamp.lamport)).bind(5, stamp.author).bind(6, stamp.time)
         if let parent { ins.bind(7, parent) } else { ins.bindNull(7) }
@@ -260,7 +281,7 @@ final class Projector {
         } else {
             for i in Int32(8)...12 { ins.bindNull(i) }
         }
-        ins.bind(13, blob: editors).bind(14, c.motivation).bind(15, c.body)
+        ins.bind(13, blob: editors).bind(14, c.motivation).bind(15, c.body).bind(16, stamp.identity)
         try ins.run()
         let n = db.lastInsertRowID
         // The creation is the initial write of the body, motivation and deleted registers.
@@ -284,7 +305,7 @@ final class Projector {
     }
 
     func facts(_ id: EventID) throws -> AnnotationFacts? {
-        let s = try db.prepared("SELECT n, article, author, editors, parent IS NOT NULL FROM p_annotations WHERE id = ?").bind(1, id)
+        let s = try db.prepared("SELECT n, article, identity, editors, parent IS NOT NULL FROM p_annotations WHERE id = ?").bind(1, id)
         guard try s.step() else { return nil }
         let f = AnnotationFacts(n: s.int(0), article: s.hash(1) ?? .zero, author: PublicKey(s.hash(2) ?? .zero),
                                 editors: Self.ids(s.blob(3)).map(PublicKey.init), isReply: s.int(4) != 0)
@@ -296,8 +317,8 @@ final class Projector {
     /// not change it, or takes effect through `body` and joins the annotation's history.
     private func change(_ id: EventID, _ stamp: Stamp, _ row: Int64, _ body: (Int64) throws -> Void) throws {
         guard let a = try facts(id) else { return try wait(for: id, row) }
-        guard a.mayChange(stamp.author) else {
-            return try reject(row, "its author \(stamp.author.raw.short()) may not change annotation \(id.short()) (only its author \(a.author.raw.short()) and the editors it names may)", target: id)
+        guard a.mayChange(stamp.identity, devices: devices) else {
+            return try reject(row, "its author \(stamp.identity.raw.short()) may not change annotation \(id.short()) (only its author \(a.author.raw.short()) and the editors it names may)", target: id)
         }
         try body(a.n)
         try addHistory(a.n, stamp, row)

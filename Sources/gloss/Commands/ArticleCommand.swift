@@ -38,7 +38,7 @@ struct ArticleCommand: ParsableCommand {
             if let existing = try reporting({ try ctx.log.article(added.articleID) }) {
                 // Anyone may become an adder by adding the same text (MERGE.md §3.1), and only
                 // adders may revise: someone who received the article by sync adds it too.
-                guard try !reporting({ try ctx.log.adders(of: existing.id) }).contains(ctx.me) else {
+                guard try !reporting({ try ctx.log.adders(of: existing.id) }).contains(ctx.myIdentity) else {
                     print("Already in the ledger: \(existing.id.short()) \(existing.title)")
                     return
                 }
@@ -68,7 +68,7 @@ struct ArticleCommand: ParsableCommand {
                 for a in articles {
                     let n = try reporting { try ctx.log.annotationCount(article: a.id) }
                     out.add(.object(["id": .string(a.id.hex), "title": .string(a.title), "source": .string(a.source),
-                                     "added": .int(a.added.time), "adder": .string(a.added.author.hex), "length": .int(Int64(a.length)),
+                                     "added": .int(a.added.time), "adder": .string(a.added.identity.hex), "length": .int(Int64(a.length)),
                                      "revised": .bool(a.isRevised), "annotations": .int(Int64(n))]))
                 }
                 out.finish()
@@ -107,10 +107,10 @@ struct ArticleCommand: ParsableCommand {
             guard json else { return Console.data(text) }
             let live = a.isRevised ? try reporting { try ctx.log.liveRevisions(of: a.id) } : []
             JSONArrayWriter.one(.object(["id": .string(a.id.hex), "title": .string(a.title), "source": .string(a.source),
-                                         "added": .int(a.added.time), "adder": .string(a.added.author.hex), "length": .int(Int64(a.length)),
+                                         "added": .int(a.added.time), "adder": .string(a.added.identity.hex), "length": .int(Int64(a.length)),
                                          "revised": .bool(a.isRevised), "text": .string(text),
                                          "concurrentRevisions": .array(live.dropFirst().map {
-                                             .object(["event": .string($0.id.hex), "author": .string($0.author.hex), "time": .int($0.time)])
+                                             .object(["event": .string($0.id.hex), "author": .string($0.identity.hex), "time": .int($0.time)])
                                          })]))
         }
     }

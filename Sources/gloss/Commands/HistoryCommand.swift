@@ -18,9 +18,11 @@ struct HistoryCommand: ParsableCommand {
             var changes: [JSON] = []
             for stamp in try reporting({ try ctx.log.history(of: a.id) }) {
                 guard let e = try reporting({ try ctx.ledger.log.event(stamp.id) }), let p = try? e.payload() else { continue }
-                changes.append(.object(["event": .string(stamp.id.hex), "author": .string(stamp.author.hex), "time": .int(stamp.time),
-                                        "lamport": .int(Int64(stamp.lamport)), "kind": .string(PayloadKind.name(p.kindNumber)),
-                                        "change": .string(Self.describe(p))]))
+                var o: [String: JSON] = ["event": .string(stamp.id.hex), "author": .string(stamp.identity.hex), "time": .int(stamp.time),
+                                         "lamport": .int(Int64(stamp.lamport)), "kind": .string(PayloadKind.name(p.kindNumber)),
+                                         "change": .string(Self.describe(p))]
+                if let d = stamp.device { o["device"] = .string(d.hex) }
+                changes.append(.object(o))
             }
             let ineffective = try reporting { try ctx.log.ineffectiveEvents(target: a.id) }.map { id, why in
                 JSON.object(["event": .string(id.hex), "reason": .string(why)])
@@ -30,7 +32,8 @@ struct HistoryCommand: ParsableCommand {
         }
         for stamp in try reporting({ try ctx.log.history(of: a.id) }) {
             guard let e = try reporting({ try ctx.ledger.log.event(stamp.id) }), let p = try? e.payload() else { continue }
-            let who = ctx.who(stamp.author)
+            // The identity, and the device that signed when it is another key of that identity.
+            let who = ctx.who(stamp.identity) + (stamp.device.map { " (device \($0.raw.short()))" } ?? "")
             let colour = Console.colourOnStandardOutput
             let head = "\(Format.paint(Format.time(stamp.time), Format.dim, colour))  \(Format.paint(stamp.id.short(), Format.yellow, colour))  \(Format.quote(who, max: 80))"
             // Every piece of ledger text is neutralised by `Format`: the line may carry colours.
@@ -57,7 +60,7 @@ struct HistoryCommand: ParsableCommand {
         case .annotationDeleted: return "deleted"
         case .annotationRestored: return "restored"
         case .annotationReanchored(let r): return "re-anchored on \"\(Format.quote(r.selector.exact, max: 50))\" [\(r.selector.start)–\(r.selector.end)]"
-        case .articleAdded, .articleRevised, .unknown: return PayloadKind.name(p.kindNumber)
+        case .articleAdded, .articleRevised, .deviceLinked, .deviceRevoked, .unknown: return PayloadKind.name(p.kindNumber)
         }
     }
 }

@@ -21,8 +21,7 @@ struct ReadCommand: ParsableCommand {
         let ctx = try Context(options)
         let layout = try ArticleLayout.of(article, ctx)
         let color = !noColor && Console.colourOnStandardOutput
-        let names = ctx.names, me = ctx.me
-        let renderer = TerminalRenderer(width: width ?? Self.terminalWidth(), color: color) { Format.author($0, me: me, names: names) }
+        let renderer = TerminalRenderer(width: width ?? Self.terminalWidth(), color: color, who: ctx.namer)
         Console.styled(renderer.render(layout))
     }
 
@@ -46,8 +45,7 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         let ctx = try Context(options)
         let layout = try ArticleLayout.of(article, ctx)
-        let names = ctx.names, me = ctx.me
-        let who: @Sendable (PublicKey) -> String = { Format.author($0, me: me, names: names) }
+        let who = ctx.namer
         let text = format == .html ? HTMLRenderer(who: who).render(layout) : MarkdownRenderer(who: who).render(layout)
         if let out {
             try reporting { try FileSystem.replace(out, Array(text.utf8)) }
@@ -69,7 +67,7 @@ struct ReviseCommand: ParsableCommand {
     func run() throws {
         let ctx = try Context(options)
         let a = try ctx.article(article)
-        guard try reporting({ try ctx.log.adders(of: a.id) }).contains(ctx.me) else { throw CLIError("only someone who added this article may revise it; you have not (add the same text with `gloss article add` first, then revise)", .permission) }
+        guard try reporting({ try ctx.log.adders(of: a.id) }).contains(ctx.myIdentity) else { throw CLIError("only someone who added this article may revise it; you have not (add the same text with `gloss article add` first, then revise)", .permission) }
         let bytes = try readInput(file)
         guard !bytes.isEmpty else { throw CLIError("\(file) is empty: a revised article needs some text") }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw CLIError("\(file) is not UTF-8 text") }

@@ -1,0 +1,61 @@
+import GlossCore
+import GlossReplay
+
+extension EventLog {
+    /// Who writes for whom in this ledger (MERGE.md §18): the device map of every device event
+    /// it holds.
+    public func devices() throws(StoreError) -> DeviceMap {
+        try wrap { try devicesInCall() }
+    }
+
+    /// The device map, rebuilt only when the set of device events changed (their ids are read
+    /// through a partial index: nothing when the ledger has none).
+    func devicesInCall() throws -> DeviceMap {
+        let s = try db.prepared("SELECT id FROM events WHERE kind IN (10, 11) ORDER BY kind, id")
+        var ids: [EventID] = []
+        while try s.step() { if let id = s.hash(0) { ids.append(id) } }
+        s.reset()
+        if let c = deviceCache, c.ids == ids { return c.map }
+        var events: [DeviceEvent] = []
+        let rows = try db.prepared("SELECT id, bytes FROM events WHERE kind IN (10, 11)")
+        while try rows.step() {
+            guard let id = rows.hash(0), let e = try? Event.decode(stored: rows.blob(1), id: id), let d = DeviceEvent(e) else { continue }
+            events.append(d)
+        }
+        rows.reset()
+        let map = DeviceMap(events)
+        deviceCache = (ids, map)
+        return map
+    }
+
+    /// A projector for one batch, under the device map as the log has it now.
+    func makeProjector() throws -> Projector {
+        Projector(db: db, devices: try devicesInCall())
+    }
+
+    /// Ends a batch of `events` stored through `projector`: when one of them changed who
+    /// writes for whom, the projection is rebuilt under the new map (a link can make earlier
+    /// changes count, a revocation void later ones: rare, and simplest done whole); otherwise
+    /// it is marked as covering the log.
+    /// `caughtUp`: the events were in the log before the projector was made (an older gloss
+    /// stored them), so its map already counted them: any device event among them rebuilds.
+    func finishProjecting(_ projector: Projector, events: Int, caughtUp: Bool = false) throws {
+        try projector.finish()
+        if projector.appliedDeviceEvent, try caughtUp || devicesInCall() != projector.devices {
+            try rebuild()
+            return
+        }
+        try markProjected(events: events)
+    }
+}
+
+extension EventLog {
+    /// `wrap` for the calls that build views: the device map is brought up to the log first,
+    /// so every stamp read names its author's identity.
+    func viewing<T>(_ body: () throws -> T) throws(StoreError) -> T {
+        try wrap {
+            _ = try devicesInCall()
+            return try body()
+        }
+    }
+}
