@@ -20,6 +20,10 @@ struct HistoryGenerator {
 
     var rng: SeededRandom
     var authors: [Author]
+    /// Whether authors also link each other as devices of one identity and revoke devices
+    /// (MERGE.md §18): links with good and bad consents, by devices of the identity or not,
+    /// revocations cutting a device below events already made.
+    var devices = false
     /// Every event made, in the order made (parents first).
     private(set) var events: [Event] = []
     private var time: Int64 = 0
@@ -145,9 +149,32 @@ struct HistoryGenerator {
                 return nil
             }
             return .annotationReanchored(Reanchored(annotation: on.id, pred: on.reanchors?.heads ?? [], selector: sel))
+        case 94..<98 where devices:
+            return devicePayload(for: i, view: view, roll: roll)
         default:
             return .unknown(kind: UInt16(100 + roll), body: [UInt8(roll), 1, 2])
         }
+    }
+
+    /// A link of another author's key to this author's identity (sometimes with a consent for
+    /// another identity, or naming an identity it is not a device of), or a revocation of a
+    /// device of its identity (sometimes of a key outside it), cutting at a random seq.
+    private mutating func devicePayload(for i: Int, view: LedgerState, roll: Int) -> Payload {
+        let me = authors[i].key.publicKey
+        let identity = view.devices.identity(of: me)
+        let j = Int.random(in: 0..<authors.count, using: &rng)
+        let other = authors[j].key
+        if roll < 96 {
+            let claimed = roll == 95 && Int.random(in: 0..<3, using: &rng) == 0 ? keys.randomElement(using: &rng)! : identity
+            let consentFor = Int.random(in: 0..<3, using: &rng) == 0 ? keys.randomElement(using: &rng)! : claimed
+            let signed = DeviceLinked(identity: consentFor, signingConsentWith: other)
+            guard other.publicKey != claimed else { return .unknown(kind: 200, body: [1]) }
+            return .deviceLinked(DeviceLinked(identity: claimed, device: other.publicKey, consent: signed.consent))
+        }
+        let ownDevices = view.devices.devices(of: identity)
+        let target = Int.random(in: 0..<4, using: &rng) == 0 ? other.publicKey : ownDevices.randomElement(using: &rng)!
+        let seqOfTarget = authors.first { $0.key.publicKey == target }?.seq ?? 0
+        return .deviceRevoked(DeviceRevoked(identity: identity, device: target, lastSeq: UInt64.random(in: 0...seqOfTarget, using: &rng)))
     }
 
     /// A random order of `events` in which every event comes after its parents.

@@ -11,6 +11,13 @@ public struct DeviceEvent: Sendable {
     public let seq: UInt64
     public let change: Change
 
+    /// A device revoking itself: never void on account of its own cut, which it can only lower
+    /// (otherwise a device cutting itself below the revocation's own seq would void it).
+    var revokesItsSigner: Bool {
+        if case .revoked(let r) = change { return r.device == stamp.author }
+        return false
+    }
+
     public init(stamp: Stamp, seq: UInt64, change: Change) { self.stamp = stamp; self.seq = seq; self.change = change }
 
     /// Nil unless `e` is a kind 10 or 11 event whose payload decodes.
@@ -64,7 +71,7 @@ public struct DeviceMap: Sendable, Equatable {
         while true {
             var m = DeviceMap()
             let applied = m.pass(sorted, voided: voided)
-            let newly = sorted.filter { applied.contains($0.stamp.id) && m.isVoid(author: $0.stamp.author, seq: $0.seq) }
+            let newly = sorted.filter { applied.contains($0.stamp.id) && !$0.revokesItsSigner && m.isVoid(author: $0.stamp.author, seq: $0.seq) }
             if newly.isEmpty {
                 for e in sorted where voided.contains(e.stamp.id) && m.ineffective[e.stamp.id] == nil {
                     m.ineffective[e.stamp.id] = "it was signed after its device's revocation"
@@ -82,7 +89,7 @@ public struct DeviceMap: Sendable, Equatable {
         var applied: Set<EventID> = []
         for e in events where !voided.contains(e.stamp.id) {
             let signer = e.stamp.author
-            if let reason = voidReason(author: signer, seq: e.seq) { ineffective[e.stamp.id] = reason; continue }
+            if !e.revokesItsSigner, let reason = voidReason(author: signer, seq: e.seq) { ineffective[e.stamp.id] = reason; continue }
             let signerIdentity = identity(of: signer)
             switch e.change {
             case .linked(let l):
@@ -111,8 +118,8 @@ public struct DeviceMap: Sendable, Equatable {
     private func refusal(of l: DeviceLinked, signerIdentity: PublicKey) -> String? {
         if signerIdentity != l.identity { return "its signer is not a device of identity \(l.identity.raw.short())" }
         if !l.consentVerifies { return "device \(l.device.raw.short())'s consent does not verify" }
-        if let old = links[l.device] { return "device \(l.device.raw.short()) is already linked to identity \(old.identity.raw.short())" }
         if revocations[l.device] != nil { return "device \(l.device.raw.short()) was revoked and cannot be linked again" }
+        if let old = links[l.device] { return "device \(l.device.raw.short()) is already linked to identity \(old.identity.raw.short())" }
         if links.values.contains(where: { $0.identity == l.device }) { return "key \(l.device.raw.short()) is an identity with devices of its own" }
         return nil
     }
