@@ -42,6 +42,9 @@ extension EventLog {
     func finishProjecting(_ projector: Projector, events: Int, caughtUp: Bool = false) throws {
         try projector.finish()
         if projector.appliedDeviceEvent, try caughtUp || devicesInCall() != projector.devices {
+            // The projector's statements may hold read cursors on the tables dropped next
+            // (SQLite refuses DROP TABLE under one); none is mid-iteration here.
+            db.resetStatements()
             try rebuild()
             return
         }
@@ -57,5 +60,21 @@ extension EventLog {
             _ = try devicesInCall()
             return try body()
         }
+    }
+}
+
+extension EventLog {
+    /// The keys this ledger syncs with (SYNC.md §5.4): those on the allow-list, every device of
+    /// an allowed identity and of `own`'s identity (a person's phone syncs with their laptop
+    /// unasked), never a revoked device.
+    public func allowedKeys(own: PublicKey) throws(StoreError) -> Set<PublicKey> {
+        let peers = try peers().map(\.key)
+        let m = try devices()
+        var identities = Set(peers.map { m.identity(of: $0) })
+        identities.insert(m.identity(of: own))
+        var out = Set(peers)
+        for i in identities { out.formUnion(m.devices(of: i)) }
+        out.remove(own)
+        return out.filter { m.revocations[$0] == nil }
     }
 }

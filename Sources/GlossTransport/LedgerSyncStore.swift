@@ -49,11 +49,11 @@ public final class LedgerSyncStore: SyncStore, @unchecked Sendable {
         return l
     }
 
-    public func admit() throws -> (frontier: Frontier, peers: Set<PublicKey>) {
+    public func admit(own: PublicKey) throws -> (frontier: Frontier, peers: Set<PublicKey>) {
         let log = try opened()
         lastSeenRow = try log.lastRow()
         filter = RelayFilter(forkedFrom: try log.forkedFrom())
-        return (try log.frontier(), Set(try log.peers().map(\.key)))
+        return (try log.frontier(), try log.allowedKeys(own: own))
     }
 
     public func outgoing(peer: Frontier, forkedFrom: [PublicKey: UInt64], maxEvents: Int, maxBytes: Int) throws -> Outgoing {

@@ -49,7 +49,7 @@ public final class WebSync: Sendable {
         guard started else { throw WebError.conflict("a sync is already running; wait for its summary") }
         defer { progress.withLock { $0.running = false; $0.version += 1 } }
         let (key, allowed, path, authors) = try await ledger.run { l in
-            (l.key, Set(try l.log.peers().map(\.key)), l.databasePath, try l.log.authorCount())
+            (l.key, try l.log.allowedKeys(own: l.key.publicKey), l.databasePath, try l.log.authorCount())
         }
         var settings = SyncSessionConfig(role: .client, identity: key, allowed: allowed, expectKey: nil, watch: false)
         settings.ranges = !RangeReconciler.prefersPlainFrontier(localCount: authors)

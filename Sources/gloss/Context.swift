@@ -78,6 +78,7 @@ struct Context {
     @discardableResult
     func append(_ payloads: [Payload]) throws -> [Event] {
         try requireNotAwaitingSync()
+        try requireNotRevoked()
         return try reporting { try ledger.log.appendOwn(key: ledger.key, payloads: payloads, time: Clock.nowMillis()) }
     }
 

@@ -60,8 +60,8 @@ public final class SyncShell<Store: SyncStore>: @unchecked Sendable {
                 // The allow-list decides first (a stranger is told `not-allowed`, never "busy"),
                 // then the slot.
                 let input = answer("cannot open the ledger") { () -> SyncInput in
-                    let (frontier, peers) = try store.admit()
-                    let allowed = session.config.role == .server ? peers.union(session.config.allowed) : session.config.allowed
+                    let (frontier, peers) = try store.admit(own: session.config.identity.publicKey)
+                    let allowed = peers.union(session.config.allowed)
                     let mayHaveSlot = allowed.contains(key) || key == session.config.identity.publicKey
                     if mayHaveSlot, let refusal = admission?(key) { return .overloaded(refusal) }
                     return .admitted(frontier: frontier, allowed: allowed)

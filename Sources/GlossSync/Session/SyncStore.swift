@@ -4,8 +4,9 @@ import GlossCore
 /// Implementations live outside GlossSync (the SQLite ledger's is `LedgerSyncStore`); the
 /// protocol keeps the session and its shell free of any store.
 public protocol SyncStore: AnyObject, SendableMetatype {
-    /// The peer has proved its key: open the ledger; this side's frontier and allow-list.
-    func admit() throws -> (frontier: Frontier, peers: Set<PublicKey>)
+    /// The peer has proved its key: open the ledger; this side's frontier and the keys it may
+    /// sync with (its allow-list, widened to the devices of allowed identities and of `own`'s).
+    func admit(own: PublicKey) throws -> (frontier: Frontier, peers: Set<PublicKey>)
     /// Up to `maxEvents` (about `maxBytes`) events the peer lacks, continuing after the last read.
     func outgoing(peer: Frontier, forkedFrom: [PublicKey: UInt64], maxEvents: Int, maxBytes: Int) throws -> Outgoing
     /// This side's events at these tips whose ids differ from the tips'.

@@ -20,11 +20,16 @@ struct InitCommand: ParsableCommand {
 
 struct WhoamiCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "whoami", abstract: "Print this ledger's public key (your author id).")
+        commandName: "whoami", abstract: "Print this ledger's public key (your author id; with linked devices, this device's key).")
 
     @OptionGroup var options: LedgerOptions
 
     func run() throws {
-        print(try options.open().key.publicKey.hex)
+        let ledger = try options.open()
+        print(ledger.key.publicKey.hex)
+        // Only this device's key on standard output (scripts read it); its identity beside.
+        if let identity = try? ledger.identity(), identity != ledger.key.publicKey {
+            Console.error("(a device of identity \(identity.hex): `gloss device list` shows its devices)\n")
+        }
     }
 }

@@ -134,7 +134,7 @@ struct SyncCommand: ParsableCommand {
             guard let k = PublicKey(hex: expectKey) else { throw CLIError("--expect-key \(expectKey) is not a public key (64 hex digits, as `gloss whoami` prints)", .usage) }
             expect = k
         }
-        let allowed = Set(try reporting { try ledger.log.peers() }.map(\.key))
+        let allowed = try reporting { try ledger.log.allowedKeys(own: ledger.key.publicKey) }
         var config = SyncSessionConfig(role: .client, identity: ledger.key, allowed: allowed, expectKey: expect, watch: watch)
         // Many authors: ask for range reconciliation, whose cost follows the differences.
         config.ranges = !RangeReconciler.prefersPlainFrontier(localCount: try reporting { try ledger.log.authorCount() })
