@@ -69,11 +69,31 @@ struct VectorList: Codable {
         // a ledger of two articles, filtered to one.
         let eventsFile = url.deletingLastPathComponent().appendingPathComponent("events.json")
         let vectors = try JSONDecoder().decode(VectorList.self, from: Data(contentsOf: eventsFile))
-        let handBuilt = try vectors.valid.map { try Event.decode(Hex.decode($0.eventHex)!) }
+        let allHandBuilt = try vectors.valid.map { try Event.decode(Hex.decode($0.eventHex)!) }
+        // The first twelve, without the device events appended later: these cases keep the
+        // bytes they had before devices existed.
+        let handBuilt = Array(allHandBuilt.prefix(12))
         try add("event vectors, everything", handBuilt, "all")
         let text = "Vladimir Putin really does want it \u{2014} \u{201C}Dozens\u{201D} of them.\u{00A0}Putin ordered it.\n"
         try add("two histories, the second article", big + handBuilt, "all", article: SHA256.hash(Array(text.utf8)))
         try add("three authors, before a time", big, "before:\(ordered[ordered.count / 2].header.time)")
+        // Devices (§18). The event vectors' Carol, a device of Alice's, edits Alice's note (as
+        // Alice: effective), then is revoked after seq 1; her seq 2, made later, is void.
+        let carol = try SigningKey(seed: [UInt8](repeating: 0x43, count: 32))
+        let carolFirst = try #require(allHandBuilt.first { $0.author == carol.publicKey })
+        let last = try #require(allHandBuilt.last)
+        let annotation = try #require(allHandBuilt.first { $0.payloadKind == PayloadKind.annotationCreated.rawValue })
+        let late = Event.make(key: carol, seq: 2, prev: carolFirst.id, lamport: last.header.lamport + 1,
+                              time: last.header.time + 1000, deps: [last.id],
+                              payload: try Payload.bodyEdited(BodyEdited(annotation: annotation.id, pred: [carolFirst.id], body: "written after the revocation")).encoded())
+        try add("event vectors with a device, linked then revoked", allHandBuilt + [late], "all")
+        try add("event vectors with a device, before its revocation", allHandBuilt + [late], "lamport:\(carolFirst.header.lamport)")
+        var devices = HistoryGenerator(seed: 5)
+        devices.devices = true
+        devices.run(steps: 260)
+        let deviceOrder = devices.events.sorted { Stamp($0) < Stamp($1) }
+        try add("four authors linking and revoking devices, everything", devices.events, "all")
+        try add("four authors linking and revoking devices, at an event", devices.events, "at:" + deviceOrder[deviceOrder.count * 3 / 4].id.hex)
         return MergeVectorFile(format: "gloss-merge-vectors-v1", cases: cases)
     }
 

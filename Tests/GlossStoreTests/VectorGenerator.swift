@@ -7,10 +7,12 @@ enum VectorGenerator {
     /// RFC 8032 §7.1 test 1 secret key, so anyone can check our public key against the RFC.
     static let aliceSeed = Hex.decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")!
     static let bobSeed = [UInt8](repeating: 0x42, count: 32)
+    /// Carol: a second device of Alice's (MERGE.md §18).
+    static let carolSeed = [UInt8](repeating: 0x43, count: 32)
     static let t0: Int64 = 1_764_000_000_000
 
     static func make() throws -> VectorFile {
-        let alice = try SigningKey(seed: aliceSeed), bob = try SigningKey(seed: bobSeed)
+        let alice = try SigningKey(seed: aliceSeed), bob = try SigningKey(seed: bobSeed), carol = try SigningKey(seed: carolSeed)
         var valid: [ValidVector] = []
         var events: [Event] = []
         func add(_ name: String, _ key: SigningKey, _ seed: [UInt8], seq: UInt64, prev: Event?, deps: [Event],
@@ -58,8 +60,14 @@ enum VectorGenerator {
         let e11 = try add("article.revised", alice, aliceSeed, seq: 8, prev: e9, deps: [e10],
                           .articleRevised(ArticleRevised(article: article.articleID, pred: [e1.id], text: revised)))
         let moved = try QuoteMatcher(text: ArticleText(revised)).select(quote: "perhaps more")
-        _ = try add("annotation.reanchored", alice, aliceSeed, seq: 9, prev: e11, deps: [],
-                    .annotationReanchored(Reanchored(annotation: e2.id, pred: [], selector: moved)))
+        let e12 = try add("annotation.reanchored", alice, aliceSeed, seq: 9, prev: e11, deps: [],
+                          .annotationReanchored(Reanchored(annotation: e2.id, pred: [], selector: moved)))
+        let e13 = try add("device.linked (Carol's key, her consent, made a device of Alice)", alice, aliceSeed, seq: 10, prev: e12, deps: [],
+                          .deviceLinked(DeviceLinked(identity: alice.publicKey, signingConsentWith: carol)))
+        let e14 = try add("body.edited (by a linked device)", carol, carolSeed, seq: 1, prev: nil, deps: [e13],
+                          .bodyEdited(BodyEdited(annotation: e2.id, pred: [e4.id, e5.id], body: "About 2,000, officials say.")))
+        _ = try add("device.revoked (Carol's events after seq 1 stop counting)", alice, aliceSeed, seq: 11, prev: e13, deps: [e14],
+                    .deviceRevoked(DeviceRevoked(identity: alice.publicKey, device: carol.publicKey, lastSeq: 1)))
 
         // Invalid vectors.
         var invalid: [InvalidVector] = []
@@ -106,6 +114,21 @@ enum VectorGenerator {
         bad("prev never arrived", e4.bytes, stored: [e1, e2], "missing-parent", "bob's seq 2 arrives without his seq 1")
         let lam = forge(alice, seq: 2, prev: e1.id, lamport: 5, deps: [], payload: try e2.payload().encoded())
         bad("lamport too high", lam, stored: [e1], "bad-lamport", "lamport 5 where 1 + the parents' largest is 2")
+        var selfLink = ByteWriter()
+        selfLink.u16(PayloadKind.deviceLinked.rawValue); selfLink.raw(alice.publicKey.raw.bytes); selfLink.raw(alice.publicKey.raw.bytes)
+        selfLink.raw(alice.sign(DeviceLinked.consentMessage(identity: alice.publicKey, device: alice.publicKey)))
+        bad("device linked to itself", forge(alice, seq: 1, prev: nil, lamport: 1, deps: [], payload: selfLink.bytes), "invalid-field",
+            "device.linked whose device is its identity")
+        var shortConsent = ByteWriter()
+        shortConsent.u16(PayloadKind.deviceLinked.rawValue); shortConsent.raw(alice.publicKey.raw.bytes); shortConsent.raw(carol.publicKey.raw.bytes)
+        shortConsent.raw([UInt8](repeating: 7, count: 63))
+        bad("consent one byte short", forge(alice, seq: 1, prev: nil, lamport: 1, deps: [], payload: shortConsent.bytes), "truncated",
+            "device.linked with a 63-byte consent")
+        var hugeSeq = ByteWriter()
+        hugeSeq.u16(PayloadKind.deviceRevoked.rawValue); hugeSeq.raw(alice.publicKey.raw.bytes); hugeSeq.raw(carol.publicKey.raw.bytes)
+        hugeSeq.u64(UInt64(Int64.max) + 1)
+        bad("lastSeq over 2^63 - 1", forge(alice, seq: 1, prev: nil, lamport: 1, deps: [], payload: hugeSeq.bytes), "invalid-field",
+            "device.revoked with lastSeq 2^63")
         let fork = forge(alice, seq: 2, prev: e1.id, lamport: 2, deps: [], payload: try e7.payload().encoded())
         bad("fork", fork, stored: [e1, e2], "fork", "a second, different event by alice at seq 2")
         return VectorFile(format: "gloss-event-vectors-v1", domainTag: Hex.encode(EventLimits.idDomainTag),

@@ -41,9 +41,8 @@ public struct DeviceLinked: Sendable, Equatable {
     static func decode(_ r: inout ByteReader) throws(DecodeError) -> DeviceLinked {
         let identity = PublicKey(try r.id("identity"))
         let device = PublicKey(try r.id("device"))
-        let l = DeviceLinked(identity: identity, device: device, consent: Array(try r.raw(64, "consent")))
-        try l.check()
-        return l
+        guard device != identity else { throw DecodeError(.invalidField, "a device cannot be linked to itself as its identity") }
+        return DeviceLinked(identity: identity, device: device, consent: Array(try r.raw(64, "consent")))
     }
 }
 
