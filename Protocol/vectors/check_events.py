@@ -30,6 +30,7 @@ MAX_DEPS = 64
 MAX_COUNTER = (1 << 63) - 1
 MAX_EVENT = 1 + 32 + 8 + 32 + 8 + 8 + 1 + 32 * MAX_DEPS + 4 + 32 + MAX_PAYLOAD + 64  # 1 050 814
 DOMAIN_TAG = b"gloss/event/v1\x00"
+CONSENT_TAG = b"gloss/device/link/v1\x00"  # EVENTS.md §7.11: the consent message starts with it
 MAX_TITLE, MAX_SOURCE, MAX_TEXT = 1024, 4096, MAX_PAYLOAD - 64
 MAX_BODY, MAX_QUOTE, MAX_CONTEXT = 65536, 65536, 1024
 MAX_MOTIVATION, MAX_TAG, MAX_TAGS, MAX_EDITORS, MAX_PRED = 64, 128, 64, 16, 64
@@ -37,7 +38,7 @@ MAX_MOTIVATION, MAX_TAG, MAX_TAGS, MAX_EDITORS, MAX_PRED = 64, 128, 64, 16, 64
 KIND_NAMES = {
     1: "article.added", 2: "annotation.created", 3: "body.edited", 4: "tags.changed",
     5: "annotation.deleted", 6: "annotation.restored", 7: "motivation.changed",
-    8: "article.revised", 9: "annotation.reanchored",
+    8: "article.revised", 9: "annotation.reanchored", 10: "device.linked", 11: "device.revoked",
 }
 KIND_NUMBERS = {v: k for k, v in KIND_NAMES.items()}
 
@@ -273,6 +274,19 @@ def decode_payload(data):
         p["annotation"] = r.id("annotation").hex()
         p["pred"] = [x.hex() for x in read_ids(r, "pred", MAX_PRED)]
         p.update(read_selector(r))
+    elif kind == 10:  # EVENTS.md §7.11; the consent is verified when replaying, not here
+        identity, device = r.id("identity"), r.id("device")
+        if identity == device:
+            raise Refused("invalid-field", "a device linked to itself")
+        p["identity"], p["device"] = identity.hex(), device.hex()
+        p["consent"] = r.take(64, "consent").hex()
+    elif kind == 11:  # EVENTS.md §7.12
+        p["identity"] = r.id("identity").hex()
+        p["device"] = r.id("device").hex()
+        last = r.u64("lastSeq")
+        if last > MAX_COUNTER:
+            raise Refused("invalid-field", f"lastSeq {last} over 2^63-1")
+        p["lastSeq"] = last
     else:  # 3, 5, 6, 7
         p["annotation"] = r.id("annotation").hex()
         p["pred"] = [x.hex() for x in read_ids(r, "pred", MAX_PRED)]
@@ -331,6 +345,10 @@ def encode_payload(p):
         out += bytes.fromhex(p["article"]) + w_ids(p["pred"]) + w_str(p["text"])
     elif k == 9:
         out += bytes.fromhex(p["annotation"]) + w_ids(p["pred"]) + w_selector(p)
+    elif k == 10:
+        out += bytes.fromhex(p["identity"]) + bytes.fromhex(p["device"]) + bytes.fromhex(p["consent"])
+    elif k == 11:
+        out += bytes.fromhex(p["identity"]) + bytes.fromhex(p["device"]) + w_u64(p["lastSeq"])
     else:
         out += bytes.fromhex(p["annotation"]) + w_ids(p["pred"])
         if k == 3:
@@ -423,6 +441,16 @@ def spec_signature_ok(a, signature, message):
     k = int.from_bytes(hashlib.sha512(r + a + message).digest(), "little") % ED_L   # 5
     minus_a = ((-pt[0]) % ED_P, pt[1], pt[2], (-pt[3]) % ED_P)
     return ed_encode(ed_add(ed_mul(s, ED_BASE), ed_mul(k, minus_a))) == r       # 6
+
+
+def consent_message(identity, device):
+    """EVENTS.md §7.11: the 85 bytes a device signs to consent to being linked to `identity`."""
+    return CONSENT_TAG + identity + device
+
+
+def consent_ok(identity, device, consent):
+    """EVENTS.md §7.11: the consent verifies by the rules of §5, `device` as the key."""
+    return spec_signature_ok(device, consent, consent_message(identity, device))
 
 
 def key_from_seed(seed):
@@ -539,6 +567,11 @@ def check_valid(v, ledger):
     sig = key.sign(hashlib.sha256(DOMAIN_TAG + hdr).digest())
     expect(sig == ev["signature"], "re-signing gives another signature")
     expect(hdr + p_bytes + sig == data, "re-encoded event differs")
+    if payload["kind"] == "device.linked":  # not required by §12, but the vectors' consents are meant to verify
+        ident, dev, consent = (bytes.fromhex(payload[k]) for k in ("identity", "device", "consent"))
+        expect(len(consent_message(ident, dev)) == 85, "consent message is not 85 bytes")
+        expect(consent_ok(ident, dev, consent) and signature_ok(dev, consent, consent_message(ident, dev)),
+               "the consent does not verify")
     # The valid vectors form one ledger, in file order.
     try:
         expect(ledger.append(ev) == "stored", "already stored")

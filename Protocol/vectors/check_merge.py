@@ -7,7 +7,9 @@ selection (MERGE.md §10), computes the state from the *set* of selected events 
 declarative rules of MERGE.md §3–§7, writes the canonical snapshot JSON (§11) and compares its
 bytes and SHA-256 (§12) with the case's. As a check of §9 (replay is commutative) it also runs
 the incremental algorithm with waiting targets over several arrival orders (the file's, its
-reverse, and random orders that need not put parents first) and requires the same bytes.
+reverse, and random orders that need not put parents first) and requires the same bytes. The
+device map of MERGE.md §18 is a function of the set, so both replays compute it from the selected
+events first (passes to a fixpoint, §18.2) and then read identities and void events from it.
 
 Usage: python3 Protocol/vectors/check_merge.py [path/to/merge.json]
 Needs what check_events.py needs (the `cryptography` package, for its import only).
@@ -21,9 +23,12 @@ import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_events import Refused, decode_event, decode_payload  # noqa: E402  (EVENTS.md decoder)
+from check_events import Refused, consent_ok, decode_event, decode_payload  # noqa: E402  (EVENTS.md decoder)
 
 FORMAT = "gloss-snapshot-v1"
+FORMAT_DEVICES = "gloss-snapshot-v2"  # §11.2: when the selection holds a kind 10 or 11 event
+DEVICE_KINDS = ("device.linked", "device.revoked")
+DEVICE_KIND_NUMBERS = (10, 11)
 CHANGE_KINDS = ("body.edited", "tags.changed", "annotation.deleted", "annotation.restored", "motivation.changed",
                 "annotation.reanchored")
 SELECTOR_FIELDS = ("exact", "prefix", "suffix", "start", "end")
@@ -36,6 +41,7 @@ class Ev:
         h = d["header"]
         self.id = d["id"]
         self.author = h["author"]
+        self.seq = h["seq"]
         self.lamport = h["lamport"]
         self.time = h["time"]
         self.parents = ([h["prev"]] if h["prev"] is not None else []) + h["deps"]
@@ -46,6 +52,8 @@ class Ev:
             p = None  # MERGE.md §1: does not decode -> no effect
         self.p = p
         self.kind = p["kind"] if p else None
+        payload = d["payloadBytes"]
+        self.kind_number = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else None
 
 
 def bx(h):
@@ -91,27 +99,124 @@ def heads(events):
     return sorted(e.id for e in events if e.id not in named)
 
 
+# --- Identities and devices (MERGE.md §18): computed from the set's device events first -------
+class DeviceMap:
+    """§18.1: identity(K) for every key, cut(K) for revoked keys, and which device events took
+    effect (linkedBy, revokedBy)."""
+
+    def __init__(self):
+        self.links = {}       # device key -> identity (effective links only)
+        self.cuts = {}        # key -> lastSeq of its effective revocation with the lowest lastSeq
+        self.linked_by = {}   # device key -> its linking event
+        self.revoked_by = {}  # key -> its revocation (the one that set the cut)
+        self.took_effect = []  # the device events that took effect, in the total order
+
+    def identity(self, key):
+        return self.links.get(key, key)
+
+    def void(self, e):
+        """§18.1: an event other than kinds 10 and 11 signed after its key's cut."""
+        return (e.kind not in DEVICE_KINDS and e.author in self.cuts and e.seq > self.cuts[e.author])
+
+    def devices_json(self):
+        out = []
+        for k in sorted(set(self.links) | set(self.cuts)):
+            o = {"device": k.hex(), "identity": self.identity(k).hex()}
+            if k in self.cuts:
+                o["lastSeq"] = self.cuts[k]
+            if k in self.linked_by:
+                o["linkedBy"] = self.linked_by[k].id.hex()
+            out.append(o)
+        return out
+
+
+def is_self_revocation(e):
+    return e.kind == "device.revoked" and bx(e.p["device"]) == e.author
+
+
+_consents = {}  # event id -> whether its consent verifies (EVENTS.md §7.11, by the rules of §5)
+
+
+def consent_verifies(e):
+    if e.id not in _consents:
+        _consents[e.id] = consent_ok(bx(e.p["identity"]), bx(e.p["device"]), bx(e.p["consent"]))
+    return _consents[e.id]
+
+
+def device_pass(device_events, void):
+    """§18.2 step 1: one pass over the device events in the total order, skipping `void`."""
+    m = DeviceMap()
+    identities_with_devices = set()
+    for e in device_events:
+        if e.id in void:
+            continue
+        signer = e.author
+        if signer in m.cuts and e.seq > m.cuts[signer] and not is_self_revocation(e):
+            continue  # signed after its device's revocation (so far)
+        ident, dev = bx(e.p["identity"]), bx(e.p["device"])
+        if m.identity(signer) != ident:
+            continue  # its signer is not a device of identity I
+        if e.kind == "device.linked":
+            if not consent_verifies(e):
+                continue  # the consent does not verify
+            if dev in m.cuts:
+                continue  # was revoked and cannot be linked again
+            if dev in m.links:
+                continue  # is already linked: the first link in the total order wins
+            if dev in identities_with_devices:
+                continue  # is an identity with devices of its own
+            m.links[dev] = ident
+            m.linked_by[dev] = e
+            identities_with_devices.add(ident)
+        else:
+            last = e.p["lastSeq"]
+            if m.identity(dev) != ident:
+                continue  # is not a device of identity I
+            if dev in m.cuts and m.cuts[dev] <= last:
+                continue  # is already revoked: a revocation can only lower a cut
+            m.cuts[dev] = last
+            m.revoked_by[dev] = e
+        m.took_effect.append(e)
+    return m
+
+
+def device_map(events):
+    """§18.2: passes to a fixpoint. A function of the set's device events alone."""
+    device_events = sorted({e.id: e for e in events if e.kind in DEVICE_KINDS}.values(), key=lambda e: e.stamp)
+    void = set()
+    while True:
+        m = device_pass(device_events, void)
+        late = [e for e in m.took_effect
+                if not is_self_revocation(e) and e.author in m.cuts and e.seq > m.cuts[e.author]]
+        if not late:
+            return m
+        void.update(e.id for e in late)
+
+
 # --- Replay, declarative (MERGE.md §3–§4): a function of the set -------------------------------
 def article_id(e):
     return hashlib.sha256(e.p["text"].encode("utf-8")).digest()
 
 
-def authorized(e, a):
-    """MERGE.md §4: a change by the annotation's author or one of its editors; a reanchor never
-    of a reply."""
+def authorized(e, a, dm):
+    """MERGE.md §4: a change by the identity of the annotation's author or of one of its editors
+    (§18.3); a reanchor never of a reply."""
     if e.kind == "annotation.reanchored" and a.p["target"] == "reply":
         return False
-    return e.author == a.author or e.author.hex() in a.p["editors"]
+    who = dm.identity(e.author)
+    return who == dm.identity(a.author) or any(who == dm.identity(bx(k)) for k in a.p["editors"])
 
 
-def replay_set(events):
-    """Returns (articles, creations, changes, replies, revisions): the effective facts of the set."""
+def replay_set(events, dm):
+    """Returns (articles, creations, changes, replies, revisions, adders, device map): the
+    effective facts of the set, with `dm` the set's device map (§18)."""
     events = {e.id: e for e in events}.values()  # a set: one event per id
+    events = [e for e in events if not dm.void(e)]  # §18.1: void events are treated as absent
     articles, adders = {}, {}
     for e in events:
         if e.kind == "article.added":
             aid = article_id(e)
-            adders.setdefault(aid, set()).add(e.author)  # §3: every addition's author is an adder
+            adders.setdefault(aid, set()).add(dm.identity(e.author))  # §3: every addition's author's identity
             if aid not in articles or e.stamp < articles[aid].stamp:
                 articles[aid] = e
     created = {e.id: e for e in events if e.kind == "annotation.created"}
@@ -137,21 +242,23 @@ def replay_set(events):
     for e in events:
         if e.kind in CHANGE_KINDS:
             a = effective.get(bx(e.p["annotation"]))
-            if a is not None and authorized(e, a):
+            if a is not None and authorized(e, a, dm):
                 changes[a.id].append(e)
     replies = {a: [c for c in children.get(a, []) if c.id in effective] for a in effective}
-    # §3.1: the revisions of an article of the set by one of its adders (the author of any of its
-    # additions, not only the first).
+    # §3.1: the revisions of an article of the set by one of its adders (the identity of the author
+    # of any of its additions, not only the first).
     revisions = {aid: [e for e in events if e.kind == "article.revised" and bx(e.p["article"]) == aid
-                       and e.author in adders[aid]]
+                       and dm.identity(e.author) in adders[aid]]
                  for aid in articles}
-    return articles, effective, changes, replies, revisions
+    return articles, effective, changes, replies, revisions, dm
 
 
 # --- Replay, incremental with waiting (MERGE.md §8–§9): any arrival order ---------------------------
-def replay_incremental(order):
+def replay_incremental(order, dm):
+    """`dm` is the device map of the whole set (§18: a function of the set, computed before §3–§8;
+    an implementation that caches the state recomputes when a device event changes it)."""
     articles, effective, changes, replies, waiting = {}, {}, {}, {}, {}
-    adders = {}  # article id -> authors of its additions seen so far (§3; only grows)
+    adders = {}  # article id -> identities of the authors of its additions seen so far (§3; only grows)
     revised = {}  # article id -> every revision of it seen, whoever wrote it (§9: the adders may grow)
 
     def wait(target, e):
@@ -162,9 +269,11 @@ def replay_incremental(order):
             apply(e)
 
     def apply(e):
+        if dm.void(e):
+            return  # §18.1: treated as absent
         if e.kind == "article.added":
             aid = article_id(e)
-            adders.setdefault(aid, set()).add(e.author)
+            adders.setdefault(aid, set()).add(dm.identity(e.author))
             if aid in articles:
                 if e.stamp < articles[aid].stamp:
                     articles[aid] = e
@@ -190,14 +299,14 @@ def replay_incremental(order):
             a = effective.get(bx(e.p["annotation"]))
             if a is None:
                 return wait(bx(e.p["annotation"]), e)
-            if authorized(e, a):
+            if authorized(e, a, dm):
                 changes[a.id].append(e)
         elif e.kind == "article.revised":
             aid = bx(e.p["article"])
             if aid not in articles:
                 return wait(aid, e)
             revised.setdefault(aid, []).append(e)
-        # unknown kinds and undecodable payloads: skipped
+        # device events (already in `dm`), unknown kinds and undecodable payloads: skipped
 
     seen = set()
     for e in order:
@@ -206,8 +315,8 @@ def replay_incremental(order):
             apply(e)
     # Which revisions write the text is decided against the adders of the whole set (§3.1), when
     # the register is read, not when a revision arrives.
-    revisions = {aid: [e for e in revised.get(aid, []) if e.author in adders[aid]] for aid in articles}
-    return articles, effective, changes, replies, revisions
+    revisions = {aid: [e for e in revised.get(aid, []) if dm.identity(e.author) in adders[aid]] for aid in articles}
+    return articles, effective, changes, replies, revisions, dm
 
 
 # --- Registers, tag set, annotation state (MERGE.md §5–§7, §11.4) -------------------------------------
@@ -235,7 +344,7 @@ def tag_set(creation, tag_events):
     return sorted({t for t, _ in added - removed})  # bytes sort = UTF-8 byte order
 
 
-def annotation_json(c, changes, replies):
+def annotation_json(c, changes, replies, dm):
     by = lambda kind: [e for e in changes if e.kind == kind]  # noqa: E731
     body, body_conf = register(c, c.p["body"], [(e, e.p["body"]) for e in by("body.edited")])
     motiv, motiv_conf = register(c, c.p["motivation"], [(e, e.p["motivation"]) for e in by("motivation.changed")])
@@ -245,12 +354,14 @@ def annotation_json(c, changes, replies):
     reanchored, _ = register(None, None, [(e, {k: e.p[k] for k in SELECTOR_FIELDS}) for e in by("annotation.reanchored")])
     last = max([c] + changes, key=lambda e: e.stamp)
     o = {
-        "id": c.id.hex(), "article": c.p["article"], "author": c.author.hex(),
+        "id": c.id.hex(), "article": c.p["article"], "author": dm.identity(c.author).hex(),
         "created": c.time, "modified": last.time, "lamport": c.lamport,
         "motivation": motiv, "body": body, "tags": [t.decode("utf-8") for t in tags], "deleted": deleted,
         "replies": [r.id.hex() for r in sorted(replies, key=lambda e: e.stamp)],
         "editors": list(c.p["editors"]),
     }
+    if dm.identity(c.author) != c.author:  # §11.4: signed by a linked device
+        o["device"] = c.author.hex()
     if c.p["target"] == "text":
         o["selector"] = {k: c.p[k] for k in SELECTOR_FIELDS}
         if reanchored is not None:
@@ -258,14 +369,16 @@ def annotation_json(c, changes, replies):
     else:
         o["replyTo"] = c.p["replyTo"]
     if body_conf:
-        o["bodyConflicts"] = [{"body": v, "author": e.author.hex(), "event": e.id.hex()} for e, v in body_conf]
+        o["bodyConflicts"] = [{"body": v, "author": dm.identity(e.author).hex(), "event": e.id.hex()}
+                              for e, v in body_conf]
     if motiv_conf:
-        o["motivationConflicts"] = [{"motivation": v, "author": e.author.hex(), "event": e.id.hex()} for e, v in motiv_conf]
+        o["motivationConflicts"] = [{"motivation": v, "author": dm.identity(e.author).hex(), "event": e.id.hex()}
+                                    for e, v in motiv_conf]
     return o, deleted
 
 
 def snapshot(facts, selected, article=None):
-    articles, effective, changes, replies, revisions = facts
+    articles, effective, changes, replies, revisions, dm = facts
     arts = []
     for aid in sorted(articles):
         if article is None or aid == article:
@@ -274,15 +387,18 @@ def snapshot(facts, selected, article=None):
             text, _ = register(None, None, [(r, r.p["text"]) for r in revisions[aid]])
             o = {"id": aid.hex(), "title": e.p["title"], "source": e.p["source"],
                  "length": len(text if text is not None else e.p["text"]),  # Python str length = code points
-                 "addedBy": e.author.hex(), "added": e.time}
+                 "addedBy": dm.identity(e.author).hex(), "added": e.time}
             if text is not None:
                 o["revisedText"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
             arts.append(o)
-    anns = [annotation_json(c, changes[c.id], replies[c.id])[0]
+    anns = [annotation_json(c, changes[c.id], replies[c.id], dm)[0]
             for c in sorted(effective.values(), key=lambda e: e.stamp)
             if article is None or bx(c.p["article"]) == article]
     doc = {"format": FORMAT, "events": len({e.id for e in selected}),
            "heads": [h.hex() for h in heads(selected)], "articles": arts, "annotations": anns}
+    if any(e.kind_number in DEVICE_KIND_NUMBERS for e in selected):  # §11.2: effective or not
+        doc["format"] = FORMAT_DEVICES
+        doc["devices"] = dm.devices_json()  # not affected by the article filter
     return canonical(doc).encode("utf-8")
 
 
@@ -333,7 +449,7 @@ def check_case(c, rng):
     if chosen is None:
         return [f"selection {c['selection']} names an unknown event"], 0
     article = bx(c["article"]) if c.get("article") else None
-    got = snapshot(replay_set(chosen), chosen, article)
+    got = snapshot(replay_set(chosen, device_map(chosen)), chosen, article)
     want = c["snapshot"].encode("utf-8")
     if got != want:
         i = next((k for k in range(min(len(got), len(want))) if got[k] != want[k]), min(len(got), len(want)))
@@ -345,7 +461,9 @@ def check_case(c, rng):
     # §9: the incremental algorithm gives the same bytes in any arrival order.
     orders = [chosen, list(reversed(chosen))] + [rng.sample(chosen, len(chosen)) for _ in range(4)]
     for n, order in enumerate(orders):
-        if snapshot(replay_incremental(order), chosen, article) != got:
+        # §18: the device map is a function of the set, so it is computed from the whole selection
+        # first; each order gets its own computation, from the events in that order.
+        if snapshot(replay_incremental(order, device_map(order)), chosen, article) != got:
             problems.append(f"incremental replay in arrival order #{n} gives other bytes")
     return problems, len(chosen)
 
