@@ -4,6 +4,17 @@ extension AnnotationView {
     /// The annotation as a JSON object, as snapshots and `gloss list --json` carry it.
     /// Every field is a function of the set of events (Protocol/MERGE.md §Snapshot).
     public var json: JSON {
+        if let x = erasure {
+            var o: [String: JSON] = [
+                "id": .string(id.hex), "article": .string(article.hex), "author": .string(author.hex),
+                "created": .int(created.time), "lamport": .int(Int64(created.lamport)),
+                "replies": .array(replies.map { .string($0.hex) }),
+                "erased": .object(["at": .int(x.by.time), "by": .string(x.by.identity.hex), "event": .string(x.by.id.hex)]),
+            ]
+            if let d = device { o["device"] = .string(d.hex) }
+            if let p = x.replyTo { o["replyTo"] = .string(p.hex) }
+            return .object(o)
+        }
         func selector(_ s: TextSelector) -> JSON {
             .object(["exact": .string(s.exact), "prefix": .string(s.prefix), "suffix": .string(s.suffix),
                      "start": .int(Int64(s.start)), "end": .int(Int64(s.end))])

@@ -18,6 +18,8 @@ public struct AnnotationState: Sendable {
     public internal(set) var replyStamps: [Stamp] = []
     /// Every effective event that touched it, in the total order (creation first).
     public internal(set) var history: [Stamp]
+    /// Set when it was erased (MERGE.md §19): only its place, author, time and replies remain.
+    public internal(set) var erasure: ErasureMap.Erased?
 
     public var replies: [EventID] { replyStamps.map(\.id) }
 
@@ -62,6 +64,19 @@ public struct AnnotationState: Sendable {
         tags = TagSet()
         tags.add(p.tags, by: stamp.id)
         history = [stamp]
+    }
+
+    /// An erased annotation: where its erasure places it, who made it and when (from its
+    /// creation's header), and nothing of its payload.
+    init(erased id: EventID, _ x: ErasureMap.Erased, stamp: Stamp) {
+        self.id = id; article = x.article; created = stamp; editors = []
+        target = x.replyTo.map { .reply(to: $0) } ?? .text(.erased)
+        body = Register(initial: "", stamp: stamp)
+        motivation = Register(initial: "", stamp: stamp)
+        deleted = Register(initial: false, stamp: stamp)
+        tags = TagSet()
+        history = [stamp]
+        erasure = x
     }
 
     mutating func modify(_ body: (inout AnnotationState) -> Void) { body(&self) }

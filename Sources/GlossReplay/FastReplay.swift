@@ -46,6 +46,8 @@ public struct FastReplay: Sendable {
         var tags: Int32 = -1
         var replies: Int32 = -1
         var modified: StampRec
+        /// An erased annotation (§19): no registers, tags or selector; `erasures` says the rest.
+        var erased = false
     }
     struct Pending { let id: Hash32; let bytes: [UInt8] }
 
@@ -71,6 +73,9 @@ public struct FastReplay: Sendable {
     /// Who writes for whom (MERGE.md §18): set from the selection's device events before any
     /// event is applied.
     public var devices: DeviceMap = .empty
+    /// Which payloads are erased (MERGE.md §19): set from the selection's erasures before any
+    /// event is applied.
+    public var erasures: ErasureMap = .empty
 
     public init() {
         arena.reserveCapacity(1 << 20)
@@ -91,6 +96,17 @@ public struct FastReplay: Sendable {
     public mutating func apply(id: Hash32, bytes: UnsafeRawBufferPointer) {
         applied += 1
         guard let e = StoredEventView(bytes) else { rejected[id] = "payload does not decode"; return }
+        if !erasures.isEmpty, erasures.erasedEvents[id] != nil {
+            // Its payload is ignored even where still held: every ledger decides alike.
+            if erasures.annotations[id] != nil {
+                let stamp = StampRec(lamport: e.lamport, author: e.author, id: id, time: e.time)
+                erased(stamp, erasedMarker(id))
+            } else {
+                rejected[id] = "its payload was erased"
+            }
+            return
+        }
+        if e.isErased { rejected[id] = "its payload was erased by an erasure this ledger does not hold"; return }
         if !devices.isEmpty, let why = devices.voidReason(author: PublicKey(e.author), seq: e.seq) {
             var k = RawReader(e.payload)
             if !PayloadKind.isDevice(k.u16() ?? 0) { rejected[id] = why; return }
@@ -148,6 +164,9 @@ public struct FastReplay: Sendable {
                 me.selectors.append(sel)
                 me.write(n, 3, stamp, a: me.selectors.count - 1, b: 0, pred: predAt)
             }
+        case PayloadKind.annotationErased.rawValue:
+            // An erased creation that waited for its article or parent carries its own id.
+            if let target = r.id(), target == stamp.id, erasures.annotations[target] != nil { erased(stamp, payload) }
         case PayloadKind.deviceLinked.rawValue, PayloadKind.deviceRevoked.rawValue:
             break  // their whole effect is the device map, built before replay
         default:
@@ -218,6 +237,43 @@ public struct FastReplay: Sendable {
         return true
     }
 
+    /// The payload an erased creation waits with: kind 12 naming itself.
+    private func erasedMarker(_ id: Hash32) -> [UInt8] {
+        var b: [UInt8] = [0, UInt8(PayloadKind.annotationErased.rawValue)]
+        id.appendBytes(to: &b)
+        return b
+    }
+
+    private mutating func erased(_ stamp: StampRec, _ marker: [UInt8]) {
+        marker.withUnsafeBytes { erased(stamp, $0) }
+    }
+
+    /// An erased annotation (§19), placed by its erasure.
+    private mutating func erased(_ stamp: StampRec, _ marker: UnsafeRawBufferPointer) {
+        guard annotationIndex[stamp.id] == nil, let x = erasures.annotations[stamp.id] else { return }
+        guard articleIndex[x.article] != nil else { wait(for: x.article, stamp, marker); return }
+        var parent: Int32 = -1
+        if let p = x.replyTo {
+            guard let pn = annotationIndex[p] else { wait(for: p, stamp, marker); return }
+            guard annotations[Int(pn)].article == x.article else {
+                rejected[stamp.id] = "it replies to \(p.short()) but names another article"
+                return
+            }
+            parent = pn
+        }
+        let n = Int32(annotations.count)
+        var rec = AnnotationRec(created: stamp, article: x.article, parent: parent, selector: -1,
+                                editors: Ref(start: 0, count: 0), modified: stamp)
+        rec.erased = true
+        annotations.append(rec)
+        annotationIndex[stamp.id] = n
+        if parent >= 0 {
+            links.append(Link(item: n, next: annotations[Int(parent)].replies))
+            annotations[Int(parent)].replies = Int32(links.count - 1)
+        }
+        wake(stamp.id)
+    }
+
     private mutating func selector(_ r: inout RawReader) -> SelectorRec? {
         guard let exact = r.string(), let prefix = r.string(), let suffix = r.string(), let start = r.u32(), let end = r.u32() else { return nil }
         return SelectorRec(exact: Ref(start: store(exact), count: exact.count), prefix: Ref(start: store(prefix), count: prefix.count),
@@ -229,6 +285,7 @@ public struct FastReplay: Sendable {
                                  _ body: (inout FastReplay, Int32) -> Void) {
         guard let n = annotationIndex[target] else { wait(for: target, stamp, payload); return }
         let a = annotations[Int(n)]
+        if a.erased { rejected[stamp.id] = "annotation \(target.short()) was erased"; return }
         let changer = who(stamp.author)
         var allowed = who(a.created.author) == changer
         if !allowed {
@@ -386,6 +443,10 @@ extension FastReplay {
     /// `SnapshotWriter.annotation`, in the same order, with no `String` unless it has conflicts.
     private func appendJSON(_ n: Int32, into o: inout JSONBytes, _ arena: UnsafeRawBufferPointer, _ scratch: inout Scratch) {
         let a = annotations[Int(n)]
+        if a.erased, let x = erasures.annotations[a.created.id] {
+            o.bytes.append(contentsOf: SnapshotWriter.erased(view(n), x).bytes)
+            return
+        }
         func bytes(_ r: Ref) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: arena[r.start..<(r.start + r.count)]) }
         func text(_ i: Int32) -> UnsafeRawBufferPointer { let x = writes[Int(i)]; return bytes(Ref(start: x.a, count: x.b)) }
         o.raw("{\"article\":"); o.hex(a.article)
@@ -487,14 +548,16 @@ extension FastReplay {
         arena.withUnsafeBytes { raw in
             Self.forEachID(UnsafeRawBufferPointer(rebasing: raw[a.editors.start..<(a.editors.start + a.editors.count)])) { editors.append(PublicKey($0)) }
         }
-        let target: AnnotationTarget = a.parent >= 0 ? .reply(to: annotations[Int(a.parent)].created.id) : .text(selectorValue(selectors[Int(a.selector)]))
+        let target: AnnotationTarget = a.parent >= 0 ? .reply(to: annotations[Int(a.parent)].created.id)
+            : a.erased ? .text(.erased) : .text(selectorValue(selectors[Int(a.selector)]))
         return AnnotationView(
             id: a.created.id, article: a.article, created: stamp(a.created), modified: stamp(a.modified), target: target, editors: editors,
             motivation: motivation.winner.map { string(Ref(start: $0.a, count: $0.b)) } ?? "", motivationLive: versions(motivation.live),
             body: body.winner.map { string(Ref(start: $0.a, count: $0.b)) } ?? "", bodyLive: versions(body.live),
             isDeleted: deleted.winner?.a == 1, tags: tags, replies: replies.map(\.id),
             reanchored: reanchor.winner.map { selectorValue(selectors[$0.a]) },
-            earlierReanchors: allWrites(a.heads.3).filter { $0.stamp.id != reanchor.winner?.stamp.id }.map { selectorValue(selectors[$0.a]) })
+            earlierReanchors: allWrites(a.heads.3).filter { $0.stamp.id != reanchor.winner?.stamp.id }.map { selectorValue(selectors[$0.a]) },
+            erasure: a.erased ? erasures.annotations[a.created.id] : nil)
     }
 
     /// Every write of a register, greatest stamp first.
@@ -553,7 +616,7 @@ extension FastReplay {
         for a in articles.sorted(by: { $0.id < $1.id }) where article == nil || a.id == article {
             try writer.article(view(article: a))
         }
-        return try writer.finish(events: eventCount, heads: heads, devices: devices)
+        return try writer.finish(events: eventCount, heads: heads, devices: devices, erasures: erasures.eventCount)
     }
 
     /// The snapshot hash, without keeping the bytes.
@@ -565,6 +628,7 @@ extension FastReplay {
     public var ineffective: [Hash32: String] {
         var out = rejected
         for (id, why) in devices.ineffective { out[id] = why }
+        for (id, why) in erasures.ineffective { out[id] = why }
         for a in articles {
             for r in a.revisions where !a.adders.contains(who(r.stamp.author)) {
                 out[r.stamp.id] = "only someone who added article \(a.id.short()) may revise it"

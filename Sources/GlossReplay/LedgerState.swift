@@ -20,6 +20,8 @@ public struct LedgerState: Sendable {
     public internal(set) var applied: Int = 0
     /// Who writes for whom (MERGE.md §18), from the set's device events, fixed before replay.
     public internal(set) var devices: DeviceMap = .empty
+    /// Which payloads are erased (MERGE.md §19), from the set's erasures, fixed before replay.
+    public internal(set) var erasures: ErasureMap = .empty
 
     struct Waiting: Sendable {
         let stamp: Stamp
@@ -35,6 +37,8 @@ public struct LedgerState: Sendable {
         var seen: Set<EventID> = []
         let unique = events.filter { seen.insert($0.id).inserted }
         s.devices = DeviceMap(unique.compactMap(DeviceEvent.init))
+        let authors = Dictionary(unique.map { ($0.id, $0.author) }, uniquingKeysWith: { a, _ in a })
+        s.erasures = ErasureMap(unique.compactMap(ErasureEvent.init), devices: s.devices, authorOf: { authors[$0] })
         for e in unique { s.apply(e) }
         return s
     }
@@ -44,6 +48,7 @@ public struct LedgerState: Sendable {
     public var ineffective: [EventID: String] {
         var out = rejected
         for (id, why) in devices.ineffective { out[id] = why }
+        for (id, why) in erasures.ineffective { out[id] = why }
         for a in articles.values {
             for id in a.ineffectiveRevisions { out[id] = "only someone who added article \(a.id.short()) may revise it" }
         }
@@ -56,6 +61,16 @@ public struct LedgerState: Sendable {
     /// Applies one event, in any order relative to the others, under `devices`.
     mutating func apply(_ e: Event) {
         applied += 1
+        if erasures.erasedEvents[e.id] != nil {
+            // Its payload is ignored even where it is still held: every ledger decides alike.
+            if let x = erasures.annotations[e.id] { return applyErased(e.id, x, stamp: Stamp(e, devices: devices)) }
+            rejected[e.id] = "its payload was erased"
+            return
+        }
+        if e.isErased {
+            rejected[e.id] = "its payload was erased by an erasure this ledger does not hold"
+            return
+        }
         if let why = devices.voidReason(author: e.author, seq: e.header.seq), !PayloadKind.isDevice(e.payloadKind) {
             rejected[e.id] = why
             return
@@ -123,14 +138,32 @@ public struct LedgerState: Sendable {
                 if a.reanchors == nil { a.reanchors = Register(writes: [:], replaced: []) }
                 a.reanchors?.write(r.selector, stamp: stamp, pred: r.pred)
             }
-        case .deviceLinked, .deviceRevoked:
-            break  // their whole effect is the device map, built before replay
+        case .annotationErased(let x) where x.annotation == stamp.id:
+            // An erased creation that waited for its article or parent (see `applyErased`).
+            if let erased = erasures.annotations[stamp.id] { applyErased(stamp.id, erased, stamp: stamp) }
+        case .deviceLinked, .deviceRevoked, .annotationErased:
+            break  // their whole effect is the device or erasure map, built before replay
         case .unknown:
             unknownKinds += 1
         }
     }
 
+    /// An erased annotation (§19): placed by its erasure, with nothing of its payload.
+    private mutating func applyErased(_ id: EventID, _ x: ErasureMap.Erased, stamp: Stamp) {
+        guard annotations[id] == nil else { return }
+        let payload = Payload.annotationErased(AnnotationErased(annotation: id, article: x.article, replyTo: x.replyTo, events: [id]))
+        guard articles[x.article] != nil else { return wait(for: x.article, stamp, payload) }
+        if let parent = x.replyTo {
+            guard let p = annotations[parent] else { return wait(for: parent, stamp, payload) }
+            guard p.article == x.article else { return reject(stamp, "it replies to \(parent.short()) but names another article") }
+            annotations[parent]?.addReply(stamp)
+        }
+        annotations[id] = AnnotationState(erased: id, x, stamp: stamp)
+        wake(id)
+    }
+
     private mutating func change(_ id: EventID, _ stamp: Stamp, _ payload: Payload, _ body: (inout AnnotationState) -> Void) {
+        if let a = annotations[id], a.erasure != nil { return reject(stamp, "annotation \(id.short()) was erased") }
         guard let allowed = annotations[id]?.mayChange(stamp.identity, devices: devices) else { return wait(for: id, stamp, payload) }
         guard allowed else {
             let owner = annotations[id]?.author.raw.short() ?? "?"

@@ -5,9 +5,11 @@ import GlossCore
 /// streamed from its projection by `SnapshotWriter`, which writes the same bytes.
 public struct Snapshot: Sendable {
     public static let format = "gloss-snapshot-v1"
-    /// The format of a selection that holds a device event (MERGE.md §11.2, §18).
+    /// The format of a selection that holds a device event or an erasure (MERGE.md §11.2, §18, §19).
     public static let formatWithDevices = "gloss-snapshot-v2"
-    public static func format(_ devices: DeviceMap) -> String { devices.eventCount > 0 ? formatWithDevices : format }
+    public static func format(_ state: LedgerState) -> String {
+        state.devices.eventCount + state.erasures.eventCount > 0 ? formatWithDevices : format
+    }
 
     /// One entry of the snapshot's `devices` (§18.4): a linked or revoked key.
     public struct DeviceRow: Sendable {
@@ -45,7 +47,7 @@ public struct Snapshot: Sendable {
         // The sink only appends to memory: nothing here throws.
         for a in annotations { try? writer.annotation(a.view) }
         for a in articles { try? writer.article(a.view) }
-        hash = (try? writer.finish(events: eventCount, heads: heads, devices: state.devices)) ?? .zero
+        hash = (try? writer.finish(events: eventCount, heads: heads, devices: state.devices, erasures: state.erasures.eventCount)) ?? .zero
         bytes = out
     }
 
@@ -53,13 +55,13 @@ public struct Snapshot: Sendable {
     public static func tree(state: LedgerState, heads: [EventID], eventCount: Int, article: Hash32? = nil) -> JSON {
         let articles = state.articles.values.filter { article == nil || $0.id == article }.sorted { $0.id < $1.id }
         var o: [String: JSON] = [
-            "format": .string(format(state.devices)),
+            "format": .string(format(state)),
             "events": .int(Int64(eventCount)),
             "heads": .array(heads.sorted().map { .string($0.hex) }),
             "articles": .array(articles.map(\.json)),
             "annotations": .array(state.annotations(of: article, includeDeleted: true).map(\.json)),
         ]
-        if state.devices.eventCount > 0 {
+        if state.devices.eventCount + state.erasures.eventCount > 0 {
             o["devices"] = .array(deviceRows(state.devices).map { d in
                 var row: [String: JSON] = ["device": .string(d.device.hex), "identity": .string(d.identity.hex)]
                 if let n = d.lastSeq { row["lastSeq"] = .int(Int64(n)) }

@@ -24,6 +24,7 @@ public final class SnapshotWriter {
 
     /// The next annotation in the total order (of creation stamps).
     public func annotation(_ a: AnnotationView) throws {
+        if let x = a.erasure { return try annotation(json: Self.erased(a, x)) }
         var o = JSONBytes()
         o.raw("{\"article\":"); o.hex(a.article)
         o.raw(",\"author\":"); o.hex(a.author.raw)
@@ -69,6 +70,25 @@ public final class SnapshotWriter {
         try annotation(json: o)
     }
 
+    /// An erased annotation's object (§19): its place, author, times and replies, and who
+    /// erased it when.
+    static func erased(_ a: AnnotationView, _ x: ErasureMap.Erased) -> JSONBytes {
+        var o = JSONBytes()
+        o.raw("{\"article\":"); o.hex(a.article)
+        o.raw(",\"author\":"); o.hex(a.author.raw)
+        o.raw(",\"created\":"); o.int(a.created.time)
+        if let d = a.device { o.raw(",\"device\":"); o.hex(d.raw) }
+        o.raw(",\"erased\":{\"at\":"); o.int(x.by.time)
+        o.raw(",\"by\":"); o.hex(x.by.identity.raw)
+        o.raw(",\"event\":"); o.hex(x.by.id); o.raw("}")
+        o.raw(",\"id\":"); o.hex(a.id)
+        o.raw(",\"lamport\":"); o.int(Int64(a.created.lamport))
+        o.raw(",\"replies\":["); o.hexList(a.replies); o.raw("]")
+        if let p = x.replyTo { o.raw(",\"replyTo\":"); o.hex(p) }
+        o.raw("}")
+        return o
+    }
+
     /// The next `count` annotations, already written in canonical form and joined by commas.
     func annotations(joined: JSONBytes, count: Int) throws {
         precondition(!inArticles, "annotations come before articles")
@@ -106,10 +126,11 @@ public final class SnapshotWriter {
 
     /// Ends the snapshot with the selection's devices (when it holds a device event), event
     /// count and heads; returns its hash.
-    public func finish(events: Int, heads: [EventID], devices: DeviceMap = .empty) throws -> Hash32 {
+    public func finish(events: Int, heads: [EventID], devices: DeviceMap = .empty, erasures: Int = 0) throws -> Hash32 {
         if !inArticles { out.raw("],\"articles\":["); inArticles = true }
         out.raw("]")
-        if devices.eventCount > 0 {
+        let v2 = devices.eventCount + erasures > 0
+        if v2 {
             out.raw(",\"devices\":[")
             for (i, d) in Snapshot.deviceRows(devices).enumerated() {
                 if i > 0 { out.comma() }
@@ -121,7 +142,7 @@ public final class SnapshotWriter {
             out.raw("]")
         }
         out.raw(",\"events\":"); out.int(Int64(events))
-        out.raw(",\"format\":\"\(Snapshot.format(devices))\",\"heads\":["); out.hexList(heads.sorted()); out.raw("]}")
+        out.raw(",\"format\":\"\(v2 ? Snapshot.formatWithDevices : Snapshot.format)\",\"heads\":["); out.hexList(heads.sorted()); out.raw("]}")
         try flush()
         return hasher.finish()
     }

@@ -30,7 +30,8 @@ extension EventLog {
 
     /// A projector for one batch, under the device map as the log has it now.
     func makeProjector() throws -> Projector {
-        Projector(db: db, devices: try devicesInCall())
+        let devices = try devicesInCall()
+        return Projector(db: db, devices: devices, erasures: try erasuresInCall(devices: devices))
     }
 
     /// Ends a batch of `events` stored through `projector`: when one of them changed who
@@ -41,14 +42,19 @@ extension EventLog {
     /// stored them), so its map already counted them: any device event among them rebuilds.
     func finishProjecting(_ projector: Projector, events: Int, caughtUp: Bool = false) throws {
         try projector.finish()
-        if projector.appliedDeviceEvent, try caughtUp || devicesInCall() != projector.devices {
+        guard projector.touchedMaps else { return try markProjected(events: events) }
+        let devices = try devicesInCall()
+        let erasures = try erasuresInCall(devices: devices)
+        if caughtUp || devices != projector.devices || erasures != projector.erasures {
             // The projector's statements may hold read cursors on the tables dropped next
             // (SQLite refuses DROP TABLE under one); none is mid-iteration here.
             db.resetStatements()
             try rebuild()
-            return
+        } else {
+            try markProjected(events: events)
         }
-        try markProjected(events: events)
+        // The projection holds no erased text now: the log's copies go too.
+        try cutErasedPayloads(erasures)
     }
 }
 

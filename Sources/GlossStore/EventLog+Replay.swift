@@ -20,14 +20,17 @@ extension EventLog {
             try db.transaction(immediate: false) {
                 var replay = FastReplay()
                 let all = try devicesInCall()
+                let anyErasure = try erasuresInCall(devices: all).eventCount > 0
                 switch selection {
                 case .all:
                     replay.devices = all
+                    replay.erasures = try erasuresInCall(devices: all)
                     let s = try db.statement("SELECT id, bytes FROM events ORDER BY rowid")
                     while try s.step() { replay.apply(id: s.hash(0) ?? .zero, bytes: s.rawBlob(1)) }
                     return LogReplay(state: replay, heads: try headsInCall(), count: replay.applied)
                 case .lamport(let n):
                     if all.eventCount > 0 { replay.devices = try deviceMap { $0.header.lamport <= n } }
+                    if anyErasure { replay.erasures = try erasureMap(replay.devices) { _, lamport in lamport <= n } }
                     var heads = HeadsOfSelection()
                     let s = try db.statement("SELECT id, bytes FROM events WHERE lamport <= ? ORDER BY rowid").bind(1, Int64(clamping: n))
                     while try s.step() {
@@ -40,7 +43,7 @@ extension EventLog {
                     // Storage order puts parents first, so one pass decides every event.
                     // With device events, a first pass decides the selection (the device map of
                     // the selection comes before any event is applied), a second applies it.
-                    let twoPasses = all.eventCount > 0
+                    let twoPasses = all.eventCount > 0 || anyErasure
                     var heads = HeadsOfSelection()
                     var kept: Set<EventID> = []
                     var rows: [Int64] = []
@@ -58,6 +61,7 @@ extension EventLog {
                     s.reset()
                     if twoPasses {
                         replay.devices = try deviceMap { kept.contains($0.id) }
+                        if anyErasure { let rowSet = Set(rows); replay.erasures = try erasureMap(replay.devices) { row, _ in rowSet.contains(row) } }
                         try applyRows(rows, to: &replay)
                     }
                     return LogReplay(state: replay, heads: heads.heads, count: replay.applied)
@@ -76,9 +80,10 @@ extension EventLog {
                         e.forEachParent { needed.insert($0) }
                     }
                     back.reset()
-                    if all.eventCount > 0 {
+                    if all.eventCount > 0 || anyErasure {
                         let selected = Set(rows)
                         replay.devices = try deviceMap(rows: selected)
+                        replay.erasures = try erasureMap(replay.devices) { row, _ in selected.contains(row) }
                     }
                     try applyRows(rows.reversed(), to: &replay)
                     return LogReplay(state: replay, heads: [target], count: replay.applied)
@@ -97,6 +102,30 @@ extension EventLog {
         }
         s.reset()
         return DeviceMap(events)
+    }
+
+    /// The erasure map of the erasures a selection keeps (`selected(row, lamport)`), the
+    /// authors of the events they name looked up among the selected rows only.
+    private func erasureMap(_ devices: DeviceMap, _ selected: (Int64, UInt64) -> Bool) throws -> ErasureMap {
+        var events: [ErasureEvent] = []
+        let s = try db.prepared("SELECT id, bytes, rowid, lamport FROM events WHERE kind = 12")
+        while try s.step() {
+            guard selected(s.int(2), UInt64(s.int(3))), let id = s.hash(0), let e = try? Event.decode(stored: s.blob(1), id: id),
+                  let x = ErasureEvent(e) else { continue }
+            events.append(x)
+        }
+        s.reset()
+        let author = try db.prepared("SELECT author, rowid, lamport FROM events WHERE id = ?")
+        var authors: [EventID: PublicKey] = [:]
+        for e in events {
+            for id in e.erasure.events + [e.erasure.annotation] where authors[id] == nil {
+                author.reset()
+                author.bind(1, id)
+                if try author.step(), selected(author.int(1), UInt64(author.int(2))), let a = author.hash(0) { authors[id] = PublicKey(a) }
+            }
+        }
+        author.reset()
+        return ErasureMap(events, devices: devices, authorOf: { authors[$0] })
     }
 
     /// The device map of the device events stored at `rows`.

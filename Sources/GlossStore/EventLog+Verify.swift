@@ -31,6 +31,13 @@ extension EventLog {
                 problems.append(LogProblem(row: nil, event: nil, message: "the append-only triggers on the events table are missing: someone changed the schema by hand"))
             }
             triggers.reset()
+            let guards = try db.statement("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ('events_erased_insert', 'erasures_named', 'erasures_append_only_update', 'erasures_append_only_delete')")
+            _ = try guards.step()
+            if guards.int(0) != 4 {
+                problems.append(LogProblem(row: nil, event: nil, message: "the triggers that allow only erased payloads to be removed are missing: someone changed the schema by hand"))
+            }
+            guards.reset()
+            let named = try db.statement("SELECT erasure FROM erasures WHERE target = ?")
             try db.transaction(immediate: false) {
                 let s = try db.statement("SELECT rowid, id, author, seq, lamport, time, kind, bytes, tag FROM events WHERE rowid > ? ORDER BY rowid LIMIT 1000")
                 var after: Int64 = 0
@@ -48,7 +55,7 @@ extension EventLog {
                         // said here from the checks below, without decoding or verifying it twice.
                         let quarantined = "quarantined (not sent to peers nor written to bundles): "
                         let event: Event
-                        do { event = try Event.decode(s.blob(7)) } catch {
+                        do { event = try Event.decode(s.blob(7), allowErased: true) } catch {
                             problem(quarantined + "its bytes are not a valid event: \(error)")
                             continue
                         }
@@ -62,7 +69,15 @@ extension EventLog {
                         if !s.isNull(8), s.blob(8) != StoredRowCheck.tag(of: event) {
                             problem(quarantined + "its signature bytes differ from those verified when it was stored")
                         }
-                        if s.int(6) != Int64(event.payloadKind) { problem("the kind column does not match the payload") }
+                        if event.isErased {
+                            // Its payload was removed (MERGE.md §19): only an erasure naming it allows that.
+                            named.reset()
+                            named.bind(1, event.id)
+                            if try !named.step() { problem("its payload is missing, and no erasure this ledger holds names it") }
+                            named.reset()
+                        } else if s.int(6) != Int64(event.payloadKind) {
+                            problem("the kind column does not match the payload")
+                        }
                         chunk.append((row, event))
                     }
                     s.reset()
@@ -72,10 +87,10 @@ extension EventLog {
                     var verifier = EventVerifier(facts: try chainFacts(for: events, beforeRow: first.row, includeForks: false))
                     for (i, (row, e)) in chunk.enumerated() {
                         let payloadValid: Bool
-                        do { _ = try e.payload(); payloadValid = true } catch {
+                        if e.isErased { payloadValid = true } else { do { _ = try e.payload(); payloadValid = true } catch {
                             problems.append(LogProblem(row: row, event: e.id, message: "its payload is not canonical: \(error)"))
                             payloadValid = true  // reported just above; go on with the other rules
-                        }
+                        } }
                         if case .refuse(let r) = verifier.check(e, signatureValid: signatures[i], payloadValid: payloadValid) {
                             problems.append(LogProblem(row: row, event: e.id, message: Self.problem(r)))
                             // Count it as stored all the same, so its children are judged on their own.

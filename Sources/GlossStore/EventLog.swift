@@ -26,7 +26,9 @@ public final class EventLog {
             db = try SQLiteConnection(path: path, create: create)
             // WAL: readers never block the writer. synchronous=FULL: a COMMIT has been fsynced
             // when it returns, so "appended" means "on disk" even across a power loss.
-            try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -\(max(256, cacheKiB))")
+            // secure_delete: what a row loses (an erased payload, MERGE.md §19; projection rows
+            // rewritten) is zeroed in the file, not left in free space.
+            try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA cache_size = -\(max(256, cacheKiB))")
             try Schema.migrate(db)
         } catch let e as SQLiteError {
             throw StoreError.from(e, path: path)
@@ -103,7 +105,7 @@ public final class EventLog {
             let s = try db.statement("SELECT bytes FROM events WHERE id = ?")
             s.bind(1, blob: id.bytes)
             guard try s.step() else { return nil }
-            return try Event.decode(s.blob(0), expectedID: id)
+            return try Event.decode(s.blob(0), expectedID: id, allowErased: true)
         }
     }
 
@@ -183,11 +185,13 @@ public final class EventLog {
 
     public func setSetting(_ key: String, _ value: String) throws(StoreError) {
         try wrap {
-            try db.transaction {
-                try db.statement("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-                    .bind(1, key).bind(2, value).run()
-            }
+            try db.transaction { try setSettingInCall(key, value) }
         }
+    }
+
+    func setSettingInCall(_ key: String, _ value: String) throws {
+        try db.statement("INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            .bind(1, key).bind(2, value).run()
     }
 }
 

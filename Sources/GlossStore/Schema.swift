@@ -84,6 +84,37 @@ enum Schema {
         """
         CREATE INDEX events_devices ON events(kind, id) WHERE kind IN (10, 11);
         """,
+        // 9: erasure (MERGE.md §19), the log's one controlled exception to append-only. An
+        // UPDATE of an event may only cut its payload out (keeping header ‖ signature, every
+        // other column unchanged), and only for an event listed in `erasures`, which accepts a
+        // target only when a stored erasure (kind 12) names it. A row inserted without its
+        // payload needs the same. DELETE stays refused. The header's length is read from the
+        // bytes: 94, plus 32 for prev when seq > 1, plus 32 per dep (the count byte is found
+        // with instr() over the 256 byte values).
+        """
+        CREATE TABLE erasures(target BLOB PRIMARY KEY, erasure BLOB NOT NULL) WITHOUT ROWID;
+        CREATE TRIGGER erasures_named BEFORE INSERT ON erasures
+            WHEN NOT EXISTS (SELECT 1 FROM events e WHERE e.id = NEW.erasure AND e.kind = 12 AND instr(e.bytes, NEW.target) > 0)
+            BEGIN SELECT RAISE(ABORT, 'gloss: a payload may be erased only when a stored erasure names it'); END;
+        CREATE TRIGGER erasures_append_only_update BEFORE UPDATE ON erasures
+            BEGIN SELECT RAISE(ABORT, 'gloss: erasures cannot be changed'); END;
+        CREATE TRIGGER erasures_append_only_delete BEFORE DELETE ON erasures
+            BEGIN SELECT RAISE(ABORT, 'gloss: erasures cannot be deleted'); END;
+        DROP TRIGGER events_append_only_update;
+        CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+            WHEN NOT (NEW.rowid IS OLD.rowid AND NEW.id IS OLD.id AND NEW.author IS OLD.author AND NEW.seq IS OLD.seq
+                AND NEW.lamport IS OLD.lamport AND NEW.time IS OLD.time AND NEW.kind IS OLD.kind AND NEW.tag IS OLD.tag
+                AND EXISTS (SELECT 1 FROM erasures WHERE target = OLD.id)
+                AND length(OLD.bytes) > (94 + (CASE WHEN OLD.seq > 1 THEN 32 ELSE 0 END) + 32 * (instr(X'000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff', substr(OLD.bytes, 58 + (CASE WHEN OLD.seq > 1 THEN 32 ELSE 0 END), 1)) - 1)) + 64
+                AND length(NEW.bytes) = (94 + (CASE WHEN OLD.seq > 1 THEN 32 ELSE 0 END) + 32 * (instr(X'000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff', substr(OLD.bytes, 58 + (CASE WHEN OLD.seq > 1 THEN 32 ELSE 0 END), 1)) - 1)) + 64
+                AND substr(NEW.bytes, 1, (94 + (CASE WHEN OLD.seq > 1 THEN 32 ELSE 0 END) + 32 * (instr(X'000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff', substr(OLD.bytes, 58 + (CASE WHEN OLD.seq > 1 THEN 32 ELSE 0 END), 1)) - 1))) = substr(OLD.bytes, 1, (94 + (CASE WHEN OLD.seq > 1 THEN 32 ELSE 0 END) + 32 * (instr(X'000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff', substr(OLD.bytes, 58 + (CASE WHEN OLD.seq > 1 THEN 32 ELSE 0 END), 1)) - 1)))
+                AND substr(NEW.bytes, (94 + (CASE WHEN OLD.seq > 1 THEN 32 ELSE 0 END) + 32 * (instr(X'000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff', substr(OLD.bytes, 58 + (CASE WHEN OLD.seq > 1 THEN 32 ELSE 0 END), 1)) - 1)) + 1) = substr(OLD.bytes, -64))
+            BEGIN SELECT RAISE(ABORT, 'gloss: the event log is append-only; only a payload an erasure names may be removed'); END;
+        CREATE TRIGGER events_erased_insert AFTER INSERT ON events
+            WHEN length(NEW.bytes) = (94 + (CASE WHEN NEW.seq > 1 THEN 32 ELSE 0 END) + 32 * (instr(X'000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff', substr(NEW.bytes, 58 + (CASE WHEN NEW.seq > 1 THEN 32 ELSE 0 END), 1)) - 1)) + 64 AND NOT EXISTS (SELECT 1 FROM erasures WHERE target = NEW.id)
+            BEGIN SELECT RAISE(ABORT, 'gloss: an event without its payload needs an erasure naming it'); END;
+        CREATE INDEX events_erasures ON events(kind, id) WHERE kind = 12;
+        """,
     ]
 
     /// Brings the file up to the newest schema, in one transaction.

@@ -26,7 +26,7 @@ struct Gloss: ParsableCommand {
         subcommands: [
             InitCommand.self, WhoamiCommand.self, ArticleCommand.self,
             AnnotateCommand.self, ReplyCommand.self, EditCommand.self, TagCommand.self,
-            DeleteCommand.self, RestoreCommand.self,
+            DeleteCommand.self, RestoreCommand.self, EraseCommand.self,
             ListCommand.self, ShowCommand.self, HistoryCommand.self, SearchCommand.self,
             ReadCommand.self, ExportCommand.self, ReanchorCommand.self, WebCommand.self,
             SnapshotCommand.self, ImportCommand.self, BundleCommand.self, FrontierCommand.self,

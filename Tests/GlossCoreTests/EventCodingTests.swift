@@ -22,16 +22,17 @@ import Testing
     }
 
     /// The in-place reader of stored rows takes exactly `header ‖ payload ‖ signature`, as
-    /// `Event.decode(stored:)` does: a row cut short, cut to its header and signature (whatever
-    /// its header declares), or with bytes after the signature is not read as an event.
+    /// `Event.decode(stored:)` does: a row cut short or with bytes after the signature is not
+    /// read as an event; one cut to its header and signature is an erased event (MERGE.md §19)
+    /// with no payload, whatever its header declares: its signature is never read as a payload.
     @Test func theStoredViewTakesExactlyOneEvent() throws {
         let e = try sample(deps: [SHA256.hash([9])])
         let payloadLength = try e.payload().encoded().count
-        func view(_ b: [UInt8]) -> (payload: [UInt8], deps: Int)? {
-            b.withUnsafeBytes { raw in StoredEventView(raw).map { (Array($0.payload), $0.depsCount) } }
+        func view(_ b: [UInt8]) -> (payload: [UInt8], deps: Int, erased: Bool)? {
+            b.withUnsafeBytes { raw in StoredEventView(raw).map { (Array($0.payload), $0.depsCount, $0.isErased) } }
         }
         let whole = try #require(view(e.bytes))
-        #expect(whole.payload.count == payloadLength && whole.deps == 1)
+        #expect(whole.payload.count == payloadLength && whole.deps == 1 && !whole.erased)
         // A payload shorter than a signature, so a stub's 64 signature bytes could pass for it.
         let small = Event.make(key: key, seq: 1, prev: nil, lamport: 1, time: 1_700_000_000_000, deps: [],
                                payload: try Payload.annotationDeleted(StateChange(annotation: SHA256.hash([1]), pred: [])).encoded())
@@ -39,7 +40,12 @@ import Testing
         #expect(smallLength < 64 && view(small.bytes)?.payload.count == smallLength)
         let headerLength = small.bytes.count - smallLength - 64
         let stub = Array(small.bytes[..<headerLength]) + Array(small.bytes.suffix(64))
-        #expect(view(stub) == nil, "a header with its signature alone: the signature is not a payload")
+        let erased = try #require(view(stub), "a header with its signature alone is an erased event")
+        #expect(erased.payload.isEmpty && erased.erased, "the signature is not a payload")
+        let decoded = try Event.decode(stub, allowErased: true)
+        #expect(decoded.isErased && decoded.id == small.id && decoded.hasValidSignature, "an erased event keeps its id and signature")
+        #expect(throws: DecodeError.self) { try Event.decode(stub) }  // only where erased events are expected
+        #expect(small.erased.bytes == stub)
         #expect(view(Array(e.bytes.dropLast())) == nil)
         #expect(view(e.bytes + [0]) == nil)
     }

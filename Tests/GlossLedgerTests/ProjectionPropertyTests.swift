@@ -261,6 +261,12 @@ import GlossTestSupport
             try raw.execute("DROP TABLE IF EXISTS \(t)")
         }
         try raw.execute("""
+            DROP TABLE erasures;
+            DROP INDEX events_erasures;
+            DROP TRIGGER events_erased_insert;
+            DROP TRIGGER events_append_only_update;
+            CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+                BEGIN SELECT RAISE(ABORT, 'gloss: the event log is append-only; events cannot be changed'); END;
             DROP INDEX events_devices;
             DROP INDEX events_lamport;
             ALTER TABLE events DROP COLUMN tag;

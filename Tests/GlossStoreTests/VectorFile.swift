@@ -46,6 +46,7 @@ struct PayloadFields: Codable, Equatable {
     var add: [String]?, remove: [String]?
     var bodyHex: String?  // unknown kinds
     var identity: String?, device: String?, consent: String?, lastSeq: UInt64?  // device kinds
+    var events: [String]?  // annotation.erased (with annotation, article, target, replyTo)
 
     init(kind: String) { self.kind = kind }
 
@@ -70,6 +71,9 @@ struct PayloadFields: Codable, Equatable {
             exact = r.selector.exact; prefix = r.selector.prefix; suffix = r.selector.suffix; start = r.selector.start; end = r.selector.end
         case .deviceLinked(let l): identity = l.identity.hex; device = l.device.hex; consent = Hex.encode(l.consent)
         case .deviceRevoked(let r): identity = r.identity.hex; device = r.device.hex; lastSeq = r.lastSeq
+        case .annotationErased(let x):
+            annotation = x.annotation.hex; article = x.article.hex; events = x.events.map(\.hex)
+            if let p = x.replyTo { target = "reply"; replyTo = p.hex } else { target = "text" }
         case .unknown(_, let body): bodyHex = Hex.encode(body)
         }
     }
@@ -100,6 +104,10 @@ struct PayloadFields: Codable, Equatable {
         case "device.linked":
             guard let c = Hex.decode(consent ?? "") else { throw Missing(field: "consent") }
             return .deviceLinked(DeviceLinked(identity: PublicKey(try h(identity, "identity")), device: PublicKey(try h(device, "device")), consent: c))
+        case "annotation.erased":
+            return .annotationErased(AnnotationErased(annotation: try h(annotation, "annotation"), article: try h(article, "article"),
+                                                      replyTo: target == "reply" ? try h(replyTo, "replyTo") : nil,
+                                                      events: try (events ?? []).map { try h($0, "events") }))
         case "device.revoked":
             return .deviceRevoked(DeviceRevoked(identity: PublicKey(try h(identity, "identity")), device: PublicKey(try h(device, "device")), lastSeq: lastSeq ?? 0))
         default:

@@ -13,6 +13,9 @@ public struct TextSelector: Sendable, Equatable {
         self.exact = exact; self.prefix = prefix; self.suffix = suffix; self.start = start; self.end = end
     }
 
+    /// The selector an erased passage annotation is given: nothing (its quote was erased).
+    public static let erased = TextSelector(exact: "", prefix: "", suffix: "", start: 0, end: 0)
+
     func encode(into w: inout ByteWriter) throws(DecodeError) {
         try check()
         w.string(exact); w.string(prefix); w.string(suffix); w.u32(start); w.u32(end)

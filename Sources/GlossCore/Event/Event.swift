@@ -10,6 +10,14 @@ public struct Event: Sendable, Equatable {
     public let payloadRange: Range<Int>
 
     public var payloadBytes: ArraySlice<UInt8> { bytes[payloadRange] }
+    /// Whether the payload was erased (EVENTS.md §8.4): the event is its header and signature
+    /// only. Its id and signature still verify; its payload never decodes.
+    public var isErased: Bool { payloadRange.isEmpty && header.payloadLength > 0 }
+    /// This event without its payload: header ‖ signature.
+    public var erased: Event {
+        let headerEnd = payloadRange.lowerBound
+        return Event(header: header, id: id, bytes: Array(bytes[..<headerEnd]) + Array(signature), payloadRange: headerEnd..<headerEnd)
+    }
     public var signature: ArraySlice<UInt8> { bytes[payloadRange.upperBound...] }
     public var author: PublicKey { header.author }
     /// The payload's kind number (its first two bytes); 0 when the payload is too short to say.
@@ -25,13 +33,22 @@ public struct Event: Sendable, Equatable {
 
     /// Decodes and checks an event: caps, canonical form, payload hash and id.
     /// `expectedID`, when given (from a vector or a peer), must equal the computed id.
-    public static func decode(_ bytes: [UInt8], expectedID: EventID? = nil) throws(DecodeError) -> Event {
+    /// `allowErased`: also accept an erased event (header ‖ signature: exactly 64 bytes after a
+    /// header whose payload length is not 0, so it is never mistaken for a whole event).
+    public static func decode(_ bytes: [UInt8], expectedID: EventID? = nil, allowErased: Bool = false) throws(DecodeError) -> Event {
         guard bytes.count <= EventLimits.maxEventBytes else {
             throw DecodeError(.oversize, "event of \(bytes.count) bytes, the limit is \(EventLimits.maxEventBytes)")
         }
         var r = ByteReader(bytes)
         let header = try EventHeader.decode(&r)
         let headerEnd = r.offset
+        if allowErased, header.payloadLength > 0, r.remaining == 64 {
+            let id = SHA256.hash(EventLimits.idDomainTag, Array(bytes[0..<headerEnd]))
+            if let expectedID, expectedID != id {
+                throw DecodeError(.badID, "the id given, \(expectedID.short()), is not the hash of the header, \(id.short())")
+            }
+            return Event(header: header, id: id, bytes: bytes, payloadRange: headerEnd..<headerEnd)
+        }
         let payloadStart = r.offset
         _ = try r.raw(Int(header.payloadLength), "payload")
         let payloadEnd = r.offset
@@ -55,6 +72,9 @@ public struct Event: Sendable, Equatable {
         var r = ByteReader(bytes)
         let header = try EventHeader.decode(&r)
         let payloadStart = r.offset
+        if header.payloadLength > 0, bytes.count == payloadStart + 64 {
+            return Event(header: header, id: id, bytes: bytes, payloadRange: payloadStart..<payloadStart)  // erased
+        }
         let payloadEnd = payloadStart + Int(header.payloadLength)
         guard bytes.count == payloadEnd + 64 else {
             throw DecodeError(.truncated, "stored event \(id.short()) has \(bytes.count) bytes, its header says \(payloadEnd + 64)")

@@ -13,6 +13,8 @@ public struct StoredEventView {
     private let depsOffset: Int
     public let depsCount: Int
     public let payload: UnsafeRawBufferPointer
+    /// Whether the payload was erased: `payload` is then empty (EVENTS.md §8.4).
+    public let isErased: Bool
 
     public init?(_ bytes: UnsafeRawBufferPointer) {
         var r = RawReader(bytes)
@@ -21,11 +23,21 @@ public struct StoredEventView {
         if seq > 1 { guard let p = r.id() else { return nil }; prev = p }
         guard let lamport = r.u64(), let time = r.u64(), let count = r.u8() else { return nil }
         let depsOffset = r.offset
-        guard r.skip(32 * Int(count)), let length = r.u32(), r.skip(32), let payload = r.raw(Int(length)) else { return nil }
-        // Exactly a signature after the payload, as `Event.decode(stored:)` requires: a shorter
-        // or longer row is not an event (and a header with its signature alone, whatever its
-        // declared length, never has its signature read as a payload).
-        guard r.offset + 64 == bytes.count else { return nil }
+        guard r.skip(32 * Int(count)), let length = r.u32(), r.skip(32) else { return nil }
+        // An erased event: exactly its signature after the header (its declared length is never
+        // 0, so a whole event is never read as one, nor its signature as a payload).
+        let erased = length > 0 && r.offset + 64 == bytes.count
+        let payload: UnsafeRawBufferPointer
+        if erased {
+            payload = UnsafeRawBufferPointer(rebasing: bytes[r.offset..<r.offset])
+        } else {
+            guard let p = r.raw(Int(length)) else { return nil }
+            payload = p
+            // Exactly a signature after the payload, as `Event.decode(stored:)` requires: a
+            // shorter or longer row is not an event.
+            guard r.offset + 64 == bytes.count else { return nil }
+        }
+        self.isErased = erased
         self.bytes = bytes; self.author = author; self.seq = seq; self.lamport = lamport
         self.time = Int64(bitPattern: time); self.prev = prev
         self.depsOffset = depsOffset; self.depsCount = Int(count); self.payload = payload

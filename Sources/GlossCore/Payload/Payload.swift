@@ -12,6 +12,7 @@ public enum Payload: Sendable, Equatable {
     case annotationReanchored(Reanchored)
     case deviceLinked(DeviceLinked)
     case deviceRevoked(DeviceRevoked)
+    case annotationErased(AnnotationErased)
     case unknown(kind: UInt16, body: [UInt8])
 
     public var kindNumber: UInt16 {
@@ -27,6 +28,7 @@ public enum Payload: Sendable, Equatable {
         case .annotationReanchored: PayloadKind.annotationReanchored.rawValue
         case .deviceLinked: PayloadKind.deviceLinked.rawValue
         case .deviceRevoked: PayloadKind.deviceRevoked.rawValue
+        case .annotationErased: PayloadKind.annotationErased.rawValue
         case .unknown(let k, _): k
         }
     }
@@ -39,6 +41,7 @@ public enum Payload: Sendable, Equatable {
         case .annotationDeleted(let p), .annotationRestored(let p): p.annotation
         case .motivationChanged(let p): p.annotation
         case .annotationReanchored(let p): p.annotation
+        case .annotationErased(let p): p.annotation
         case .articleAdded, .annotationCreated, .articleRevised, .deviceLinked, .deviceRevoked, .unknown: nil
         }
     }
@@ -59,6 +62,7 @@ public enum Payload: Sendable, Equatable {
         case .annotationReanchored(let p): try p.encode(into: &w)
         case .deviceLinked(let p): try p.encode(into: &w)
         case .deviceRevoked(let p): try p.encode(into: &w)
+        case .annotationErased(let p): try p.encode(into: &w)
         case .unknown(_, let body): w.raw(body)
         }
         guard w.bytes.count <= EventLimits.maxPayload else {
@@ -86,6 +90,7 @@ public enum Payload: Sendable, Equatable {
         case .annotationReanchored: p = .annotationReanchored(try .decode(&r))
         case .deviceLinked: p = .deviceLinked(try .decode(&r))
         case .deviceRevoked: p = .deviceRevoked(try .decode(&r))
+        case .annotationErased: p = .annotationErased(try .decode(&r))
         case nil: return .unknown(kind: kind, body: Array(bytes.dropFirst(2)))
         }
         guard r.isAtEnd else { throw DecodeError(.trailingBytes, "\(r.remaining) bytes after the \(PayloadKind.name(kind)) payload") }

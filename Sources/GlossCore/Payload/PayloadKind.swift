@@ -11,6 +11,7 @@ public enum PayloadKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
     case annotationReanchored = 9
     case deviceLinked = 10
     case deviceRevoked = 11
+    case annotationErased = 12
 
     /// The name `gloss log` and the vectors use.
     public var description: String {
@@ -26,6 +27,7 @@ public enum PayloadKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
         case .annotationReanchored: "annotation.reanchored"
         case .deviceLinked: "device.linked"
         case .deviceRevoked: "device.revoked"
+        case .annotationErased: "annotation.erased"
         }
     }
 

@@ -34,18 +34,24 @@ public struct AnnotationView: Sendable {
     /// The other hand-set selectors it has had (replaced or concurrent), greatest stamp first:
     /// anchoring tries them after the one in force (Protocol/MERGE.md §17).
     public let earlierReanchors: [TextSelector]
+    /// Set when it was erased (MERGE.md §19): then it has no body, selector, tags or editors.
+    public let erasure: ErasureMap.Erased?
 
     public init(id: EventID, article: Hash32, created: Stamp, modified: Stamp, target: AnnotationTarget,
                 editors: [PublicKey], motivation: String, motivationLive: [RegisterVersion<String>],
                 body: String, bodyLive: [RegisterVersion<String>], isDeleted: Bool, tags: [String],
-                replies: [EventID], reanchored: TextSelector?, earlierReanchors: [TextSelector] = []) {
+                replies: [EventID], reanchored: TextSelector?, earlierReanchors: [TextSelector] = [],
+                erasure: ErasureMap.Erased? = nil) {
         self.id = id; self.article = article; self.created = created; self.modified = modified
         self.target = target; self.editors = editors; self.motivation = motivation
         self.motivationLive = motivationLive.count > 1 ? motivationLive : []
         self.body = body; self.bodyLive = bodyLive.count > 1 ? bodyLive : []
         self.isDeleted = isDeleted; self.tags = tags; self.replies = replies; self.reanchored = reanchored
         self.earlierReanchors = earlierReanchors
+        self.erasure = erasure
     }
+
+    public var isErased: Bool { erasure != nil }
 
     /// Who wrote it: the identity of the device that signed the creation (MERGE.md §18).
     public var author: PublicKey { created.identity }
@@ -104,7 +110,7 @@ extension AnnotationState {
         return AnnotationView(id: id, article: article, created: created, modified: modified, target: target,
                               editors: editors, motivation: motivation.value, motivationLive: live(motivation),
                               body: body.value, bodyLive: live(body), isDeleted: isDeleted, tags: tags.tags,
-                              replies: replies, reanchored: reanchors?.value)
+                              replies: replies, reanchored: reanchors?.value, erasure: erasure)
     }
 }
 

@@ -107,7 +107,8 @@ extension EventLog {
 
     static let annotationColumns = """
         n, id, article, lamport, author, created, parent, exact, prefix, suffix, start, "end", editors, motivation,
-        motivation_live, body, body_live, deleted, reanchored, tags, replies, mod_lamport, mod_author, mod_event, modified
+        motivation_live, body, body_live, deleted, reanchored, tags, replies, mod_lamport, mod_author, mod_event, modified,
+        erased_event, erased_lamport, erased_author, erased_time
         """
 
     /// The annotation at the statement's current row, with its conflicts and replies looked up
@@ -124,6 +125,7 @@ extension EventLog {
         }
         let reanchored = s.isNull(18) ? nil : TextSelector(stored: s.blob(18))
         let tags = s.text(19)
+        let erasure = s.isNull(25) ? nil : ErasureMap.Erased(article: s.hash(2) ?? .zero, replyTo: s.hash(6), by: stamp(s, 26, 27, 25, 28))
         return AnnotationView(
             id: id, article: s.hash(2) ?? .zero, created: created,
             modified: stamp(s, 21, 22, 23, 24),
@@ -132,7 +134,8 @@ extension EventLog {
             body: s.text(15), bodyLive: s.int(16) > 1 ? try liveVersions(n, .body) : [],
             isDeleted: s.int(17) != 0, tags: tags.isEmpty ? [] : tags.split(separator: "\n", omittingEmptySubsequences: false).map(String.init),
             replies: s.int(20) > 0 ? try replyIDs(id) : [], reanchored: reanchored,
-            earlierReanchors: reanchored == nil ? [] : try earlierReanchors(n, winner: s.blob(18)))
+            earlierReanchors: reanchored == nil ? [] : try earlierReanchors(n, winner: s.blob(18)),
+            erasure: erasure)
     }
 
     /// The re-anchored selectors other than the winner, greatest stamp first (§17 tries them all).
@@ -321,7 +324,7 @@ extension EventLog {
             if let article { s.bind(1, article) }
             while try s.step() { try writer.article(articleView(s)) }
         }
-        return try writer.finish(events: try projectedEventCount(), heads: try heads(), devices: try devices())
+        return try writer.finish(events: try projectedEventCount(), heads: try heads(), devices: try devices(), erasures: try erasures().eventCount)
     }
 
     /// The snapshot hash of the whole ledger, without keeping its bytes.

@@ -6,7 +6,7 @@
 enum ProjectionSchema {
     /// Changes whenever a table below or a rule of the projector changes: every ledger then
     /// rebuilds its projection from the log on its next open.
-    static let format: Int64 = 7
+    static let format: Int64 = 8
 
     static let tables = [
         "projection", "p_articles", "p_adders", "p_revisions", "p_annotations", "p_writes", "p_replaced",
@@ -59,7 +59,9 @@ enum ProjectionSchema {
             tags    TEXT NOT NULL,             -- the tags present, by bytes, joined by newlines
             replies INTEGER NOT NULL,          -- how many
             mod_lamport INTEGER NOT NULL, mod_author BLOB NOT NULL, mod_event BLOB NOT NULL, modified INTEGER NOT NULL,
-            identity BLOB NOT NULL             -- the identity the creation's author writes for (§18)
+            identity BLOB NOT NULL,            -- the identity the creation's author writes for (§18)
+            -- An erased annotation (§19): the erasure's stamp; body, selector, tags are empty.
+            erased_event BLOB, erased_lamport INTEGER, erased_author BLOB, erased_time INTEGER
         );
         CREATE INDEX p_annotations_order ON p_annotations(lamport, author, id);
         CREATE INDEX p_annotations_article ON p_annotations(article, lamport, author, id);

@@ -15,6 +15,7 @@ struct AnnotationFacts {
     let author: PublicKey
     let editors: [PublicKey]
     let isReply: Bool
+    let isErased: Bool
     func mayChange(_ identity: PublicKey, devices: DeviceMap) -> Bool {
         identity == author || editors.contains { devices.identity(of: $0) == identity }
     }
@@ -32,12 +33,17 @@ final class Projector {
     /// Who writes for whom (MERGE.md §18), as the log's device events said when the batch
     /// began. A batch that changes it is followed by a rebuild (`EventLog.finishProjecting`).
     let devices: DeviceMap
-    /// Whether a device event was applied: the map may have changed.
-    private(set) var appliedDeviceEvent = false
+    /// Which payloads are erased (§19), as the log's erasures said when the batch began.
+    let erasures: ErasureMap
+    /// Whether an event the device or erasure map depends on was applied: a device event, an
+    /// erasure, or an event an erasure names. The maps may have changed.
+    private(set) var touchedMaps = false
     /// Annotations whose quote, comment or tags changed since the last `finish`.
     private var searchDirty: Set<Int64> = []
 
-    init(db: SQLiteConnection, devices: DeviceMap = .empty) { self.db = db; self.devices = devices }
+    init(db: SQLiteConnection, devices: DeviceMap = .empty, erasures: ErasureMap = .empty) {
+        self.db = db; self.devices = devices; self.erasures = erasures
+    }
 
     /// Ends a batch: writes the authors' newest events, and lists the annotations whose quote,
     /// comment or tags changed in `p_search_dirty`: their full-text rows are rewritten, once
@@ -100,6 +106,7 @@ final class Projector {
     /// Applies the event stored at `row`. A payload that does not decode has no effect (a stored
     /// event always decodes: the store refuses one that does not).
     func apply(_ e: Event, row: Int64) throws {
+        if try appliedAsErased(e, row: row) { return }
         let payload: Payload
         do { payload = try e.payload() } catch {
             try reject(row, "payload does not decode: \(error)", target: nil)
@@ -111,14 +118,37 @@ final class Projector {
     /// Applies `e`, whose payload the caller has decoded, stored at `row`. An event its device
     /// signed after its revocation has no effect (§18).
     func apply(_ e: Event, payload: Payload, row: Int64) throws {
-        if PayloadKind.isDevice(payload.kindNumber) {
-            appliedDeviceEvent = true
-            return  // their whole effect is the device map
+        if try appliedAsErased(e, row: row) { return }
+        if PayloadKind.isDevice(payload.kindNumber) || payload.kindNumber == PayloadKind.annotationErased.rawValue {
+            touchedMaps = true
+            return  // their whole effect is the device or erasure map
         }
         if let why = devices.voidReason(author: e.author, seq: e.header.seq) {
             return try reject(row, why, target: payload.targetAnnotation)
         }
         try apply(payload, stamp: Stamp(e, devices: devices), row: row)
+    }
+
+    /// An event whose payload an erasure removes (or that arrives without one) has none of
+    /// its payload's effect (§19): an erased creation becomes an erased annotation, anything
+    /// else is ineffective. True when `e` was handled so.
+    private func appliedAsErased(_ e: Event, row: Int64) throws -> Bool {
+        if !erasures.isEmpty {
+            if erasures.named.contains(e.id) { touchedMaps = true }
+            if erasures.erasedEvents[e.id] != nil || erasures.erasure(of: e.id, author: e.author, devices: devices) != nil {
+                if let x = erasures.annotations[e.id] {
+                    try createErased(e.id, x, Stamp(e, devices: devices), row)
+                } else {
+                    try reject(row, "its payload was erased", target: nil)
+                }
+                return true
+            }
+        }
+        if e.isErased {
+            try reject(row, "its payload was erased by an erasure this ledger does not hold", target: nil)
+            return true
+        }
+        return false
     }
 
     private func apply(_ payload: Payload, stamp: Stamp, row: Int64) throws {
@@ -155,7 +185,7 @@ final class Projector {
                 searchDirty.insert(n)
                 try db.prepared("DELETE FROM p_anchors WHERE annotation = ?").bind(1, n).run()
             }
-        case .unknown, .deviceLinked, .deviceRevoked:
+        case .unknown, .deviceLinked, .deviceRevoked, .annotationErased:
             break
         }
     }
@@ -304,11 +334,38 @@ final class Projector {
         try wake(stamp.id)
     }
 
+    /// An erased annotation (§19): placed where its erasure says, with nothing of its payload.
+    private func createErased(_ id: EventID, _ x: ErasureMap.Erased, _ stamp: Stamp, _ row: Int64) throws {
+        guard try !exists("SELECT 1 FROM p_annotations WHERE id = ?", id) else { return }
+        guard try exists("SELECT 1 FROM p_articles WHERE id = ?", x.article) else { return try wait(for: x.article, row) }
+        if let p = x.replyTo {
+            guard let pf = try facts(p) else { return try wait(for: p, row) }
+            guard pf.article == x.article else { return try reject(row, "it replies to \(p.short()) but names another article", target: nil) }
+        }
+        let ins = try db.prepared("""
+            INSERT INTO p_annotations(id, row, article, lamport, author, created, parent, editors, motivation, motivation_live,
+                body, body_live, deleted, reanchored, tags, replies, mod_lamport, mod_author, mod_event, modified, identity,
+                erased_event, erased_lamport, erased_author, erased_time)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, x'', '', 1, '', 1, 0, NULL, '', 0, ?4, ?5, ?1, ?6, ?8, ?9, ?10, ?11, ?12)
+            """)
+        ins.bind(1, id).bind(2, row).bind(3, x.article).bind(4, Int64(stamp.lamport)).bind(5, stamp.author).bind(6, stamp.time)
+        if let p = x.replyTo { ins.bind(7, p) } else { ins.bindNull(7) }
+        ins.bind(8, stamp.identity).bind(9, x.by.id).bind(10, Int64(x.by.lamport)).bind(11, x.by.author).bind(12, x.by.time)
+        try ins.run()
+        let n = db.lastInsertRowID
+        try addHistory(n, stamp, row)
+        if let p = x.replyTo {
+            try db.prepared("UPDATE p_annotations SET replies = replies + 1 WHERE id = ?").bind(1, p).run()
+        }
+        searchDirty.insert(n)
+        try wake(id)
+    }
+
     func facts(_ id: EventID) throws -> AnnotationFacts? {
-        let s = try db.prepared("SELECT n, article, identity, editors, parent IS NOT NULL FROM p_annotations WHERE id = ?").bind(1, id)
+        let s = try db.prepared("SELECT n, article, identity, editors, parent IS NOT NULL, erased_event IS NOT NULL FROM p_annotations WHERE id = ?").bind(1, id)
         guard try s.step() else { return nil }
         let f = AnnotationFacts(n: s.int(0), article: s.hash(1) ?? .zero, author: PublicKey(s.hash(2) ?? .zero),
-                                editors: Self.ids(s.blob(3)).map(PublicKey.init), isReply: s.int(4) != 0)
+                                editors: Self.ids(s.blob(3)).map(PublicKey.init), isReply: s.int(4) != 0, isErased: s.int(5) != 0)
         s.reset()
         return f
     }
@@ -317,6 +374,7 @@ final class Projector {
     /// not change it, or takes effect through `body` and joins the annotation's history.
     private func change(_ id: EventID, _ stamp: Stamp, _ row: Int64, _ body: (Int64) throws -> Void) throws {
         guard let a = try facts(id) else { return try wait(for: id, row) }
+        if a.isErased { return try reject(row, "annotation \(id.short()) was erased", target: id) }
         guard a.mayChange(stamp.identity, devices: devices) else {
             return try reject(row, "its author \(stamp.identity.raw.short()) may not change annotation \(id.short()) (only its author \(a.author.raw.short()) and the editors it names may)", target: id)
         }

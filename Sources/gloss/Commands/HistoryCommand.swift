@@ -60,6 +60,7 @@ struct HistoryCommand: ParsableCommand {
         case .annotationDeleted: return "deleted"
         case .annotationRestored: return "restored"
         case .annotationReanchored(let r): return "re-anchored on \"\(Format.quote(r.selector.exact, max: 50))\" [\(r.selector.start)–\(r.selector.end)]"
+        case .annotationErased(let x): return "erased \(x.events.count) event\(x.events.count == 1 ? "" : "s")' payload\(x.events.count == 1 ? "" : "s")"
         case .articleAdded, .articleRevised, .deviceLinked, .deviceRevoked, .unknown: return PayloadKind.name(p.kindNumber)
         }
     }
