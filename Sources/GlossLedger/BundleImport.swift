@@ -38,6 +38,29 @@ public enum BundleExchange {
         }
     }
 
+    /// The bundle's erasures as notices, so that the events they name, which come before them
+    /// (parents first), may be stored without their payloads (MERGE.md §19). Each carries the
+    /// bundle's links of the keys involved.
+    static func notices(in events: [Event]) throws -> [ErasureNotice] {
+        let erasures = events.filter { $0.payloadKind == PayloadKind.annotationErased.rawValue }
+        guard !erasures.isEmpty else { return [] }
+        let byID = Dictionary(events.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var linkOf: [PublicKey: Event] = [:]
+        for e in events where e.payloadKind == PayloadKind.deviceLinked.rawValue {
+            if case .deviceLinked(let l)? = try? e.payload(), linkOf[l.device] == nil { linkOf[l.device] = e }
+        }
+        var out: [ErasureNotice] = []
+        for e in erasures {
+            guard case .annotationErased(let x)? = try? e.payload() else { continue }
+            let keys = Set([e.author] + x.events.compactMap { byID[$0]?.author })
+            let links = keys.sorted().compactMap { linkOf[$0] }.prefix(ErasureNotice.maxLinks)
+            do { out.append(try ErasureNotice(erasure: e, links: Array(links))) } catch {
+                throw BundleError(index: nil, "the bundle's erasure \(e.id.short()) is not valid: \(error.description); nothing was imported")
+            }
+        }
+        return out
+    }
+
     /// What an import did.
     public struct Imported: Sendable {
         public let new: Int
@@ -53,8 +76,9 @@ public enum BundleExchange {
         // order puts parents first. Signatures are checked as the events are stored, a chunk
         // ahead on the other cores; one that fails rolls the whole import back.
         let ordered = events.sorted { Stamp($0) < Stamp($1) }
+        let notices = try notices(in: events)
         do {
-            let r = try log.append(ordered)
+            let r = try log.append(ordered, notices: notices)
             return Imported(new: r.stored.count, alreadyHad: r.alreadyHad)
         } catch let e {
             let where_ = e.event.flatMap { position[$0] }.map { "event \($0) of the bundle: " } ?? ""

@@ -15,11 +15,14 @@ extension EventLog {
     /// A fork is written as evidence (in its own transaction) and reported as `.fork`; nothing
     /// of the batch is stored then.
     @discardableResult
-    public func append(_ events: [Event], signaturesChecked: Bool = false) throws(StoreError) -> AppendResult {
+    /// `notices`: erasures carried with the events (a bundle's own), kept first in the same
+    /// transaction so that the events they name may come without their payloads.
+    public func append(_ events: [Event], signaturesChecked: Bool = false, notices: [ErasureNotice] = []) throws(StoreError) -> AppendResult {
         do {
             return try wrap {
                 try db.transaction {
                     try bringProjectionUpToDate()
+                    for n in notices { try insertNotice(n) }
                     return try insertVerified(events, checkSignatures: !signaturesChecked)
                 }
             }
@@ -163,10 +166,10 @@ extension EventLog {
 
     /// Inserts one event's row, with its integrity tag (every caller has verified or made the
     /// signature); returns its rowid.
-    private func insertRow(_ e: Event) throws -> Int64 {
+    private func insertRow(_ e: Event, kind: UInt16? = nil) throws -> Int64 {
         try db.prepared("INSERT INTO events(id, author, seq, lamport, time, kind, bytes, tag) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(1, e.id).bind(2, e.author).bind(3, Int64(e.header.seq)).bind(4, Int64(e.header.lamport))
-            .bind(5, e.header.time).bind(6, Int64(e.payloadKind)).bind(7, blob: e.bytes)
+            .bind(5, e.header.time).bind(6, Int64(kind ?? e.payloadKind)).bind(7, blob: e.bytes)
             .bind(8, blob: StoredRowCheck.tag(of: e)).run()
         return db.lastInsertRowID
     }
@@ -178,6 +181,10 @@ extension EventLog {
         var result = AppendResult()
         var verifier = EventVerifier(facts: ChainFacts())
         let projector = try makeProjector()
+        // Erasures may let events arrive without their payloads, or make a payload that
+        // arrives late go at once (MERGE.md §19, SYNC.md §7.3): decided by `StubAuthority`.
+        let authority = try StubAuthority(self)
+        let recordErasure = try db.prepared("INSERT OR IGNORE INTO erasures(target, erasure) VALUES (?, ?)")
         let drop = try db.prepared("DELETE FROM heads WHERE id = ?")
         let head = try db.prepared("INSERT INTO heads(id) VALUES (?)")
         let size = 512
@@ -189,8 +196,12 @@ extension EventLog {
             let chunk = events[(i * size)..<min(events.count, (i + 1) * size)]
             verifier.learn(try chainFacts(for: Array(chunk)))
             for (k, e) in chunk.enumerated() {
-                let payload = try? e.payload()
-                switch verifier.check(e, signatureValid: signatures?[k] ?? true, payloadValid: payload != nil) {
+                let erasure = e.isErased || !authority.isEmpty ? authority.erasure(of: e) : nil
+                if e.isErased && erasure == nil {
+                    throw StoreError(.invalidEvent, "event \(e.id.short()) arrived without its payload, and no erasure this ledger holds names it")
+                }
+                let payload = e.isErased ? nil : try? e.payload()
+                switch verifier.check(e, signatureValid: signatures?[k] ?? true, payloadValid: e.isErased || payload != nil) {
                 case .alreadyStored:
                     result.alreadyHad += 1
                     continue
@@ -199,8 +210,16 @@ extension EventLog {
                 case .store:
                     break
                 }
-                guard let payload else { continue }  // the verifier refuses an event whose payload does not decode
-                try projector.apply(e, payload: payload, row: try insertRow(e))
+                if let erasure {
+                    // Held without its payload: the erasure is recorded first (the log's triggers
+                    // require it), and a payload that came along is not stored at all.
+                    try recordErasure.bind(1, e.id).bind(2, erasure).run()
+                    recordErasure.reset()
+                    try projector.apply(e.erased, row: try insertRow(e.erased, kind: e.isErased ? 0 : e.payloadKind))
+                } else {
+                    guard let payload else { continue }  // the verifier refuses an event whose payload does not decode
+                    try projector.apply(e, payload: payload, row: try insertRow(e))
+                }
                 projector.noteStored(e)
                 for p in e.header.parents { drop.reset(); try drop.bind(1, p).run() }
                 head.reset()

@@ -54,7 +54,10 @@ extension EventLog {
             cut.reset(); try cut.bind(1, blob: e.erased.bytes).bind(2, target).run()
             n += 1
         }
-        if n > 0 { try setSettingInCall(Self.compactPendingSetting, "1") }
+        if n > 0 {
+            try setSettingInCall(Self.compactPendingSetting, "1")
+            compactionDue = true
+        }
         return n
     }
 

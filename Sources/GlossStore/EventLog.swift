@@ -38,10 +38,15 @@ public final class EventLog {
             throw StoreError(.sqlite, "\(path): \(error)")
         }
         projectionRepair = try updateProjection(willRepair: willRepair)
+        // An erasure whose old pages a reader kept in the WAL last time: try again.
+        compactAfterErasure()
     }
 
     /// What opening found of the projection (and did about it).
     public private(set) var projectionRepair: ProjectionRepair = .current
+
+    /// A transaction of this call cut erased payloads: compact when the outermost call ends.
+    var compactionDue = false
 
     /// The device map of the log's device events, and their ids: recomputed when they change.
     var deviceCache: (ids: [EventID], map: DeviceMap)?
@@ -50,7 +55,11 @@ public final class EventLog {
         db.callDepth += 1
         defer {
             db.callDepth -= 1
-            if db.callDepth == 0 { db.resetStatements() }
+            if db.callDepth == 0 {
+                db.resetStatements()
+                // Payloads were cut (erasure): once committed, their old pages leave the WAL too.
+                if compactionDue { compactionDue = false; compactAfterErasure() }
+            }
         }
         do { return try body() }
         catch let e as StoreError { throw e }

@@ -87,14 +87,21 @@ enum Schema {
         // 9: erasure (MERGE.md §19), the log's one controlled exception to append-only. An
         // UPDATE of an event may only cut its payload out (keeping header ‖ signature, every
         // other column unchanged), and only for an event listed in `erasures`, which accepts a
-        // target only when a stored erasure (kind 12) names it. A row inserted without its
+        // target only when a stored erasure (kind 12) names it, in the log or received ahead
+        // of it as a notice (`erasure_notices`, append-only like fork evidence). A row inserted without its
         // payload needs the same. DELETE stays refused. The header's length is read from the
         // bytes: 94, plus 32 for prev when seq > 1, plus 32 per dep (the count byte is found
         // with instr() over the 256 byte values).
         """
+        CREATE TABLE erasure_notices(id BLOB PRIMARY KEY, bytes BLOB NOT NULL, received INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TRIGGER erasure_notices_append_only_update BEFORE UPDATE ON erasure_notices
+            BEGIN SELECT RAISE(ABORT, 'gloss: erasure notices cannot be changed'); END;
+        CREATE TRIGGER erasure_notices_append_only_delete BEFORE DELETE ON erasure_notices
+            BEGIN SELECT RAISE(ABORT, 'gloss: erasure notices cannot be deleted'); END;
         CREATE TABLE erasures(target BLOB PRIMARY KEY, erasure BLOB NOT NULL) WITHOUT ROWID;
         CREATE TRIGGER erasures_named BEFORE INSERT ON erasures
             WHEN NOT EXISTS (SELECT 1 FROM events e WHERE e.id = NEW.erasure AND e.kind = 12 AND instr(e.bytes, NEW.target) > 0)
+             AND NOT EXISTS (SELECT 1 FROM erasure_notices n WHERE n.id = NEW.erasure AND instr(n.bytes, NEW.target) > 0)
             BEGIN SELECT RAISE(ABORT, 'gloss: a payload may be erased only when a stored erasure names it'); END;
         CREATE TRIGGER erasures_append_only_update BEFORE UPDATE ON erasures
             BEGIN SELECT RAISE(ABORT, 'gloss: erasures cannot be changed'); END;

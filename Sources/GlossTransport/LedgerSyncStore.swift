@@ -56,16 +56,25 @@ public final class LedgerSyncStore: SyncStore, @unchecked Sendable {
         return (try log.frontier(), try log.allowedKeys(own: own))
     }
 
-    public func outgoing(peer: Frontier, forkedFrom: [PublicKey: UInt64], maxEvents: Int, maxBytes: Int) throws -> Outgoing {
+    public func outgoing(peer: Frontier, forkedFrom: [PublicKey: UInt64], maxEvents: Int, maxBytes: Int, erasures: Bool) throws -> Outgoing {
         let log = try opened()
         filter.forkedFrom.merge(forkedFrom) { min($0, $1) }
-        if cursor == nil { cursor = try log.startRow(forPeer: peer, forkedFrom: filter.forkedFrom) }
+        var notices: [[UInt8]] = []
+        if cursor == nil {
+            cursor = try log.startRow(forPeer: peer, forkedFrom: filter.forkedFrom)
+            filter.withholdErased = !erasures
+            if erasures { notices = try log.erasureNotices(notCoveredBy: peer) }
+        }
         let before = filter.withheld.count
         let r = try log.outgoing(after: cursor ?? 0, peer: peer, filter: &filter, maxEvents: maxEvents, maxBytes: maxBytes)
         cursor = r.lastRow
         let q = filter.takeQuarantined()
         return Outgoing(events: r.events, exhausted: r.exhausted, quarantined: q.map { "\($0.id.hex): \($0.reason)" },
-                        withheld: filter.withheld.count - before - q.count)
+                        withheld: filter.withheld.count - before - q.count, notices: notices)
+    }
+
+    public func recordNotice(_ bytes: [UInt8]) throws {
+        try opened().recordNotice(bytes)
     }
 
     public func forkTwins(of tips: [SyncMessage.FrontierEntry]) throws -> [Event] {

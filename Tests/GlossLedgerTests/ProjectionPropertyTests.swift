@@ -262,6 +262,7 @@ import GlossTestSupport
         }
         try raw.execute("""
             DROP TABLE erasures;
+            DROP TABLE erasure_notices;
             DROP INDEX events_erasures;
             DROP TRIGGER events_erased_insert;
             DROP TRIGGER events_append_only_update;

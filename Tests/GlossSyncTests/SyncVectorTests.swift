@@ -27,13 +27,15 @@ struct SyncVector: Codable, Equatable {
         let ce = try X25519KeyPair(privateKey: Hex.decode(v.clientEphemeralPrivate)!)
         let se = try X25519KeyPair(privateKey: Hex.decode(v.serverEphemeralPrivate)!)
         // The vector's HELLOs carry features 0 (client) and 1 (server, watch): the sessions are
-        // configured without the later `evidence` and `ranges` features so that they send exactly those.
+        // configured without the later `evidence`, `ranges` and `erasures` features so that they send exactly those.
         var clientConfig = SyncSessionConfig(role: .client, identity: ck, allowed: [sk.publicKey], ephemeral: ce, nonce: Hex.decode(v.clientNonce)!)
         clientConfig.evidence = false
         clientConfig.ranges = false
+        clientConfig.erasures = false
         var serverConfig = SyncSessionConfig(role: .server, identity: sk, allowed: [ck.publicKey], watch: true, ephemeral: se, nonce: Hex.decode(v.serverNonce)!)
         serverConfig.evidence = false
         serverConfig.ranges = false
+        serverConfig.erasures = false
         let client = SyncSession(config: clientConfig)
         let server = SyncSession(config: serverConfig)
         func sent(_ a: [SyncAction]) -> [UInt8] { a.compactMap { if case .send(let b) = $0 { b } else { nil } }.first ?? [] }

@@ -87,7 +87,8 @@ public enum Bundle {
                     throw BundleError(index: i + 1, "event \(i + 1) is \(n) bytes, over the limit of \(EventLimits.maxEventBytes)")
                 }
                 let raw = Array(try r.raw(n, "event \(i + 1)"))
-                do { events.append(try Event.decode(raw)) }
+                // An erased event (header ‖ signature) travels as one; the bundle holds its erasure.
+                do { events.append(try Event.decode(raw, allowErased: true)) }
                 catch { throw BundleError(index: i + 1, "event \(i + 1) of \(count) is not a valid event: \(error)") }
             }
             guard r.isAtEnd else { throw DecodeError(.trailingBytes, "\(r.remaining) bytes after the last event") }

@@ -12,6 +12,9 @@ public struct RelayFilter: Sendable {
     public var forkedFrom: [PublicKey: UInt64]
     public private(set) var withheld: Set<EventID> = []
     public private(set) var quarantined: [(id: EventID, reason: String)] = []
+    /// The peer does not take erased events (an older version): they are withheld, with their
+    /// descendants, as it could not store them.
+    public var withholdErased = false
 
     public init(forkedFrom: [PublicKey: UInt64] = [:]) { self.forkedFrom = forkedFrom }
 
@@ -31,6 +34,10 @@ public struct RelayFilter: Sendable {
             withheld.insert(id)
             return nil
         case .success(let event):
+            if withholdErased && event.isErased {
+                withheld.insert(id)
+                return nil
+            }
             if !withheld.isEmpty, event.header.parents.contains(where: withheld.contains) {
                 withheld.insert(id)
                 return nil

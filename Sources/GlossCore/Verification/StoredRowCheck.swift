@@ -33,7 +33,7 @@ public enum StoredRowCheck {
     public static func check(bytes: [UInt8], idColumn: [UInt8], tag: [UInt8]?) -> Result<Event, Damage> {
         guard idColumn.count == 32 else { return .failure(Damage(message: "its id column is not 32 bytes")) }
         let event: Event
-        do { event = try Event.decode(bytes, expectedID: Hash32(idColumn)) } catch {
+        do { event = try Event.decode(bytes, expectedID: Hash32(idColumn), allowErased: true) } catch {
             return .failure(Damage(message: "its bytes no longer decode to the event stored: \(error.message)"))
         }
         if let tag {

@@ -8,6 +8,8 @@ struct AgreedFeatures: Sendable, Equatable {
     var evidence = false
     /// FRONTIERs carry no entries and RANGES find the differences (§7.2).
     var ranges = false
+    /// Erasures go ahead as ERASURE notices, erased events without payloads (§7.3).
+    var erasures = false
 }
 
 /// The sync phase of a session (SYNC.md §7–§10), the data of `SyncSession.Phase.syncing`:
@@ -153,7 +155,8 @@ struct SyncExchange {
             receiving.expectedBatch += 1
             var events: [Event] = []
             for (i, bytes) in raw.enumerated() {
-                do { events.append(try Event.decode(bytes)) }
+                // Erased events (header ‖ signature) only where the erasures feature was agreed.
+                do { events.append(try Event.decode(bytes, allowErased: agreed.erasures)) }
                 catch { throw SyncError(.invalidEvent, "event \(i + 1) of batch \(n) is not a valid event: \(error)") }
             }
             wire.stats.eventsReceived += events.count
@@ -177,6 +180,9 @@ struct SyncExchange {
             break
         case .ranges(let body):
             try receiveRanges(body, &wire, &out)
+        case .erasure(let notice):
+            guard agreed.erasures, frontierReceived else { throw SyncError(.protocolViolation, "ERASURE where none was expected (before the FRONTIER, or without the erasures feature)") }
+            out.append(.recordNotice(notice))
         case .evidence(let bytes):
             guard reconciled || !agreed.ranges else { throw SyncError(.protocolViolation, "EVIDENCE before the reconciliation by RANGES was complete") }
             guard agreed.evidence, frontierReceived else { throw SyncError(.protocolViolation, "EVIDENCE where none was expected (before the FRONTIER, or without the evidence feature)") }
@@ -297,10 +303,11 @@ struct SyncExchange {
 
     // MARK: Sending
 
-    /// Answer to `.fetch`.
-    mutating func outgoing(_ events: [Event], exhausted: Bool, _ wire: inout SessionWire, _ out: inout [SyncAction]) {
+    /// Answer to `.fetch`: the notices go first, so the peer holds them before any event they name.
+    mutating func outgoing(_ events: [Event], notices: [[UInt8]], exhausted: Bool, _ wire: inout SessionWire, _ out: inout [SyncAction]) {
         sending.fetching = false
         sending.exhausted = exhausted
+        for n in notices where agreed.erasures { wire.send(.erasure(notice: n), control: true, &out) }
         if !events.isEmpty { sendBatch(events, &wire, &out) }
         pump(&wire, &out)
     }
@@ -318,7 +325,8 @@ struct SyncExchange {
         if !sending.exhausted {
             if sending.unacked < sending.peerWindow {
                 sending.fetching = true
-                out.append(.fetch(peer: peerFrontier, forkedFrom: forks.from, maxEvents: SyncLimits.maxBatchEvents, maxBytes: SyncLimits.maxBatchBytes))
+                out.append(.fetch(peer: peerFrontier, forkedFrom: forks.from, maxEvents: SyncLimits.maxBatchEvents,
+                                  maxBytes: SyncLimits.maxBatchBytes, erasures: agreed.erasures))
             }
             return
         }

@@ -28,6 +28,8 @@ public struct SyncSessionConfig: Sendable {
     public var window: UInt16 = SyncLimits.defaultWindow
     /// Offer the `evidence` feature (exchange fork evidence); off only to test older peers.
     public var evidence = true
+    /// Offer the `erasures` feature (ERASURE notices, erased events); off only to test older peers.
+    public var erasures = true
     public var timers = SessionTimers()
     /// Offer (server) or ask for (client) reconciliation by RANGES. A client asks when it holds
     /// more authors than a plain FRONTIER suits (`RangeReconciler.prefersPlainFrontier`).
@@ -71,7 +73,7 @@ public enum SyncInput: Sendable {
     /// Events the peer lacks (answer to `.fetch`), in parents-first order; `exhausted` when
     /// there are no more for now. `quarantined` names stored rows left out as damaged
     /// ("ID: reason"), `withheld` counts the events left out with them.
-    case outgoing([Event], exhausted: Bool, quarantined: [String] = [], withheld: Int = 0)
+    case outgoing([Event], exhausted: Bool, quarantined: [String] = [], withheld: Int = 0, notices: [[UInt8]] = [])
     /// A batch was verified and committed (answer to `.store`); `tips` are the newest
     /// (author, seq, id) among its events.
     case stored(batch: UInt32, result: AppendResult, tips: [SyncMessage.FrontierEntry])
@@ -102,6 +104,8 @@ public enum SyncInput: Sendable {
     /// Answer to `.recordEvidence`: it was not evidence of a fork (bad signature, no event of
     /// this side at that seq, the same event).
     case evidenceRefused(String)
+    /// Answer to `.recordNotice`: the peer's erasure notice was refused.
+    case noticeRefused(String)
 }
 
 /// What the shell must do.
@@ -110,13 +114,16 @@ public enum SyncAction: Sendable {
     /// Read up to `maxEvents` (and about `maxBytes`) events that a peer at `peer` lacks,
     /// continuing after the last ones read, withholding the events of `forkedFrom` authors from
     /// that seq on (and their descendants); answer with `.outgoing`.
-    case fetch(peer: Frontier, forkedFrom: [PublicKey: UInt64], maxEvents: Int, maxBytes: Int)
+    case fetch(peer: Frontier, forkedFrom: [PublicKey: UInt64], maxEvents: Int, maxBytes: Int, erasures: Bool)
     /// Look up this side's events at these peer tips (this side holds the author at or beyond
     /// the seq): answer with `.forksFound`, those whose id differs.
     case findForks([SyncMessage.FrontierEntry])
     /// Check a peer's fork evidence (signature, payload, a different event of this side at its
     /// author and seq) and keep it: answer `.evidenceRecorded` or `.evidenceRefused`.
     case recordEvidence(Event)
+    /// Check and keep a peer's erasure notice before the batches that follow it; answer
+    /// `.noticeRefused` only when it is refused.
+    case recordNotice([UInt8])
     /// Verify and commit these events in one transaction; answer with `.stored` or `.storeFailed`.
     case store(batch: UInt32, events: [Event])
     case authenticated(PublicKey)
@@ -186,6 +193,7 @@ public final class SyncSession {
         var features: SyncFeatures = config.watch ? .watch : []
         if config.evidence { features.insert(.evidence) }
         if config.ranges { features.insert(.ranges) }
+        if config.erasures { features.insert(.erasures) }
         let myHello = SyncMessage.hello(.init(version: SyncLimits.version, features: features.rawValue,
                                           ephemeral: config.ephemeral.publicKey, nonce: config.nonce)).encoded()
         phase = .hello(myHello: myHello)
@@ -206,10 +214,10 @@ public final class SyncSession {
                     throw SyncError(.truncated, "the peer closed the connection before the sync finished")
                 }
                 finish(&out)
-            case .outgoing(let events, let done, let quarantined, let withheld):
+            case .outgoing(let events, let done, let quarantined, let withheld, let notices):
                 wire.stats.quarantined += quarantined
                 wire.stats.withheld += withheld
-                try exchange(&out) { x, w, o in x.outgoing(events, exhausted: done, &w, &o) }
+                try exchange(&out) { x, w, o in x.outgoing(events, notices: notices, exhausted: done, &w, &o) }
             case .stored(let n, let result, let tips):
                 try exchange(&out) { x, w, o in x.stored(batch: n, result, tips: tips, &w, &o) }
             case .localFailure(let message):
@@ -237,6 +245,8 @@ public final class SyncSession {
                 try exchange(&out) { x, w, o in x.evidenceRecorded(theirs, new: new, twin: mine, &w, &o) }
             case .evidenceRefused(let message):
                 throw SyncError(.invalidEvent, "the peer's fork evidence was refused: \(message)")
+            case .noticeRefused(let message):
+                throw SyncError(.invalidEvent, "the peer's erasure notice was refused: \(message)")
             }
         } catch let e as SyncError {
             fail(e, &out)
@@ -321,7 +331,8 @@ public final class SyncSession {
         let theirs = SyncFeatures(rawValue: h.features)
         let agreed = AgreedFeatures(live: config.watch && theirs.contains(.watch),
                                     evidence: config.evidence && theirs.contains(.evidence),
-                                    ranges: config.ranges && theirs.contains(.ranges))
+                                    ranges: config.ranges && theirs.contains(.ranges),
+                                    erasures: config.erasures && theirs.contains(.erasures))
         phase = .auth(transcript: th, agreed: agreed)
         let sig = config.identity.sign(Handshake.authMessage(role: config.role, transcript: th))
         wire.send(.auth(identity: config.identity.publicKey, signature: sig), control: true, &out)

@@ -67,11 +67,16 @@ public final class SyncShell<Store: SyncStore>: @unchecked Sendable {
                     return .admitted(frontier: frontier, allowed: allowed)
                 }
                 perform(session.handle(input))
-            case .fetch(let peer, let forkedFrom, let maxEvents, let maxBytes):
+            case .recordNotice(let bytes):
+                // Kept before the batches behind it are stored (actions run in order).
+                do { try store.recordNotice(bytes) } catch {
+                    perform(session.handle(.noticeRefused("\(error)")))
+                }
+            case .fetch(let peer, let forkedFrom, let maxEvents, let maxBytes, let erasures):
                 guard !session.isOver else { continue }
                 perform(session.handle(answer("reading the local log failed") {
-                    let o = try store.outgoing(peer: peer, forkedFrom: forkedFrom, maxEvents: maxEvents, maxBytes: maxBytes)
-                    return .outgoing(o.events, exhausted: o.exhausted, quarantined: o.quarantined, withheld: o.withheld)
+                    let o = try store.outgoing(peer: peer, forkedFrom: forkedFrom, maxEvents: maxEvents, maxBytes: maxBytes, erasures: erasures)
+                    return .outgoing(o.events, exhausted: o.exhausted, quarantined: o.quarantined, withheld: o.withheld, notices: o.notices)
                 }))
             case .findForks(let tips):
                 guard !session.isOver else { continue }

@@ -8,7 +8,11 @@ public protocol SyncStore: AnyObject, SendableMetatype {
     /// sync with (its allow-list, widened to the devices of allowed identities and of `own`'s).
     func admit(own: PublicKey) throws -> (frontier: Frontier, peers: Set<PublicKey>)
     /// Up to `maxEvents` (about `maxBytes`) events the peer lacks, continuing after the last read.
-    func outgoing(peer: Frontier, forkedFrom: [PublicKey: UInt64], maxEvents: Int, maxBytes: Int) throws -> Outgoing
+    /// `erasures`: the peer takes erased events and ERASURE notices (the first call returns
+    /// the notices it lacks); otherwise erased events are withheld, with their descendants.
+    func outgoing(peer: Frontier, forkedFrom: [PublicKey: UInt64], maxEvents: Int, maxBytes: Int, erasures: Bool) throws -> Outgoing
+    /// Checks and keeps a peer's erasure notice (SYNC.md §7.3).
+    func recordNotice(_ bytes: [UInt8]) throws
     /// This side's events at these tips whose ids differ from the tips'.
     func forkTwins(of tips: [SyncMessage.FrontierEntry]) throws -> [Event]
     /// Checks and keeps a peer's fork evidence.
@@ -30,8 +34,11 @@ public struct Outgoing: Sendable {
     public var quarantined: [String]
     /// Events left out with them, or on a forked branch.
     public var withheld: Int
-    public init(events: [Event], exhausted: Bool, quarantined: [String] = [], withheld: Int = 0) {
+    /// Erasure notices to send before `events` (SYNC.md §7.3).
+    public var notices: [[UInt8]]
+    public init(events: [Event], exhausted: Bool, quarantined: [String] = [], withheld: Int = 0, notices: [[UInt8]] = []) {
         self.events = events; self.exhausted = exhausted; self.quarantined = quarantined; self.withheld = withheld
+        self.notices = notices
     }
 }
 

@@ -32,4 +32,7 @@ public struct SyncFeatures: OptionSet, Sendable {
     public static let evidence = SyncFeatures(rawValue: 2)
     /// Reconcile by RANGES instead of full FRONTIER entries (SYNC.md §7.2, RECONCILE.md).
     public static let ranges = SyncFeatures(rawValue: 4)
+    /// Send erasures ahead of the events they name, and erased events without their payloads
+    /// (ERASURE messages, SYNC.md §7.3).
+    public static let erasures = SyncFeatures(rawValue: 8)
 }

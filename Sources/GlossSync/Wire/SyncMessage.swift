@@ -14,6 +14,8 @@ public enum SyncMessage: Sendable, Equatable {
     case evidence(event: [UInt8])
     /// One step of range-based reconciliation (Protocol/RECONCILE.md): the body after the type.
     case ranges([UInt8])
+    /// An erasure notice (`ErasureNotice` bytes), before the events it names (§7.3).
+    case erasure(notice: [UInt8])
 
     public struct Hello: Sendable, Equatable {
         public var version: UInt16
@@ -54,6 +56,7 @@ public enum SyncMessage: Sendable, Equatable {
         case .ping: 8
         case .evidence: 9
         case .ranges: 10
+        case .erasure: 11
         }
     }
 
@@ -69,6 +72,7 @@ public enum SyncMessage: Sendable, Equatable {
         case .ping: "PING"
         case .evidence: "EVIDENCE"
         case .ranges: "RANGES"
+        case .erasure: "ERASURE"
         }
     }
 
@@ -97,6 +101,8 @@ public enum SyncMessage: Sendable, Equatable {
             w.u32(UInt32(e.count)); w.raw(e)
         case .ranges(let body):
             w.raw(body)
+        case .erasure(let notice):
+            w.u32(UInt32(notice.count)); w.raw(notice)
         }
         return w.bytes
     }
@@ -176,6 +182,10 @@ public enum SyncMessage: Sendable, Equatable {
                 m = .evidence(event: Array(try r.raw(len, "event")))
             case 10:
                 m = .ranges(Array(try r.raw(r.remaining, "ranges")))
+            case 11:
+                let len = Int(try r.u32("notice length"))
+                guard len <= (1 + ErasureNotice.maxLinks) * (EventLimits.maxEventBytes + 4) + 1 else { throw SyncError(.invalidEvent, "the ERASURE notice is \(len) bytes, over the limit") }
+                m = .erasure(notice: Array(try r.raw(len, "notice")))
             default:
                 throw SyncError(.malformed, "unknown message type \(type)")
             }
