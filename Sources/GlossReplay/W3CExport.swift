@@ -60,6 +60,17 @@ public enum W3C {
     }
 
     public static func annotation(_ a: AnnotationView) -> JSON {
+        if let x = a.erasure {
+            // Erased (MERGE.md §19): where it was and who erased it when; nothing of its text.
+            return .object([
+                "id": .string(annotationIRIPrefix + a.id.hex),
+                "type": .string("Annotation"),
+                "creator": .object(["id": .string(authorIRIPrefix + a.author.hex), "type": .string("Person")]),
+                "created": .string(Timestamp.iso8601(a.created.time)),
+                "target": .string(x.replyTo.map { annotationIRIPrefix + $0.hex } ?? articleIRIPrefix + a.article.hex),
+                "gloss:erased": .object(["by": .string(authorIRIPrefix + x.by.identity.hex), "at": .string(Timestamp.iso8601(x.by.time))]),
+            ])
+        }
         var bodies: [JSON] = []
         if !a.body.isEmpty {
             bodies.append(.object([

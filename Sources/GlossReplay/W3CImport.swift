@@ -49,7 +49,8 @@ public enum W3CImport {
         guard !raw.isEmpty else { throw Failure("no annotations found: expected an AnnotationCollection whose first page has items, or Annotation objects") }
         let keys = Set(raw.enumerated().map { key($0.element, $0.offset) })
         var items: [Item] = []
-        for (i, obj) in raw.enumerated() {
+        // An erased annotation (Gloss's `gloss:erased`, MERGE.md §19) has nothing left to import.
+        for (i, obj) in raw.enumerated() where obj["gloss:erased"] == nil {
             items.append(try item(obj, index: i, keys: keys, state: state))
         }
         return try parentsFirst(items)

@@ -27,6 +27,8 @@ public struct ArticleLayout: Sendable {
     public let notes: [Note]
     /// Annotations whose passage could not be found in the current text.
     public let orphans: [AnnotationView]
+    /// Erased passage annotations (MERGE.md §19), with the replies others made to them.
+    public let erased: [(annotation: AnnotationView, replies: [(AnnotationView, depth: Int)])]
     /// The passage suggested for an orphan, when anchoring found one close but not close enough.
     public let suggestions: [EventID: Anchor.Suggestion]
 
@@ -73,6 +75,7 @@ public struct ArticleLayout: Sendable {
         }
         self.notes = notes
         self.orphans = orphans
+        erased = annotations.filter { $0.isErased && !$0.isReply }.map { ($0, Self.thread($0, byID)) }
         self.suggestions = suggestions
         self.computed = computed
         paragraphs = Self.paragraphRanges(text).map { p in

@@ -49,6 +49,17 @@ public struct HTMLRenderer: Sendable {
             }
             body += "</section>\n"
         }
+        if !layout.erased.isEmpty {
+            body += "<section class=\"orphans\"><h2>Erased</h2><ul>"
+            for (a, replies) in layout.erased {
+                body += "<li>[erased by \(e(who(a.erasure?.by.identity ?? a.author)))]"
+                for (r, depth) in replies {
+                    body += "<div class=\"reply\" style=\"margin-left:\(depth)em\">↳ \(e(r.body)) <span class=\"who\">— \(e(who(r.author)))</span></div>"
+                }
+                body += "</li>"
+            }
+            body += "</ul></section>\n"
+        }
         if !layout.orphans.isEmpty {
             body += "<section class=\"orphans\"><h2>\(layout.orphans.count) orphaned annotation\(layout.orphans.count == 1 ? "" : "s")</h2><ul>"
             for a in layout.orphans {
@@ -129,6 +140,17 @@ public struct MarkdownRenderer: Sendable {
             for (r, depth) in n.replies {
                 let pad = String(repeating: "  ", count: depth - 1)
                 out += pad + "- ↳ \(MarkdownText.lines(r.body, indent: pad + "  ")) — \(e(MarkdownText.oneLine(who(r.author))))\n"
+            }
+            out += "\n"
+        }
+        if !layout.erased.isEmpty {
+            out += "## Erased\n\n"
+            for (a, replies) in layout.erased {
+                out += "- [erased by \(e(MarkdownText.oneLine(who(a.erasure?.by.identity ?? a.author))))]\n"
+                for (r, depth) in replies {
+                    let pad = String(repeating: "  ", count: depth)
+                    out += pad + "- ↳ \(MarkdownText.lines(r.body, indent: pad + "  ")) — \(e(MarkdownText.oneLine(who(r.author))))\n"
+                }
             }
             out += "\n"
         }

@@ -33,6 +33,13 @@ public struct TerminalRenderer: Sendable {
                 }
             }
         }
+        for (a, replies) in layout.erased {
+            out += "  \(a.id.short())  " + dim("[erased by \(flat(who(a.erasure?.by.identity ?? a.author))), \(Timestamp.iso8601(a.erasure?.by.time ?? 0))]") + "\n"
+            for (r, depth) in replies {
+                let pad = String(repeating: "  ", count: depth + 1)
+                out += wrap(pad + "↳ " + flat(r.body) + dim("  — \(flat(who(r.author)))"), indent: pad + "  ") + "\n"
+            }
+        }
         return out
     }
 

@@ -60,7 +60,7 @@ public struct AnnotationView: Sendable {
     public var isReply: Bool { if case .reply = target { true } else { false } }
     public var parent: EventID? { if case .reply(let p) = target { p } else { nil } }
     /// The selector it was created with (nil for a reply).
-    public var createdSelector: TextSelector? { if case .text(let s) = target { s } else { nil } }
+    public var createdSelector: TextSelector? { if case .text(let s) = target, erasure == nil { s } else { nil } }
     /// The selector in force: the hand-set one when there is one, else the creation's.
     public var selector: TextSelector? { reanchored ?? createdSelector }
     /// Every selector it has had, newest first, each once: the order anchoring tries them in.

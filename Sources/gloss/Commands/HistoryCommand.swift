@@ -16,11 +16,12 @@ struct HistoryCommand: ParsableCommand {
         let a = try ctx.annotation(annotation)
         if json {
             var changes: [JSON] = []
-            for stamp in try reporting({ try ctx.log.history(of: a.id) }) {
-                guard let e = try reporting({ try ctx.ledger.log.event(stamp.id) }), let p = try? e.payload() else { continue }
+            for stamp in try Self.stamps(a, ctx) {
+                guard let e = try reporting({ try ctx.ledger.log.event(stamp.id) }) else { continue }
+                let p = try? e.payload()
                 var o: [String: JSON] = ["event": .string(stamp.id.hex), "author": .string(stamp.identity.hex), "time": .int(stamp.time),
-                                         "lamport": .int(Int64(stamp.lamport)), "kind": .string(PayloadKind.name(p.kindNumber)),
-                                         "change": .string(Self.describe(p))]
+                                         "lamport": .int(Int64(stamp.lamport)), "kind": .string(p.map { PayloadKind.name($0.kindNumber) } ?? "erased"),
+                                         "change": .string(p.map(Self.describe) ?? "(erased)")]
                 if let d = stamp.device { o["device"] = .string(d.hex) }
                 changes.append(.object(o))
             }
@@ -30,18 +31,23 @@ struct HistoryCommand: ParsableCommand {
             JSONArrayWriter.one(.object(["annotation": .string(a.id.hex), "changes": .array(changes), "ineffective": .array(ineffective)]))
             return
         }
-        for stamp in try reporting({ try ctx.log.history(of: a.id) }) {
-            guard let e = try reporting({ try ctx.ledger.log.event(stamp.id) }), let p = try? e.payload() else { continue }
+        for stamp in try Self.stamps(a, ctx) {
+            guard let e = try reporting({ try ctx.ledger.log.event(stamp.id) }) else { continue }
             // The identity, and the device that signed when it is another key of that identity.
             let who = ctx.who(stamp.identity) + (stamp.device.map { " (device \($0.raw.short()))" } ?? "")
             let colour = Console.colourOnStandardOutput
             let head = "\(Format.paint(Format.time(stamp.time), Format.dim, colour))  \(Format.paint(stamp.id.short(), Format.yellow, colour))  \(Format.quote(who, max: 80))"
             // Every piece of ledger text is neutralised by `Format`: the line may carry colours.
-            Console.styled(head + "\n    " + Self.describe(p) + "\n")
+            Console.styled(head + "\n    " + ((try? e.payload()).map(Self.describe) ?? "(erased)") + "\n")
         }
         for (id, why) in try reporting({ try ctx.log.ineffectiveEvents(target: a.id) }) {
             print("ineffective \(id.short()): \(why)")
         }
+    }
+
+    /// The annotation's history (MERGE.md §7), then, when it was erased, its erasure.
+    static func stamps(_ a: AnnotationView, _ ctx: Context) throws -> [Stamp] {
+        try reporting { try ctx.log.history(of: a.id) } + (a.erasure.map { [$0.by] } ?? [])
     }
 
     static func describe(_ p: Payload) -> String {

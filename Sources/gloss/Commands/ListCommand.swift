@@ -38,6 +38,11 @@ struct ListCommand: ParsableCommand {
     /// One annotation on one line; every piece of ledger text in it is neutralised (`Format`),
     /// so it may be printed with colours (`Console.styled`).
     static func line(_ a: AnnotationView, _ ctx: Context, _ place: Placement?, colour: Bool = false) -> String {
+        if let x = a.erasure {
+            var s = "\(Format.paint(a.id.short(), Format.yellow, colour))  " + Format.paint("[erased by \(Format.quote(ctx.who(x.by.identity), max: 80)), \(Format.time(x.by.time))]", Format.red, colour)
+            if let p = a.parent { s += "  ↳ reply to \(p.short())" }
+            return s + Format.paint("  by \(Format.quote(ctx.who(a.author), max: 80))", Format.dim, colour)
+        }
         var s = "\(Format.paint(a.id.short(), Format.yellow, colour))  \(Format.quote(a.motivation))"
         if let sel = a.selector {
             switch place {
@@ -94,7 +99,14 @@ struct ShowCommand: ParsableCommand {
         if colour { Console.styled(head + "\n") } else { print(head) }
         print("article    \(a.article.short())  \(article?.title ?? "")")
         print("author     \(ctx.who(a.author))")
+        if let d = a.device { print("device     \(d.hex)") }
         print("created    \(Format.time(a.created.time))   modified \(Format.time(a.modified.time))")
+        if let x = a.erasure {
+            print("erased     by \(ctx.who(x.by.identity)) at \(Format.time(x.by.time)) (event \(x.by.id.short())): its text is gone from this ledger")
+            if let p = a.parent { print("reply to   \(p.short())") }
+            try printReplies(a, ctx)
+            return
+        }
         print("motivation \(a.motivation)")
         if let s = a.selector {
             switch try Placement.Finder(ctx).placement(of: a) {
@@ -123,13 +135,16 @@ struct ShowCommand: ParsableCommand {
                 print("  - \"\(Format.quote(v.value, max: 70))\"  by \(ctx.who(v.stamp.author)) at \(Format.time(v.stamp.time))")
             }
         }
-        if !a.replies.isEmpty {
-            print("")
-            print("replies:")
-            for id in a.replies {
-                guard let r = try reporting({ try ctx.log.annotation(id) }), !r.isDeleted else { continue }
-                print("  \(r.id.short())  \(ctx.who(r.author)): \(Self.indented(r.body, by: 16))")
-            }
+        try printReplies(a, ctx)
+    }
+
+    private func printReplies(_ a: AnnotationView, _ ctx: Context) throws {
+        guard !a.replies.isEmpty else { return }
+        print("")
+        print("replies:")
+        for id in a.replies {
+            guard let r = try reporting({ try ctx.log.annotation(id) }), !r.isDeleted else { continue }
+            print("  \(r.id.short())  \(ctx.who(r.author)): " + (r.isErased ? "[erased]" : Self.indented(r.body, by: 16)))
         }
     }
 
