@@ -116,6 +116,12 @@ enum WebOps {
     /// An annotation as the snapshot has it, plus what the page needs to change it.
     static func annotation(_ l: Ledger, _ a: AnnotationView, bodyHeads: [EventID], devices: DeviceMap) -> JSON {
         guard case .object(var o) = a.json else { return a.json }
+        if a.isErased {
+            // Erased (MERGE.md §19): the page shows who erased it, and the replies others made.
+            o["body"] = .string(""); o["motivation"] = .string(""); o["tags"] = .array([]); o["modified"] = .int(a.created.time)
+            o["bodyHeads"] = .array([]); o["mayChange"] = .bool(false)
+            return .object(o)
+        }
         o["bodyHeads"] = .array(bodyHeads.map { .string($0.hex) })
         o["mayChange"] = .bool(a.mayChange(devices.identity(of: l.key.publicKey), devices: devices))
         if !a.bodyLive.isEmpty {

@@ -53,8 +53,20 @@ export function renderArticle(view, a) {
       '⚠ Concurrent revisions: this is the text that wins; ',
       a.losingRevisions.map((r) => `${who(r.author)}’s (event ${r.event.slice(0, 12)})`).join(', '),
       ' lost and is kept. Print one with gloss article show ', a.id.slice(0, 12), ' --revision EVENT.') : null);
-  fill(view, header, article, orphans(a, byId));
+  fill(view, header, article, orphans(a, byId), erased(a));
   view.className = 'reading';
+}
+
+/** Erased annotations (MERGE.md §19): their text is gone; the replies others made stay. */
+function erased(a) {
+  const gone = a.annotations.filter((x) => x.erased && !x.replyTo);
+  if (!gone.length) return null;
+  return h('section', { class: 'orphans' },
+    h('h2', {}, `${gone.length} erased annotation${gone.length === 1 ? '' : 's'}`),
+    h('ul', {}, gone.map((x) => h('li', { dataset: { erased: x.id } },
+      '[erased by ', h('bdi', {}, who(x.erased.by)), '] ',
+      x.replies.length ? `${x.replies.length} repl${x.replies.length === 1 ? 'y' : 'ies'} kept ` : '',
+      h('a', { href: '#', onclick: (e) => { e.preventDefault(); openThread(x.id); } }, 'open')))));
 }
 
 function orphans(a, byId) {

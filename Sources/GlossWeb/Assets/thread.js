@@ -64,6 +64,10 @@ export function renderThread() {
 }
 
 function entry(x, top) {
+  if (x.erased) {
+    return h('div', { class: 'entry erased', dataset: { annotation: x.id } },
+      h('div', { class: 'muted' }, '[erased by ', h('bdi', {}, who(x.erased.by)), ` · ${when(x.erased.at)}]`));
+  }
   const versions = x.bodyVersions && x.bodyVersions.length > 1 ? h('div', {},
     h('p', { class: 'conflict' }, `⚠ ${x.bodyVersions.length} concurrent versions of this comment: keep one (it replaces them all).`),
     h('div', { class: 'versions' }, x.bodyVersions.map((v) => h('div', { class: 'version' },
