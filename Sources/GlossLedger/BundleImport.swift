@@ -47,16 +47,18 @@ public enum BundleExchange {
         let byID = Dictionary(events.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         var linkOf: [PublicKey: Event] = [:]
         for e in events where e.payloadKind == PayloadKind.deviceLinked.rawValue {
-            if case .deviceLinked(let l)? = try? e.payload(), linkOf[l.device] == nil { linkOf[l.device] = e }
+            // Only links that can vouch: a refused consent proves nothing (and is no error here).
+            if case .deviceLinked(let l)? = try? e.payload(), linkOf[l.device] == nil, l.consentVerifies, e.hasValidSignature {
+                linkOf[l.device] = e
+            }
         }
         var out: [ErasureNotice] = []
         for e in erasures {
             guard case .annotationErased(let x)? = try? e.payload() else { continue }
             let keys = Set([e.author] + x.events.compactMap { byID[$0]?.author })
             let links = keys.sorted().compactMap { linkOf[$0] }.prefix(ErasureNotice.maxLinks)
-            do { out.append(try ErasureNotice(erasure: e, links: Array(links))) } catch {
-                throw BundleError(index: nil, "the bundle's erasure \(e.id.short()) is not valid: \(error.description); nothing was imported")
-            }
+            // An erasure whose signature fails is refused when it is stored (the whole bundle with it).
+            if let n = try? ErasureNotice(erasure: e, links: Array(links)) { out.append(n) }
         }
         return out
     }

@@ -109,7 +109,7 @@ public struct FastReplay: Sendable {
         if e.isErased { rejected[id] = "its payload was erased by an erasure this ledger does not hold"; return }
         if !devices.isEmpty, let why = devices.voidReason(author: PublicKey(e.author), seq: e.seq) {
             var k = RawReader(e.payload)
-            if !PayloadKind.isDevice(k.u16() ?? 0) { rejected[id] = why; return }
+            if !PayloadKind.isExemptFromVoiding(k.u16() ?? 0) { rejected[id] = why; return }
         }
         let stamp = StampRec(lamport: e.lamport, author: e.author, id: id, time: e.time)
         if !apply(payload: e.payload, stamp: stamp) { rejected[id] = "payload does not decode" }

@@ -71,7 +71,7 @@ public struct LedgerState: Sendable {
             rejected[e.id] = "its payload was erased by an erasure this ledger does not hold"
             return
         }
-        if let why = devices.voidReason(author: e.author, seq: e.header.seq), !PayloadKind.isDevice(e.payloadKind) {
+        if let why = devices.voidReason(author: e.author, seq: e.header.seq), !PayloadKind.isExemptFromVoiding(e.payloadKind) {
             rejected[e.id] = why
             return
         }

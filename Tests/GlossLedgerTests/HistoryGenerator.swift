@@ -24,6 +24,9 @@ struct HistoryGenerator {
     /// (MERGE.md §18): links with good and bad consents, by devices of the identity or not,
     /// revocations cutting a device below events already made.
     var devices = false
+    /// Whether authors also erase annotations (MERGE.md §19): their own (with their own changes
+    /// of it), now and then someone else's (no effect), or naming others' events (left alone).
+    var erasures = false
     /// Every event made, in the order made (parents first).
     private(set) var events: [Event] = []
     private var time: Int64 = 0
@@ -151,9 +154,23 @@ struct HistoryGenerator {
             return .annotationReanchored(Reanchored(annotation: on.id, pred: on.reanchors?.heads ?? [], selector: sel))
         case 94..<98 where devices:
             return devicePayload(for: i, view: view, roll: roll)
+        case 98..<100 where erasures:
+            return erasurePayload(for: i, view: view)
         default:
             return .unknown(kind: UInt16(100 + roll), body: [UInt8(roll), 1, 2])
         }
+    }
+
+    /// An erasure of an annotation this author (its identity) made, naming the creation and the
+    /// identity's changes of it; one in four names someone else's annotation or events instead.
+    private mutating func erasurePayload(for i: Int, view: LedgerState) -> Payload? {
+        let identity = view.devices.identity(of: authors[i].key.publicKey)
+        let own = view.annotations.values.filter { $0.author == identity && $0.erasure == nil }.sorted { $0.id < $1.id }
+        let foreign = Int.random(in: 0..<4, using: &rng) == 0
+        let pool = foreign ? view.annotations.values.filter { $0.erasure == nil }.sorted { $0.id < $1.id } : own
+        guard let a = pool.randomElement(using: &rng) else { return nil }
+        let named = foreign ? a.history.map(\.id) : a.history.filter { view.devices.identity(of: $0.author) == identity }.map(\.id)
+        return .annotationErased(AnnotationErased(annotation: a.id, article: a.article, replyTo: a.parent, events: named + [a.id]))
     }
 
     /// A link of another author's key to this author's identity (sometimes with a consent for

@@ -24,6 +24,8 @@ struct MergeVectorFile: Codable {
 }
 
 /// The part of events.json this file reads.
+struct VectorMissing: Error {}
+
 struct VectorList: Codable {
     struct Valid: Codable { var eventHex: String }
     var valid: [Valid]
@@ -80,14 +82,23 @@ struct VectorList: Codable {
         // Devices (§18). The event vectors' Carol, a device of Alice's, edits Alice's note (as
         // Alice: effective), then is revoked after seq 1; her seq 2, made later, is void.
         let carol = try SigningKey(seed: [UInt8](repeating: 0x43, count: 32))
-        let carolFirst = try #require(allHandBuilt.first { $0.author == carol.publicKey })
-        let last = try #require(allHandBuilt.last)
-        let annotation = try #require(allHandBuilt.first { $0.payloadKind == PayloadKind.annotationCreated.rawValue })
+        let withDevice = Array(allHandBuilt.prefix(15))
+        let carolFirst = try #require(withDevice.first { $0.author == carol.publicKey })
+        let last = try #require(withDevice.last)
+        let annotation = try #require(withDevice.first { $0.payloadKind == PayloadKind.annotationCreated.rawValue })
         let late = Event.make(key: carol, seq: 2, prev: carolFirst.id, lamport: last.header.lamport + 1,
                               time: last.header.time + 1000, deps: [last.id],
                               payload: try Payload.bodyEdited(BodyEdited(annotation: annotation.id, pred: [carolFirst.id], body: "written after the revocation")).encoded())
-        try add("event vectors with a device, linked then revoked", allHandBuilt + [late], "all")
-        try add("event vectors with a device, before its revocation", allHandBuilt + [late], "lamport:\(carolFirst.header.lamport)")
+        try add("event vectors with a device, linked then revoked", withDevice + [late], "all")
+        try add("event vectors with a device, before its revocation", withDevice + [late], "lamport:\(carolFirst.header.lamport)")
+        // Erasure (§19): the same set, with the erased events whole and as header ‖ signature,
+        // gives the same snapshot.
+        let erasure = try #require(allHandBuilt.last { $0.payloadKind == PayloadKind.annotationErased.rawValue })
+        guard case .annotationErased(let x) = try erasure.payload() else { throw VectorMissing() }
+        try add("event vectors with an erasure, the erased events whole", allHandBuilt, "all")
+        try add("event vectors with an erasure, the erased events as header and signature",
+                allHandBuilt.map { x.events.contains($0.id) ? $0.erased : $0 }, "all")
+        try add("device rules, one of each", try Self.deviceRules(), "all")
         var devices = HistoryGenerator(seed: 5)
         devices.devices = true
         devices.run(steps: 260)
@@ -95,6 +106,40 @@ struct VectorList: Codable {
         try add("four authors linking and revoking devices, everything", devices.events, "all")
         try add("four authors linking and revoking devices, at an event", devices.events, "at:" + deviceOrder[deviceOrder.count * 3 / 4].id.hex)
         return MergeVectorFile(format: "gloss-merge-vectors-v1", cases: cases)
+    }
+
+    /// A hand-built ledger with one event for each rule of §18.2: a link by the identity, a link
+    /// by a linked device that its revocation (ordered after it) voids on the second pass, an
+    /// edit by the device that void link named (no effect), a consent given for another
+    /// identity, a link signed by a key that is no device, a revocation by a stranger, a revoked
+    /// key linked again, and a link of an identity that has devices.
+    static func deviceRules() throws -> [Event] {
+        func key(_ b: UInt8) throws -> SigningKey { try SigningKey(seed: [UInt8](repeating: b, count: 32)) }
+        let laptop = try key(0x51), phone = try key(0x52), tablet = try key(0x53), mallory = try key(0x54), stray = try key(0x55)
+        var b = VectorChain(t0: 1_764_100_000_000)
+        let text = "Devices sign, identities write. A revocation names a seq, not a time.\n"
+        let article = ArticleAdded(title: "Devices", source: "vectors", text: text)
+        let added = try b.add(laptop, .articleAdded(article))
+        let sel = try QuoteMatcher(text: ArticleText(text)).select(quote: "a seq")
+        let note = try b.add(laptop, .annotationCreated(AnnotationCreated(article: article.articleID, target: .text(sel),
+                                                                           motivation: "commenting", body: "by the laptop", tags: [])))
+        let link = try b.add(laptop, .deviceLinked(DeviceLinked(identity: laptop.publicKey, signingConsentWith: phone)), seen: [added])
+        // The phone (seq 1) links the tablet; then the laptop revokes the phone keeping none of
+        // its events. The revocation comes after the link in the total order: only the second
+        // pass of §18.2 finds the link void.
+        let tabletLink = try b.add(phone, .deviceLinked(DeviceLinked(identity: laptop.publicKey, signingConsentWith: tablet)), seen: [link])
+        try b.add(tablet, .bodyEdited(BodyEdited(annotation: note.id, pred: [note.id], body: "by the tablet")), seen: [tabletLink, note])
+        let revoke = try b.add(laptop, .deviceRevoked(DeviceRevoked(identity: laptop.publicKey, device: phone.publicKey, lastSeq: 0)), seen: [tabletLink])
+        // Mallory: a consent the stray key gave for the laptop's identity, used for hers; a
+        // revocation of the laptop's phone; the stray key, no device, linking a key to the laptop.
+        let forLaptop = DeviceLinked(identity: laptop.publicKey, signingConsentWith: stray)
+        try b.add(mallory, .deviceLinked(DeviceLinked(identity: mallory.publicKey, device: stray.publicKey, consent: forLaptop.consent)))
+        try b.add(mallory, .deviceRevoked(DeviceRevoked(identity: laptop.publicKey, device: phone.publicKey, lastSeq: 5)), seen: [revoke])
+        try b.add(stray, .deviceLinked(DeviceLinked(identity: laptop.publicKey, signingConsentWith: try key(0x56))))
+        // The laptop links the revoked phone again; Mallory links the laptop, which has devices.
+        try b.add(laptop, .deviceLinked(DeviceLinked(identity: laptop.publicKey, signingConsentWith: phone)))
+        try b.add(mallory, .deviceLinked(DeviceLinked(identity: mallory.publicKey, signingConsentWith: laptop)), seen: [link])
+        return b.events
     }
 
     static func load() throws -> MergeVectorFile {
@@ -110,7 +155,7 @@ struct VectorList: Codable {
         let file = try Self.load()
         #expect(file.cases.count >= 5)
         for c in file.cases {
-            let events = try c.events.map { try Event.decode(Hex.decode($0)!) }
+            let events = try c.events.map { try Event.decode(Hex.decode($0)!, allowErased: true) }
             let chosen = try #require(Self.selection(c.selection)?.select(events), "\(c.name)")
             let snap = Snapshot(events: chosen.shuffled(), article: c.article.flatMap { Hash32(hex: $0) })
             #expect(String(decoding: snap.bytes, as: UTF8.self) == c.snapshot, "\(c.name): snapshot bytes")
@@ -125,7 +170,7 @@ struct VectorList: Codable {
         let file = try Self.load()
         let dir = try TempDir()
         for (n, c) in file.cases.enumerated() {
-            let events = try c.events.map { try Event.decode(Hex.decode($0)!) }
+            let events = try c.events.map { try Event.decode(Hex.decode($0)!, allowErased: true) }
             let log = try EventLog(path: "\(dir.path)/v\(n).sqlite", create: true)
             _ = try BundleExchange.import(Bundle.encode(events.shuffled()), into: log)
             let article = c.article.flatMap { Hash32(hex: $0) }
@@ -142,5 +187,25 @@ struct VectorList: Codable {
                 #expect(String(decoding: projected, as: UTF8.self) == c.snapshot, "\(c.name): projection")
             }
         }
+    }
+}
+
+/// Builds a small ledger by hand for a vector: each event's parents are its author's previous
+/// event and `seen`; times are fixed, one second apart.
+struct VectorChain {
+    let t0: Int64
+    var events: [Event] = []
+    var tips: [PublicKey: Event] = [:]
+
+    @discardableResult
+    mutating func add(_ key: SigningKey, _ p: Payload, seen: [Event] = []) throws -> Event {
+        let prev = tips[key.publicKey]
+        let parents = (prev.map { [$0] } ?? []) + seen
+        let e = Event.make(key: key, seq: (prev?.header.seq ?? 0) + 1, prev: prev?.id,
+                           lamport: 1 + (parents.map(\.header.lamport).max() ?? 0), time: t0 + Int64(events.count) * 1000,
+                           deps: seen.map(\.id).filter { $0 != prev?.id }, payload: try p.encoded())
+        tips[key.publicKey] = e
+        events.append(e)
+        return e
     }
 }

@@ -133,6 +133,51 @@ import GlossTestSupport
         }
     }
 
+    /// Histories with devices and erasures, in random orders and batches: after every batch the
+    /// projection (whose log now holds erased events as header and signature only) agrees with
+    /// the reference replay of the whole events, so erasing never depends on a payload; and no
+    /// erased payload is left in the log.
+    @Test(arguments: [11 as UInt64, 12, 13])
+    func erasuresInAnyOrderAgree(seed: UInt64) throws {
+        let dir = try TempDir()
+        var g = HistoryGenerator(seed: seed)
+        g.devices = true
+        g.erasures = true
+        g.run(steps: 300)
+        let reference = Snapshot(events: g.events)
+        let state = LedgerState.replay(g.events)
+        var rng = SeededRandom(seed: seed &* 977)
+        for n in 0..<2 {
+            let order = HistoryGenerator.randomTopologicalOrder(g.events, &rng)
+            let log = try EventLog(path: "\(dir.path)/e\(n).sqlite", create: true)
+            var i = 0
+            while i < order.count {
+                let k = Int.random(in: 1...50, using: &rng)
+                _ = try BundleExchange.import(Bundle.encode(Array(order[i..<min(order.count, i + k)])), into: log)
+                try Self.expectAgrees(log, "erasures, seed \(seed), order \(n), after \(i + k) events")
+                i += k
+            }
+            #expect(try Self.projected(log).hash == reference.hash, "seed \(seed), order \(n)")
+            let held = try log.allEvents()
+            for e in held where state.erasures.erasedEvents[e.id] != nil {
+                #expect(e.isErased, "seed \(seed): erased event \(e.id.short()) still holds its payload")
+            }
+            #expect(held.contains { $0.isErased } == !state.erasures.erasedEvents.isEmpty)
+        }
+    }
+
+    @Test func theErasureHistoryHasEveryCase() throws {
+        var g = HistoryGenerator(seed: 11)
+        g.devices = true
+        g.erasures = true
+        g.run(steps: 500)
+        let state = LedgerState.replay(g.events)
+        #expect(state.annotations.values.contains { $0.erasure != nil && !$0.isReply }, "an erased passage annotation")
+        #expect(state.annotations.values.contains { $0.erasure != nil && !$0.replies.isEmpty }, "an erased annotation with replies")
+        #expect(state.erasures.ineffective.values.contains { $0.contains("is not the author") }, "someone else's erasure")
+        #expect(state.ineffective.values.contains { $0.contains("was erased") }, "a change of an erased annotation")
+    }
+
     /// Events stored one at a time in the order of `append` (the path a sync batch takes, one
     /// event per batch: the worst case for waiting and waking).
     @Test func oneEventAtATimeAgrees() throws {

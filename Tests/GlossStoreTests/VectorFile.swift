@@ -7,6 +7,16 @@ struct VectorFile: Codable {
     var domainTag: String
     var valid: [ValidVector]
     var invalid: [InvalidVector]
+    /// Valid events in their erased form (EVENTS.md §8.4).
+    var erased: [ErasedVector]
+}
+
+/// An event of `valid` as an erased event: header ‖ signature, the same id and signature.
+struct ErasedVector: Codable {
+    var name: String
+    var id: String
+    var eventHex: String
+    var erasedHex: String
 }
 
 struct ValidVector: Codable {

@@ -66,8 +66,20 @@ enum VectorGenerator {
                           .deviceLinked(DeviceLinked(identity: alice.publicKey, signingConsentWith: carol)))
         let e14 = try add("body.edited (by a linked device)", carol, carolSeed, seq: 1, prev: nil, deps: [e13],
                           .bodyEdited(BodyEdited(annotation: e2.id, pred: [e4.id, e5.id], body: "About 2,000, officials say.")))
-        _ = try add("device.revoked (Carol's events after seq 1 stop counting)", alice, aliceSeed, seq: 11, prev: e13, deps: [e14],
-                    .deviceRevoked(DeviceRevoked(identity: alice.publicKey, device: carol.publicKey, lastSeq: 1)))
+        let e15 = try add("device.revoked (Carol's events after seq 1 stop counting)", alice, aliceSeed, seq: 11, prev: e13, deps: [e14],
+                          .deviceRevoked(DeviceRevoked(identity: alice.publicKey, device: carol.publicKey, lastSeq: 1)))
+        let dozens = try QuoteMatcher(text: ArticleText(revised)).select(quote: "Putin ordered it")
+        let e16 = try add("annotation.created (a note its author will erase)", alice, aliceSeed, seq: 12, prev: e15, deps: [],
+                          .annotationCreated(AnnotationCreated(article: article.articleID, target: .text(dozens), motivation: "commenting",
+                                                               body: "My source told me privately.", tags: ["private"])))
+        let e17 = try add("annotation.created (Bob's reply to it)", bob, bobSeed, seq: 4, prev: e10, deps: [e16],
+                          .annotationCreated(AnnotationCreated(article: article.articleID, target: .reply(to: e16.id),
+                                                               motivation: "replying", body: "Who is the source?", tags: [])))
+        let e18 = try add("body.edited (the author's own change of it)", alice, aliceSeed, seq: 13, prev: e16, deps: [e17],
+                          .bodyEdited(BodyEdited(annotation: e16.id, pred: [e16.id], body: "My source (do not share) told me.")))
+        let e19 = try add("annotation.erased (the note and its author's change; Bob's reply stays)", alice, aliceSeed, seq: 14, prev: e18, deps: [],
+                          .annotationErased(AnnotationErased(annotation: e16.id, article: article.articleID, replyTo: nil, events: [e16.id, e18.id])))
+        _ = e19
 
         // Invalid vectors.
         var invalid: [InvalidVector] = []
@@ -131,8 +143,30 @@ enum VectorGenerator {
             "device.revoked with lastSeq 2^63")
         let fork = forge(alice, seq: 2, prev: e1.id, lamport: 2, deps: [], payload: try e7.payload().encoded())
         bad("fork", fork, stored: [e1, e2], "fork", "a second, different event by alice at seq 2")
+        var ex = ByteWriter()
+        ex.u16(PayloadKind.annotationErased.rawValue); ex.raw(e16.id.bytes); ex.raw(article.articleID.bytes); ex.u8(0)
+        ex.u16(1); ex.raw(e18.id.bytes)
+        bad("erasure without its annotation", forge(alice, seq: 1, prev: nil, lamport: 1, deps: [], payload: ex.bytes), "invalid-field",
+            "annotation.erased whose events do not include its annotation")
+        var ey = ByteWriter()
+        ey.u16(PayloadKind.annotationErased.rawValue); ey.raw(e16.id.bytes); ey.raw(article.articleID.bytes); ey.u8(0)
+        ey.u16(2); for id in [e16.id, e18.id].sorted(by: >) { ey.raw(id.bytes) }
+        bad("erased events not ascending", forge(alice, seq: 1, prev: nil, lamport: 1, deps: [], payload: ey.bytes), "non-canonical",
+            "annotation.erased whose events are not strictly ascending")
+        var ez = ByteWriter()
+        ez.u16(PayloadKind.annotationErased.rawValue); ez.raw(e16.id.bytes); ez.raw(article.articleID.bytes); ez.u8(2)
+        bad("erasure target kind 2", forge(alice, seq: 1, prev: nil, lamport: 1, deps: [], payload: ez.bytes), "invalid-field",
+            "annotation.erased with target kind 2")
+        var cut = e2.bytes; cut.removeLast(65)
+        bad("an erased event cut short", Array(e2.erased.bytes.dropLast()), stored: [e1], "truncated",
+            "header and 63 bytes of signature: neither a whole event nor an erased one")
+        _ = cut
+        let erased = [e16, e18].map { e in
+            ErasedVector(name: "erased: " + (valid.first { $0.id == e.id.hex }?.name ?? ""), id: e.id.hex,
+                         eventHex: Hex.encode(e.bytes), erasedHex: Hex.encode(e.erased.bytes))
+        }
         return VectorFile(format: "gloss-event-vectors-v1", domainTag: Hex.encode(EventLimits.idDomainTag),
-                          valid: valid, invalid: invalid)
+                          valid: valid, invalid: invalid, erased: erased)
     }
 
     /// Signs whatever header fields and payload it is given, canonical or not.

@@ -16,6 +16,21 @@ import GlossTestSupport
         return try JSONDecoder().decode(VectorFile.self, from: Data(contentsOf: Vectors.url))
     }
 
+    /// EVENTS.md §8.4: an erased event is its header ‖ signature, with the id and signature of
+    /// the whole event; it decodes only where erased events are expected.
+    @Test func erasedFormsKeepTheirIdAndSignature() throws {
+        let file = try Self.load()
+        #expect(!file.erased.isEmpty)
+        for v in file.erased {
+            let whole = try Event.decode(try #require(Hex.decode(v.eventHex)))
+            let bytes = try #require(Hex.decode(v.erasedHex))
+            #expect(whole.erased.bytes == bytes, "\(v.name): header ‖ signature")
+            let erased = try Event.decode(bytes, allowErased: true)
+            #expect(erased.isErased && erased.id.hex == v.id && erased.hasValidSignature, "\(v.name)")
+            #expect(throws: DecodeError.self) { try Event.decode(bytes) }
+        }
+    }
+
     @Test func domainTagIsTheSpecs() throws {
         #expect(try Self.load().domainTag == Hex.encode(Array("gloss/event/v1".utf8) + [0]))
     }

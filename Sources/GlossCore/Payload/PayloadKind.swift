@@ -37,6 +37,13 @@ public enum PayloadKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
         raw == deviceLinked.rawValue || raw == deviceRevoked.rawValue
     }
 
+    /// Whether a revocation's cut leaves events of kind `raw` alone (MERGE.md §18.1, §19.1): the
+    /// device events (the device map decides their voiding itself) and erasures (never void: a
+    /// ledger cannot take back the bytes it removed).
+    public static func isExemptFromVoiding(_ raw: UInt16) -> Bool {
+        isDevice(raw) || raw == annotationErased.rawValue
+    }
+
     /// `description` for a known kind, `kind.N` for one from a newer version.
     public static func name(_ raw: UInt16) -> String { PayloadKind(rawValue: raw)?.description ?? "kind.\(raw)" }
 }
