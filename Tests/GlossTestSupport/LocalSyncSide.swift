@@ -25,11 +25,12 @@ public final class LocalSyncSide {
     }
 
     public func begin(role: Handshake.Role, allow: [PublicKey], watch: Bool = false, window: UInt16 = SyncLimits.defaultWindow,
-                      evidence: Bool = true, ranges: Bool? = nil, timers: SessionTimers = SessionTimers()) throws {
+                      evidence: Bool = true, ranges: Bool? = nil, erasures: Bool = true, timers: SessionTimers = SessionTimers()) throws {
         var config = SyncSessionConfig(role: role, identity: key, allowed: Set(allow), watch: watch)
         config.timers = timers
         config.window = window
         config.evidence = evidence
+        config.erasures = erasures
         // As `gloss sync` decides: a client asks for RANGES when it holds many authors.
         let many = try !RangeReconciler.prefersPlainFrontier(localCount: log.authorCount())
         config.ranges = ranges ?? (role == .server || many)
