@@ -1,24 +1,25 @@
 import GlossCore
 
-/// What `gloss device link` hands from a device to a new one: the identity the new device will
-/// write for, and the new device's private key (its seed), minted and linked by the old one.
-/// Written as `GLOSS-` then base32 (RFC 4648 alphabet, no padding) of identity ‖ seed ‖ the first
+/// What `gloss device link` hands from a device to a new one: the key of the device that minted
+/// and linked it (the new device's first peer), and the new device's private key (its seed).
+/// Written as `GLOSS-` then base32 (RFC 4648 alphabet, no padding) of that key ‖ seed ‖ the first
 /// four bytes of SHA-256 of both, in groups of five: typed or pasted on the other device, with
 /// typing mistakes caught by the checksum. Case, spaces and dashes do not matter when read.
 ///
 /// It carries a secret: whoever holds it can write as the identity until the device is revoked.
 public struct PairingCode: Sendable, Equatable {
-    public let identity: PublicKey
+    /// The device that linked the new one: it holds the link, so the new device syncs with it first.
+    public let linkedBy: PublicKey
     public let seed: [UInt8]
 
-    public init(identity: PublicKey, seed: [UInt8]) { self.identity = identity; self.seed = seed }
+    public init(linkedBy: PublicKey, seed: [UInt8]) { self.linkedBy = linkedBy; self.seed = seed }
 
     static let prefix = "GLOSS-"
     static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
 
     /// The code as printed.
     public var text: String {
-        let bytes = identity.raw.bytes + seed
+        let bytes = linkedBy.raw.bytes + seed
         let body = Self.base32(bytes + Array(SHA256.hash(bytes).bytes.prefix(4)))
         var groups: [String] = []
         var i = body.startIndex
@@ -52,7 +53,7 @@ public struct PairingCode: Sendable, Equatable {
         guard Array(SHA256.hash(payload).bytes.prefix(4)) == Array(bytes[64..<68]) else {
             throw Invalid(description: "this pairing code has a typing mistake (its checksum does not match): compare it with the one printed, group by group")
         }
-        self.init(identity: PublicKey(Hash32(payload[0..<32])), seed: Array(payload[32..<64]))
+        self.init(linkedBy: PublicKey(Hash32(payload[0..<32])), seed: Array(payload[32..<64]))
     }
 
     static var codeLength: Int { (68 * 8 + 4) / 5 }

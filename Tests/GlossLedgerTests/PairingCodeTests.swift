@@ -5,7 +5,7 @@ import Testing
 /// The code `gloss device link` prints: it reads back, forgives case, spaces and dashes, and
 /// refuses a typing mistake with a reason.
 @Suite struct PairingCodeTests {
-    let code = PairingCode(identity: SigningKey().publicKey, seed: SigningKey().seedBytes())
+    let code = PairingCode(linkedBy: SigningKey().publicKey, seed: SigningKey().seedBytes())
 
     @Test func itReadsBackAsPrintedAndAsTyped() throws {
         let text = code.text

@@ -17,7 +17,7 @@ import Testing
         let minted = try laptop.ok("device", "link", "--out", code)
         #expect(minted.contains("Linked a new device"), "\(minted)")
         let joined = try phone.ok("device", "link", "--from", code)
-        #expect(joined.contains("Created a ledger") && joined.contains("of identity \(laptop.publicKey)"), "\(joined)")
+        #expect(joined.contains("Created a ledger") && joined.contains("linked by your device \(laptop.publicKey)"), "\(joined)")
         try phone.ok("peer", "allow", hub.publicKey)
         return (laptop, phone, hub)
     }
@@ -113,6 +113,27 @@ import Testing
         #expect(write.status == 77 && write.err.contains("was revoked"), "\(write.err)")
         #expect(try phone.ok("device", "list").contains("REVOKED: only its events up to seq 1 count"))
         #expect(server.stop() && other.stop())
+    }
+
+    /// Pairing inside a sync session: the new device takes the code and syncs with the device
+    /// that made it in the same step, and writes as its identity from then on.
+    @Test func pairingAndTheFirstSyncInOneStep() throws {
+        let laptop = try GlossRunner(), phone = try GlossRunner()
+        try laptop.ok("init")
+        try laptop.ok("article", "add", GlossRunner.seedPath)
+        let code = phone.home + "/pairing"
+        try laptop.ok("device", "link", "--out", code)
+        let server = try ServerProcess(laptop)
+        let joined = try phone.ok("device", "link", "--from", code, "--sync", server.address)
+        #expect(joined.contains("Linked: this device writes for identity \(laptop.publicKey)"), "\(joined)")
+        let article = try phone.firstID("article", "list")
+        try phone.ok("annotate", article, "--quote", "Kazakhstan overnight", "--comment", "on the phone")
+        #expect(try phone.ok("list").contains("by you"))
+        try phone.ok("sync", server.address)
+        let list = try laptop.ok("list", "--json")
+        #expect(list.contains("\"author\" : \"\(laptop.publicKey)\"") || list.contains("\"author\": \"\(laptop.publicKey)\""), "\(list)")
+        #expect(try laptop.ok("list").contains("by you"), "the laptop shows the phone's note as its own person's")
+        #expect(server.stop())
     }
 
     @Test func pairingMistakesSayWhatToDo() throws {

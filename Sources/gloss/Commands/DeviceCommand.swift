@@ -18,7 +18,8 @@ struct DeviceCommand: ParsableCommand {
             Pairing, one step on each device:
               on the device you have:  gloss device link
               on the new device:       gloss device link GLOSS-XXXXX-…   (creates its ledger if needed)
-            then sync the two (either may serve). `--out FILE` writes the code to a file (mode 0600)
+            then sync the two (either may serve), or in the same step: run `gloss serve` on the device
+            you have and add `--sync HOST:PORT` on the new one. `--out FILE` writes the code to a file (mode 0600)
             instead of printing it. The code holds the new device's private key: anyone who sees it
             can write as you until you revoke that device.
 
@@ -37,7 +38,8 @@ struct DeviceCommand: ParsableCommand {
                 makes it yours, and prints the pairing code (or writes it to --out FILE).
                 With CODE (or --from FILE): this ledger takes the key the code holds and allows the
                 device that made it as a peer; when the ledger folder does not exist yet it is
-                created. Refused when this ledger's own key has already written events (they would
+                created. With --sync HOST:PORT it then syncs with that device (which must be the
+                one serving there), so the link and everything it holds arrive at once. Refused when this ledger's own key has already written events (they would
                 be orphaned: link a fresh folder). Enter a code on one device only: two devices
                 with one key would fork its chain.
                 """))
@@ -45,10 +47,12 @@ struct DeviceCommand: ParsableCommand {
         @Argument(help: "The pairing code printed by `gloss device link` on your other device.") var code: String?
         @Option(help: "Read the pairing code from FILE (as written by --out).") var from: String?
         @Option(help: "Write the new pairing code to FILE (mode 0600; it must not exist) instead of printing it.") var out: String?
+        @Option(help: "With a code: then sync with the device that made it, served at HOST:PORT.") var sync: String?
 
         func validate() throws {
             if code != nil && from != nil { throw ValidationError("give the pairing code or --from FILE, not both") }
             if out != nil && (code != nil || from != nil) { throw ValidationError("--out writes a new code; it does not go with a code to use") }
+            if sync != nil && code == nil && from == nil { throw ValidationError("--sync goes with a pairing code (on the new device)") }
         }
 
         func run() throws {
@@ -69,7 +73,7 @@ struct DeviceCommand: ParsableCommand {
             let identity = ctx.myIdentity
             let link = DeviceLinked(identity: identity, signingConsentWith: device)
             try ctx.append([.deviceLinked(link)])
-            let code = PairingCode(identity: identity, seed: device.seedBytes()).text
+            let code = PairingCode(linkedBy: ctx.me, seed: device.seedBytes()).text
             print("Linked a new device \(device.publicKey.hex) to your identity \(identity.hex).")
             if let out {
                 try reporting { try FileSystem.writeNew(out, Array((code + "\n").utf8), mode: 0o600) }
@@ -78,7 +82,7 @@ struct DeviceCommand: ParsableCommand {
                 print("On the new device, run:\n\n  gloss device link \(code)\n")
             }
             print("The code holds that device's private key: keep it private, use it once, then delete it.")
-            print("Then sync the two devices (gloss serve here, gloss sync HOST:PORT there, or the other way).")
+            print("Then sync the two devices (gloss serve here, and --sync HOST:PORT with the code there; or gloss sync either way).")
         }
 
         /// On the new device: take the key the code holds.
@@ -103,12 +107,22 @@ struct DeviceCommand: ParsableCommand {
                 ledger = try reporting { try Ledger.create(at: folder, key: key) }
                 print("Created a ledger in \(folder)")
             }
-            if pairing.identity != key.publicKey {
-                try reporting { try ledger.log.allowPeer(pairing.identity, name: "") }
+            if pairing.linkedBy != key.publicKey {
+                try reporting { try ledger.log.allowPeer(pairing.linkedBy, name: "") }
             }
-            print("This ledger now writes as device \(key.publicKey.hex) of identity \(pairing.identity.hex).")
-            print("Sync with your other device to bring the link here: gloss sync HOST:PORT (it serves with gloss serve).")
-            print("Until the link arrives, what you write here shows as this device's own key; afterwards, as yours.")
+            print("This ledger now writes as device \(key.publicKey.hex), linked by your device \(pairing.linkedBy.hex).")
+            guard let sync else {
+                print("Sync with that device to bring the link here: gloss sync HOST:PORT (it serves with gloss serve).")
+                print("Until the link arrives, what you write here shows as this device's own key; afterwards, as yours.")
+                return
+            }
+            var session = try SyncCommand.parse(["--ledger", folder, sync, "--expect-key", pairing.linkedBy.hex])
+            try session.run()
+            let identity = try reporting { try ledger.log.devices() }.identity(of: key.publicKey)
+            if identity == key.publicKey {
+                throw CLIError("synced, but the link did not arrive: was the device serving at \(sync) the one that made this code? Sync with it once more", .peer)
+            }
+            print("Linked: this device writes for identity \(identity.hex).")
         }
     }
 
