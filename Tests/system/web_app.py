@@ -600,6 +600,22 @@ def more_browser(d, base, ledger, seed_id, peer):
                     lambda: not d.find_elements(By.CSS_SELECTOR, ".orphans li[data-orphan='%s']" % orphan_id), seconds=5)
     R.report(placed and gone, "an orphan is re-attached by selecting its new passage", show[show.find("passage"):][:200])
 
+    # Erasing a note (from the command line, the page open): the page shows it erased, who
+    # erased it, and the replies others made, with nothing of its text.
+    mine = next(a for a in annotations(ledger) if a["id"] == shared)
+    st.must(st.gloss("--ledger", peer["ledger"], "sync", peer["serving"]), "the peer syncs before replying")
+    st.must(st.gloss("--ledger", peer["ledger"], "reply", shared[:12], "--comment", "the peer's reply stays"), "the peer replies")
+    st.must(st.gloss("--ledger", peer["ledger"], "sync", peer["serving"]), "the reply reaches the web process")
+    d.get(base + f"/#/a/{seed_id}")
+    wait_for("the article", lambda: len(d.find_elements(By.CSS_SELECTOR, "#article p")) > 3)
+    st.must(st.gloss("--ledger", ledger, "erase", shared[:12], "--yes"), "erase")
+    item = wait_for("the erased note is listed", lambda: d.find_elements(By.CSS_SELECTOR, f".erased-list li[data-erased='{shared}']"), seconds=5)
+    listed = item[0].text
+    click(d, f"//li[@data-erased='{shared}']//a[text()='open']", "open the erased note")
+    thread = wait_for("its thread", lambda: "erased by" in d.find_element(By.ID, "thread").text and d.find_element(By.ID, "thread").text)
+    R.report("erased by" in listed and "the peer's reply stays" in thread and mine["body"] not in thread and "the peer's version" not in d.find_element(By.ID, "view").text,
+             "an erased note shows who erased it and the replies kept, and none of its text", listed + " | " + thread[:160])
+
 
 if __name__ == "__main__":
     try:

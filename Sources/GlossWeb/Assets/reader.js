@@ -61,7 +61,7 @@ export function renderArticle(view, a) {
 function erased(a) {
   const gone = a.annotations.filter((x) => x.erased && !x.replyTo);
   if (!gone.length) return null;
-  return h('section', { class: 'orphans' },
+  return h('section', { class: 'erased-list' },
     h('h2', {}, `${gone.length} erased annotation${gone.length === 1 ? '' : 's'}`),
     h('ul', {}, gone.map((x) => h('li', { dataset: { erased: x.id } },
       '[erased by ', h('bdi', {}, who(x.erased.by)), '] ',
