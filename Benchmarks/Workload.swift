@@ -8,8 +8,8 @@ enum Workload {
 
     /// Appends `n` events by `authors` authors into `log` (bulk path: 1,000 per transaction),
     /// returns the seconds spent appending.
-    static func append(into log: EventLog, n: Int, authors: Int) throws -> Double {
-        let keys = (0..<authors).map { _ in SigningKey() }
+    static func append(into log: EventLog, n: Int, authors: Int, keys given: [SigningKey]? = nil) throws -> Double {
+        let keys = given ?? (0..<authors).map { _ in SigningKey() }
         let article = ArticleAdded(title: "Bench", source: "bench", text: text)
         _ = try log.appendOwn(key: keys[0], payload: .articleAdded(article), time: 0)
         let matcher = QuoteMatcher(text: ArticleText(text))

@@ -147,6 +147,28 @@ let rebuildSeconds = try seconds { try ingestLog.rebuildProjection() }
 table.add("   rebuild of the projection from the log", Double(n) / rebuildSeconds, "events/s", "(once, when a ledger's projection is missing or of another format)")
 let rebuiltHash = try ingestLog.snapshotHash()
 precondition(snapshotHash == rebuiltHash, "the rebuilt projection's snapshot differs from the replay's")
+// What erasure costs (MERGE.md §19): zeroing what rows lose (secure_delete) on every ingest, and
+// one erasure, which rebuilds the projection without the erased text.
+let plainLog = try EventLog(path: tmp + "/ingest-plain.sqlite", create: true, secureDelete: false)
+let plainSeconds = try seconds { _ = try BundleExchange.import(bundle, into: plainLog) }
+table.add("   ingest with secure_delete ÷ without", plainSeconds / ingestSeconds, "ratio",
+          String(format: "(%.0f ÷ %.0f events/s; target ≥ 0.9) %@", ingestRate, Double(n) / plainSeconds, verdict(plainSeconds / ingestSeconds >= 0.9)))
+let eraseKeys = (0..<4).map { _ in SigningKey() }
+let eraseLog = try EventLog(path: tmp + "/erase.sqlite", create: true)
+_ = try Workload.append(into: eraseLog, n: n, authors: 4, keys: eraseKeys)
+var victim: AnnotationView?
+try eraseLog.forEachAnnotation(article: nil, includeDeleted: true) { a in if victim == nil && a.author == eraseKeys[0].publicKey { victim = a } }
+guard let victim else { fatalError("the workload made no annotation") }
+let own = try eraseLog.history(of: victim.id).filter { $0.author == eraseKeys[0].publicKey }.map(\.id)
+let eraseRebuild = try seconds { try eraseLog.rebuildProjection() }
+let eraseSeconds = try seconds {
+    _ = try eraseLog.appendOwn(key: eraseKeys[0], payload: .annotationErased(AnnotationErased(annotation: victim.id, article: victim.article,
+                                                                                             replyTo: nil, events: own)), time: 1)
+}
+let cut = try eraseLog.event(victim.id)?.isErased == true
+precondition(cut, "the erasure did not cut the payload")
+table.add("   erase one annotation (\(own.count) events), \(n) in the ledger", eraseSeconds * 1000, "ms",
+          String(format: "÷ rebuild of the projection = %.2f (target ≤ 1.5: an erasure rebuilds it) %@", eraseSeconds / eraseRebuild, verdict(eraseSeconds / eraseRebuild <= 1.5)))
 // 1 % more events, then open the ledger and read one annotation: the projection is current.
 _ = try Workload.append(into: ingestLog, n: max(10, n / 100), authors: 1)
 let openSeconds = try seconds {

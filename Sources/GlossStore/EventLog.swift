@@ -18,7 +18,8 @@ public final class EventLog {
     /// `willRepair(events, rebuild)` is called before the projection is caught up (rebuild
     /// false) or rebuilt from the log, with the number of events that takes: a caller can tell a
     /// person why opening takes a while.
-    public init(path: String, create: Bool = false, cacheKiB: Int = 8192,
+    /// `secureDelete: false` only for `make bench`, to measure what zeroing freed bytes costs.
+    public init(path: String, create: Bool = false, cacheKiB: Int = 8192, secureDelete: Bool = true,
                 willRepair: ((_ events: Int, _ rebuild: Bool) -> Void)? = nil) throws(StoreError) {
         self.path = path
         self.cacheKiB = max(256, cacheKiB)
@@ -28,7 +29,7 @@ public final class EventLog {
             // when it returns, so "appended" means "on disk" even across a power loss.
             // secure_delete: what a row loses (an erased payload, MERGE.md §19; projection rows
             // rewritten) is zeroed in the file, not left in free space.
-            try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA cache_size = -\(max(256, cacheKiB))")
+            try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA secure_delete = \(secureDelete ? "ON" : "OFF"); PRAGMA cache_size = -\(max(256, cacheKiB))")
             try Schema.migrate(db)
         } catch let e as SQLiteError {
             throw StoreError.from(e, path: path)
