@@ -6,7 +6,9 @@ encoder, a verifier and a small in-memory ledger that applies the storing checks
 valid vector it decodes the event, compares every field, recomputes the id, verifies and
 re-creates the signature, derives the public key from the seed and re-encodes the bytes; for
 every invalid vector it runs the checks in the order of EVENTS.md and expects exactly the
-vector's error code. For every case of ed25519.json (next to events.json) it checks the
+vector's error code; for every erased vector it checks the erased form (EVENTS.md §8.4) against
+the whole event, decodes it as an erased event, verifies it, and checks that it is refused as a
+whole event. For every case of ed25519.json (next to events.json) it checks the
 expected answer twice: with the six steps of EVENTS.md §5 written out here, and with OpenSSL.
 
 Usage: python3 Protocol/vectors/check_events.py [path/to/events.json]
@@ -34,11 +36,14 @@ CONSENT_TAG = b"gloss/device/link/v1\x00"  # EVENTS.md §7.11: the consent messa
 MAX_TITLE, MAX_SOURCE, MAX_TEXT = 1024, 4096, MAX_PAYLOAD - 64
 MAX_BODY, MAX_QUOTE, MAX_CONTEXT = 65536, 65536, 1024
 MAX_MOTIVATION, MAX_TAG, MAX_TAGS, MAX_EDITORS, MAX_PRED = 64, 128, 64, 16, 64
+MAX_ERASED = 1024  # EVENTS.md §7.13: the events an erasure names
+SIGNATURE_LENGTH = 64
 
 KIND_NAMES = {
     1: "article.added", 2: "annotation.created", 3: "body.edited", 4: "tags.changed",
     5: "annotation.deleted", 6: "annotation.restored", 7: "motivation.changed",
     8: "article.revised", 9: "annotation.reanchored", 10: "device.linked", 11: "device.revoked",
+    12: "annotation.erased",
 }
 KIND_NUMBERS = {v: k for k, v in KIND_NAMES.items()}
 
@@ -157,6 +162,44 @@ def decode_event(data, claimed_id=None):
         raise Refused("bad-id", "claimed id is not the hash of the header")
     return {"header": header, "headerBytes": data[:header_end], "payloadBytes": payload,
             "signature": signature, "id": event_id, "bytes": data}
+
+
+def decode_erased_event(data, claimed_id=None):
+    """EVENTS.md §8.4: an erased event, header ‖ signature. D1, D2, D4, D5, D7 (no payload: no D3,
+    D6, D8). Returns the dict of decode_event with `payloadBytes` None and `erased` True."""
+    if len(data) > MAX_EVENT:
+        raise Refused("oversize", f"event of {len(data)} bytes")
+    r = Reader(data)
+    header = decode_header(r)
+    header_end = r.pos
+    signature = r.take(SIGNATURE_LENGTH, "signature")
+    if r.remaining():
+        raise Refused("trailing-bytes", f"{r.remaining()} bytes after the signature of an erased event")
+    event_id = hashlib.sha256(DOMAIN_TAG + data[:header_end]).digest()
+    if claimed_id is not None and claimed_id != event_id:
+        raise Refused("bad-id", "claimed id is not the hash of the header")
+    return {"header": header, "headerBytes": data[:header_end], "payloadBytes": None,
+            "signature": signature, "id": event_id, "bytes": data, "erased": True}
+
+
+def is_erased_form(data):
+    """EVENTS.md §8.4 and MERGE.md §13.2: an event is in its erased form when exactly 64 bytes
+    follow its header (a whole event has payloadLength + 64, and payloadLength is at least 2).
+    False when the header itself does not decode: the caller's decoder reports that."""
+    try:
+        r = Reader(data)
+        decode_header(r)
+    except Refused:
+        return False
+    return r.remaining() == SIGNATURE_LENGTH
+
+
+def decode_any_event(data, claimed_id=None):
+    """Where erased events are expected (a bundle, a merge case): the erased form when exactly 64
+    bytes follow the header, else a whole event."""
+    if is_erased_form(data):
+        return decode_erased_event(data, claimed_id)
+    return decode_event(data, claimed_id)
 
 
 def check_tag(t):
@@ -287,6 +330,32 @@ def decode_payload(data):
         if last > MAX_COUNTER:
             raise Refused("invalid-field", f"lastSeq {last} over 2^63-1")
         p["lastSeq"] = last
+    elif kind == 12:  # EVENTS.md §7.13
+        annotation = r.id("annotation")
+        p["annotation"] = annotation.hex()
+        p["article"] = r.id("article").hex()
+        target = r.u8("target kind")
+        if target == 0:
+            p["target"] = "text"
+        elif target == 1:
+            p["target"] = "reply"
+            p["replyTo"] = r.id("reply target").hex()
+        else:
+            raise Refused("invalid-field", f"target kind {target}")
+        count = r.u16("erased events count")
+        if count == 0:
+            raise Refused("invalid-field", "an erasure of no event")
+        if count > MAX_ERASED:
+            raise Refused("oversize", f"{count} erased events")
+        events = []
+        for i in range(count):
+            x = r.id(f"events[{i}]")
+            if events and not events[-1] < x:
+                raise Refused("non-canonical", "erased events not strictly ascending")
+            events.append(x)
+        if annotation not in events:
+            raise Refused("invalid-field", "the erased events do not include the annotation")
+        p["events"] = [x.hex() for x in events]
     else:  # 3, 5, 6, 7
         p["annotation"] = r.id("annotation").hex()
         p["pred"] = [x.hex() for x in read_ids(r, "pred", MAX_PRED)]
@@ -349,6 +418,13 @@ def encode_payload(p):
         out += bytes.fromhex(p["identity"]) + bytes.fromhex(p["device"]) + bytes.fromhex(p["consent"])
     elif k == 11:
         out += bytes.fromhex(p["identity"]) + bytes.fromhex(p["device"]) + w_u64(p["lastSeq"])
+    elif k == 12:
+        out += bytes.fromhex(p["annotation"]) + bytes.fromhex(p["article"])
+        if p["target"] == "text":
+            out += w_u8(0)
+        else:
+            out += w_u8(1) + bytes.fromhex(p["replyTo"])
+        out += w_u16(len(p["events"])) + b"".join(bytes.fromhex(x) for x in p["events"])
     else:
         out += bytes.fromhex(p["annotation"]) + w_ids(p["pred"])
         if k == 3:
@@ -580,6 +656,39 @@ def check_valid(v, ledger):
     return problems
 
 
+def check_erased(v, valid_events):
+    """EVENTS.md §12, an `erased` entry: the erased form of a valid event (§8.4)."""
+    problems = []
+
+    def expect(cond, what):
+        if not cond:
+            problems.append(what)
+
+    data, erased = bytes.fromhex(v["eventHex"]), bytes.fromhex(v["erasedHex"])
+    expect(v["eventHex"] in valid_events, "eventHex is not one of the valid events")
+    try:
+        whole = decode_event(data, bytes.fromhex(v["id"]))
+    except Refused as e:
+        return [f"eventHex refused: {e}"]
+    expect(erased == whole["headerBytes"] + whole["signature"], "erasedHex is not header ‖ signature of eventHex")
+    expect(is_erased_form(erased), "erasedHex does not have exactly 64 bytes after its header")
+    try:
+        ev = decode_erased_event(erased, bytes.fromhex(v["id"]))
+        expect(ev["id"] == whole["id"], "the erased form decodes to another id")
+        expect(ev["header"] == whole["header"], "the erased form decodes to another header")
+        expect(signature_ok(ev["header"]["author"], ev["signature"], ev["id"]), "signature does not verify")
+        expect(spec_signature_ok(ev["header"]["author"], ev["signature"], ev["id"]),
+               "signature does not verify by the steps of §5")
+    except Refused as e:
+        problems.append(f"refused as an erased event: {e}")
+    try:
+        decode_event(erased)
+        problems.append("accepted as a whole event")
+    except Refused as e:
+        expect(e.code == "truncated", f"refused as a whole event with {e.code}, not truncated")
+    return problems
+
+
 def main():
     path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "events.json")
     with open(path, encoding="utf-8") as f:
@@ -603,6 +712,10 @@ def main():
     for v in doc["invalid"]:
         got = first_error(v)
         report(got == v["error"], f"invalid {v['name']} -> {got}", "" if got == v["error"] else f"expected {v['error']}")
+    valid_events = {v["eventHex"] for v in doc["valid"]}
+    for v in doc.get("erased", []):
+        problems = check_erased(v, valid_events)
+        report(not problems, f"erased  {v['name']}", "; ".join(problems))
     # EVENTS.md §5 and §12: the signature edge cases, by §5's steps and by OpenSSL.
     ed_path = os.path.join(os.path.dirname(os.path.abspath(path)), "ed25519.json")
     with open(ed_path, encoding="utf-8") as f:

@@ -10,6 +10,9 @@ the incremental algorithm with waiting targets over several arrival orders (the 
 reverse, and random orders that need not put parents first) and requires the same bytes. The
 device map of MERGE.md §18 is a function of the set, so both replays compute it from the selected
 events first (passes to a fixpoint, §18.2) and then read identities and void events from it.
+Erasure (MERGE.md §19) is likewise a function of the set (its erasures, the headers of the events
+they name, and the device map): both replays compute the erasure map after the device map and
+before replaying. A case's events may be erased events (header ‖ signature, EVENTS.md §8.4).
 
 Usage: python3 Protocol/vectors/check_merge.py [path/to/merge.json]
 Needs what check_events.py needs (the `cryptography` package, for its import only).
@@ -23,12 +26,12 @@ import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_events import Refused, consent_ok, decode_event, decode_payload  # noqa: E402  (EVENTS.md decoder)
+from check_events import Refused, consent_ok, decode_any_event, decode_payload  # noqa: E402  (EVENTS.md decoder)
 
 FORMAT = "gloss-snapshot-v1"
-FORMAT_DEVICES = "gloss-snapshot-v2"  # §11.2: when the selection holds a kind 10 or 11 event
+FORMAT_DEVICES = "gloss-snapshot-v2"  # §11.2: when the selection holds a kind 10, 11 or 12 event
 DEVICE_KINDS = ("device.linked", "device.revoked")
-DEVICE_KIND_NUMBERS = (10, 11)
+V2_KIND_NUMBERS = (10, 11, 12)
 CHANGE_KINDS = ("body.edited", "tags.changed", "annotation.deleted", "annotation.restored", "motivation.changed",
                 "annotation.reanchored")
 SELECTOR_FIELDS = ("exact", "prefix", "suffix", "start", "end")
@@ -37,7 +40,7 @@ SELECTOR_FIELDS = ("exact", "prefix", "suffix", "start", "end")
 # --- Events (EVENTS.md) and the total order (MERGE.md §2) -------------------------------------
 class Ev:
     def __init__(self, raw):
-        d = decode_event(raw)
+        d = decode_any_event(raw)  # whole, or erased (EVENTS.md §8.4: exactly 64 bytes after the header)
         h = d["header"]
         self.id = d["id"]
         self.author = h["author"]
@@ -46,14 +49,15 @@ class Ev:
         self.time = h["time"]
         self.parents = ([h["prev"]] if h["prev"] is not None else []) + h["deps"]
         self.stamp = (self.lamport, self.author, self.id)  # bytes compare lexicographically, unsigned
+        payload = d["payloadBytes"]
+        self.held_erased = payload is None  # held without its payload: its kind cannot be read
         try:
-            p = decode_payload(d["payloadBytes"])
+            p = decode_payload(payload) if payload is not None else None
         except Refused:
             p = None  # MERGE.md §1: does not decode -> no effect
         self.p = p
         self.kind = p["kind"] if p else None
-        payload = d["payloadBytes"]
-        self.kind_number = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else None
+        self.kind_number = int.from_bytes(payload[:2], "big") if payload is not None and len(payload) >= 2 else None
 
 
 def bx(h):
@@ -115,8 +119,10 @@ class DeviceMap:
         return self.links.get(key, key)
 
     def void(self, e):
-        """§18.1: an event other than kinds 10 and 11 signed after its key's cut."""
-        return (e.kind not in DEVICE_KINDS and e.author in self.cuts and e.seq > self.cuts[e.author])
+        """§18.1: an event other than kinds 10 and 11 signed after its key's cut; never an erasure
+        (§19.1). An event held erased is judged by its header (its kind cannot be read)."""
+        return (e.kind not in DEVICE_KINDS and e.kind != "annotation.erased"
+                and e.author in self.cuts and e.seq > self.cuts[e.author])
 
     def devices_json(self):
         out = []
@@ -193,6 +199,58 @@ def device_map(events):
         void.update(e.id for e in late)
 
 
+# --- Erasure (MERGE.md §19): computed from the set's erasures, headers and device map ----------
+class ErasureMap:
+    """§19.1: which events are erased, and the erased annotations with the first effective
+    erasure naming each as `annotation` (which gives its article, replyTo and `erased`)."""
+
+    def __init__(self):
+        self.erased = set()      # ids of the erased events of the set
+        self.annotations = {}    # erased annotation id -> its first effective erasure naming it
+
+    def no_effect(self, e):
+        """§19.2: an erased event's payload has no effect, and neither has an event held without
+        its payload that no effective erasure erases."""
+        return e.id in self.erased or e.held_erased
+
+
+def erasure_map(events, dm):
+    """§19.1: a function of the set. Every erasure is judged by its own fields, the header of the
+    event it names as `annotation`, and the device map `dm`; erasures are never void."""
+    by_id = {e.id: e for e in events}
+    em = ErasureMap()
+    for x in sorted((e for e in by_id.values() if e.kind == "annotation.erased"), key=lambda e: e.stamp):
+        a = by_id.get(bx(x.p["annotation"]))
+        if a is None:
+            continue  # its annotation is not in the ledger (yet)
+        signer = dm.identity(x.author)
+        if signer != dm.identity(a.author):
+            continue  # its signer is not the author of the annotation
+        for n in x.p["events"]:
+            e = by_id.get(bx(n))
+            if e is not None and dm.identity(e.author) == signer:  # never anyone else's events
+                em.erased.add(e.id)
+        em.annotations.setdefault(a.id, x)  # the first in the total order
+    return em
+
+
+def erased_annotation_void(c, dm):
+    """§18.1 read from a header: the creation of an erased annotation signed after its key's cut."""
+    return c.author in dm.cuts and c.seq > dm.cuts[c.author]
+
+
+class Ann:
+    """An annotation of the replay: a creation's decoded fields, or, for an erased annotation
+    (§19.2), its creation's header with the article and replyTo of its first effective erasure."""
+
+    def __init__(self, c, erasure=None):
+        self.c, self.erasure = c, erasure
+        self.id, self.author, self.stamp, self.time, self.lamport = c.id, c.author, c.stamp, c.time, c.lamport
+        src = erasure.p if erasure is not None else c.p
+        self.article, self.target, self.reply_to = src["article"], src["target"], src.get("replyTo")
+        self.editors = [] if erasure is not None else c.p["editors"]
+
+
 # --- Replay, declarative (MERGE.md §3–§4): a function of the set -------------------------------
 def article_id(e):
     return hashlib.sha256(e.p["text"].encode("utf-8")).digest()
@@ -200,18 +258,24 @@ def article_id(e):
 
 def authorized(e, a, dm):
     """MERGE.md §4: a change by the identity of the annotation's author or of one of its editors
-    (§18.3); a reanchor never of a reply."""
-    if e.kind == "annotation.reanchored" and a.p["target"] == "reply":
+    (§18.3); a reanchor never of a reply; never a change of an erased annotation (§19.2)."""
+    if a.erasure is not None:
+        return False  # was erased
+    if e.kind == "annotation.reanchored" and a.target == "reply":
         return False
     who = dm.identity(e.author)
-    return who == dm.identity(a.author) or any(who == dm.identity(bx(k)) for k in a.p["editors"])
+    return who == dm.identity(a.author) or any(who == dm.identity(bx(k)) for k in a.editors)
 
 
-def replay_set(events, dm):
-    """Returns (articles, creations, changes, replies, revisions, adders, device map): the
-    effective facts of the set, with `dm` the set's device map (§18)."""
+def replay_set(events, dm, em):
+    """Returns (articles, annotations, changes, replies, revisions, device map): the effective
+    facts of the set, with `dm` the set's device map (§18) and `em` its erasure map (§19)."""
     events = {e.id: e for e in events}.values()  # a set: one event per id
+    # §19.2: the erased annotations, from their creations' headers (held whole or not).
+    erased_anns = [Ann(e, em.annotations[e.id]) for e in events
+                   if e.id in em.annotations and not erased_annotation_void(e, dm)]
     events = [e for e in events if not dm.void(e)]  # §18.1: void events are treated as absent
+    events = [e for e in events if not em.no_effect(e)]  # §19.2: erased, or held without payload
     articles, adders = {}, {}
     for e in events:
         if e.kind == "article.added":
@@ -219,23 +283,24 @@ def replay_set(events, dm):
             adders.setdefault(aid, set()).add(dm.identity(e.author))  # §3: every addition's author's identity
             if aid not in articles or e.stamp < articles[aid].stamp:
                 articles[aid] = e
-    created = {e.id: e for e in events if e.kind == "annotation.created"}
+    created = {e.id: Ann(e) for e in events if e.kind == "annotation.created"}
+    created.update({a.id: a for a in erased_anns})
 
     def admissible(c):  # the rules that do not involve the parent
-        return bx(c.p["article"]) in articles and c.author.hex() not in c.p["editors"]
+        return bx(c.article) in articles and c.author.hex() not in c.editors
 
     children = {}
     for c in created.values():
-        if c.p["target"] == "reply":
-            children.setdefault(bx(c.p["replyTo"]), []).append(c)
+        if c.target == "reply":
+            children.setdefault(bx(c.reply_to), []).append(c)
     # Least fixed point: passage annotations that are admissible, then replies whose parent is
     # effective and names the same article.
-    effective = {c.id: c for c in created.values() if c.p["target"] == "text" and admissible(c)}
+    effective = {c.id: c for c in created.values() if c.target == "text" and admissible(c)}
     frontier = list(effective)
     while frontier:
         pid = frontier.pop()
         for c in children.get(pid, []):
-            if c.id not in effective and admissible(c) and c.p["article"] == effective[pid].p["article"]:
+            if c.id not in effective and admissible(c) and c.article == effective[pid].article:
                 effective[c.id] = c
                 frontier.append(c.id)
     changes = {a: [] for a in effective}
@@ -254,9 +319,10 @@ def replay_set(events, dm):
 
 
 # --- Replay, incremental with waiting (MERGE.md §8–§9): any arrival order ---------------------------
-def replay_incremental(order, dm):
+def replay_incremental(order, dm, em):
     """`dm` is the device map of the whole set (§18: a function of the set, computed before §3–§8;
-    an implementation that caches the state recomputes when a device event changes it)."""
+    an implementation that caches the state recomputes when a device event changes it), and `em`
+    its erasure map (§19, likewise)."""
     articles, effective, changes, replies, waiting = {}, {}, {}, {}, {}
     adders = {}  # article id -> identities of the authors of its additions seen so far (§3; only grows)
     revised = {}  # article id -> every revision of it seen, whoever wrote it (§9: the adders may grow)
@@ -269,8 +335,14 @@ def replay_incremental(order, dm):
             apply(e)
 
     def apply(e):
+        if e.id in em.annotations:  # §19.2: an erased annotation, from its creation's header
+            if not erased_annotation_void(e, dm):
+                place(Ann(e, em.annotations[e.id]))
+            return
         if dm.void(e):
             return  # §18.1: treated as absent
+        if em.no_effect(e):
+            return  # §19.2: erased, or held without its payload
         if e.kind == "article.added":
             aid = article_id(e)
             adders.setdefault(aid, set()).add(dm.identity(e.author))
@@ -281,20 +353,7 @@ def replay_incremental(order, dm):
             articles[aid] = e
             wake(aid)
         elif e.kind == "annotation.created":
-            if bx(e.p["article"]) not in articles:
-                return wait(bx(e.p["article"]), e)
-            if e.p["target"] == "reply":
-                parent = bx(e.p["replyTo"])
-                if parent not in effective:
-                    return wait(parent, e)
-                if effective[parent].p["article"] != e.p["article"]:
-                    return  # rejected
-            if e.author.hex() in e.p["editors"]:
-                return  # rejected
-            if e.p["target"] == "reply":
-                replies[bx(e.p["replyTo"])].append(e)
-            effective[e.id], changes[e.id], replies[e.id] = e, [], []
-            wake(e.id)
+            place(Ann(e))
         elif e.kind in CHANGE_KINDS:
             a = effective.get(bx(e.p["annotation"]))
             if a is None:
@@ -306,7 +365,26 @@ def replay_incremental(order, dm):
             if aid not in articles:
                 return wait(aid, e)
             revised.setdefault(aid, []).append(e)
-        # device events (already in `dm`), unknown kinds and undecodable payloads: skipped
+        # device events (already in `dm`), erasures (already in `em`), unknown kinds and
+        # undecodable payloads: skipped
+
+    def place(a):
+        """An annotation (a creation, or an erased annotation of §19.2) waits for its article,
+        then, a reply, for its parent."""
+        if bx(a.article) not in articles:
+            return wait(bx(a.article), a.c)
+        if a.target == "reply":
+            parent = bx(a.reply_to)
+            if parent not in effective:
+                return wait(parent, a.c)
+            if effective[parent].article != a.article:
+                return  # rejected
+        if a.author.hex() in a.editors:
+            return  # rejected
+        if a.target == "reply":
+            replies[bx(a.reply_to)].append(a)
+        effective[a.id], changes[a.id], replies[a.id] = a, [], []
+        wake(a.id)
 
     seen = set()
     for e in order:
@@ -344,7 +422,26 @@ def tag_set(creation, tag_events):
     return sorted({t for t, _ in added - removed})  # bytes sort = UTF-8 byte order
 
 
-def annotation_json(c, changes, replies, dm):
+def erased_annotation_json(a, replies, dm):
+    """§11.4: the object of an erased annotation (§19.2)."""
+    x = a.erasure
+    o = {
+        "id": a.id.hex(), "article": a.article, "author": dm.identity(a.author).hex(),
+        "created": a.time, "lamport": a.lamport,
+        "replies": [r.id.hex() for r in sorted(replies, key=lambda e: e.stamp)],
+        "erased": {"at": x.time, "by": dm.identity(x.author).hex(), "event": x.id.hex()},
+    }
+    if dm.identity(a.author) != a.author:
+        o["device"] = a.author.hex()
+    if a.target == "reply":
+        o["replyTo"] = a.reply_to
+    return o
+
+
+def annotation_json(a, changes, replies, dm):
+    if a.erasure is not None:
+        return erased_annotation_json(a, replies, dm), False
+    c = a.c
     by = lambda kind: [e for e in changes if e.kind == kind]  # noqa: E731
     body, body_conf = register(c, c.p["body"], [(e, e.p["body"]) for e in by("body.edited")])
     motiv, motiv_conf = register(c, c.p["motivation"], [(e, e.p["motivation"]) for e in by("motivation.changed")])
@@ -393,10 +490,10 @@ def snapshot(facts, selected, article=None):
             arts.append(o)
     anns = [annotation_json(c, changes[c.id], replies[c.id], dm)[0]
             for c in sorted(effective.values(), key=lambda e: e.stamp)
-            if article is None or bx(c.p["article"]) == article]
+            if article is None or bx(c.article) == article]
     doc = {"format": FORMAT, "events": len({e.id for e in selected}),
            "heads": [h.hex() for h in heads(selected)], "articles": arts, "annotations": anns}
-    if any(e.kind_number in DEVICE_KIND_NUMBERS for e in selected):  # §11.2: effective or not
+    if any(e.kind_number in V2_KIND_NUMBERS for e in selected):  # §11.2: effective or not
         doc["format"] = FORMAT_DEVICES
         doc["devices"] = dm.devices_json()  # not affected by the article filter
     return canonical(doc).encode("utf-8")
@@ -449,7 +546,8 @@ def check_case(c, rng):
     if chosen is None:
         return [f"selection {c['selection']} names an unknown event"], 0
     article = bx(c["article"]) if c.get("article") else None
-    got = snapshot(replay_set(chosen, device_map(chosen)), chosen, article)
+    dm = device_map(chosen)
+    got = snapshot(replay_set(chosen, dm, erasure_map(chosen, dm)), chosen, article)
     want = c["snapshot"].encode("utf-8")
     if got != want:
         i = next((k for k in range(min(len(got), len(want))) if got[k] != want[k]), min(len(got), len(want)))
@@ -461,9 +559,11 @@ def check_case(c, rng):
     # §9: the incremental algorithm gives the same bytes in any arrival order.
     orders = [chosen, list(reversed(chosen))] + [rng.sample(chosen, len(chosen)) for _ in range(4)]
     for n, order in enumerate(orders):
-        # §18: the device map is a function of the set, so it is computed from the whole selection
-        # first; each order gets its own computation, from the events in that order.
-        if snapshot(replay_incremental(order, device_map(order)), chosen, article) != got:
+        # §18, §19: the device map and the erasure map are functions of the set, so they are computed
+        # from the whole selection first; each order gets its own computation, from the events in
+        # that order.
+        dm = device_map(order)
+        if snapshot(replay_incremental(order, dm, erasure_map(order, dm)), chosen, article) != got:
             problems.append(f"incremental replay in arrival order #{n} gives other bytes")
     return problems, len(chosen)
 
