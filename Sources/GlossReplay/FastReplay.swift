@@ -96,6 +96,11 @@ public struct FastReplay: Sendable {
     public mutating func apply(id: Hash32, bytes: UnsafeRawBufferPointer) {
         applied += 1
         guard let e = StoredEventView(bytes) else { rejected[id] = "payload does not decode"; return }
+        // Void first (§18.1): a void event is absent, erased or not.
+        if !devices.isEmpty, let why = devices.voidReason(author: PublicKey(e.author), seq: e.seq) {
+            var k = RawReader(e.payload)
+            if !PayloadKind.isExemptFromVoiding(k.u16() ?? 0) { rejected[id] = why; return }
+        }
         if !erasures.isEmpty, erasures.erasedEvents[id] != nil {
             // Its payload is ignored even where still held: every ledger decides alike.
             if erasures.annotations[id] != nil {
@@ -107,10 +112,6 @@ public struct FastReplay: Sendable {
             return
         }
         if e.isErased { rejected[id] = "its payload was erased by an erasure this ledger does not hold"; return }
-        if !devices.isEmpty, let why = devices.voidReason(author: PublicKey(e.author), seq: e.seq) {
-            var k = RawReader(e.payload)
-            if !PayloadKind.isExemptFromVoiding(k.u16() ?? 0) { rejected[id] = why; return }
-        }
         let stamp = StampRec(lamport: e.lamport, author: e.author, id: id, time: e.time)
         if !apply(payload: e.payload, stamp: stamp) { rejected[id] = "payload does not decode" }
     }

@@ -37,8 +37,9 @@ public struct LedgerState: Sendable {
         var seen: Set<EventID> = []
         let unique = events.filter { seen.insert($0.id).inserted }
         s.devices = DeviceMap(unique.compactMap(DeviceEvent.init))
-        let authors = Dictionary(unique.map { ($0.id, $0.author) }, uniquingKeysWith: { a, _ in a })
-        s.erasures = ErasureMap(unique.compactMap(ErasureEvent.init), devices: s.devices, authorOf: { authors[$0] })
+        let byID = Dictionary(unique.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        s.erasures = ErasureMap(unique.compactMap(ErasureEvent.init), devices: s.devices, authorOf: { byID[$0]?.author },
+                                kindOf: { byID[$0].map { $0.isErased ? 0 : $0.payloadKind } })
         for e in unique { s.apply(e) }
         return s
     }
@@ -61,6 +62,11 @@ public struct LedgerState: Sendable {
     /// Applies one event, in any order relative to the others, under `devices`.
     mutating func apply(_ e: Event) {
         applied += 1
+        // Void first (§18.1): a void event is absent, erased or not.
+        if let why = devices.voidReason(author: e.author, seq: e.header.seq), !PayloadKind.isExemptFromVoiding(e.payloadKind) {
+            rejected[e.id] = why
+            return
+        }
         if erasures.erasedEvents[e.id] != nil {
             // Its payload is ignored even where it is still held: every ledger decides alike.
             if let x = erasures.annotations[e.id] { return applyErased(e.id, x, stamp: Stamp(e, devices: devices)) }
@@ -69,10 +75,6 @@ public struct LedgerState: Sendable {
         }
         if e.isErased {
             rejected[e.id] = "its payload was erased by an erasure this ledger does not hold"
-            return
-        }
-        if let why = devices.voidReason(author: e.author, seq: e.header.seq), !PayloadKind.isExemptFromVoiding(e.payloadKind) {
-            rejected[e.id] = why
             return
         }
         let payload: Payload

@@ -19,17 +19,18 @@ extension EventLog {
         }
         s.reset()
         guard !events.isEmpty else { return .empty }
-        let author = try db.prepared("SELECT author FROM events WHERE id = ?")
+        let author = try db.prepared("SELECT author, kind FROM events WHERE id = ?")
         var authors: [EventID: PublicKey] = [:]
+        var kinds: [EventID: UInt16] = [:]
         for e in events {
             for id in e.erasure.events + [e.erasure.annotation] where authors[id] == nil {
                 author.reset()
                 author.bind(1, id)
-                if try author.step(), let a = author.hash(0) { authors[id] = PublicKey(a) }
+                if try author.step(), let a = author.hash(0) { authors[id] = PublicKey(a); kinds[id] = UInt16(clamping: author.int(1)) }
             }
         }
         author.reset()
-        return ErasureMap(events, devices: devices, authorOf: { authors[$0] })
+        return ErasureMap(events, devices: devices, authorOf: { authors[$0] }, kindOf: { kinds[$0] })
     }
 
     /// Inside the caller's transaction: removes the payload of every held event an effective

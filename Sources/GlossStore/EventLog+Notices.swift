@@ -89,7 +89,9 @@ struct StubAuthority {
 
     /// The erasure that removes `e`'s payload, when one does.
     func erasure(of e: Event) -> EventID? {
-        if let x = map.erasure(of: e.id, author: e.author, devices: devices) { return x }
+        let kind: UInt16? = e.isErased ? nil : e.payloadKind
+        if let x = map.erasure(of: e.id, author: e.author, kind: kind, devices: devices) { return x }
+        guard ErasureMap.erasable(kind: kind) else { return nil }
         return notices.first { $0.authorizes(e.id, author: e.author, identity: devices.identity(of:)) }?.erasure.id
     }
 }

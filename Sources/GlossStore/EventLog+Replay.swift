@@ -115,17 +115,20 @@ extension EventLog {
             events.append(x)
         }
         s.reset()
-        let author = try db.prepared("SELECT author, rowid, lamport FROM events WHERE id = ?")
+        let author = try db.prepared("SELECT author, rowid, lamport, kind FROM events WHERE id = ?")
         var authors: [EventID: PublicKey] = [:]
+        var kinds: [EventID: UInt16] = [:]
         for e in events {
             for id in e.erasure.events + [e.erasure.annotation] where authors[id] == nil {
                 author.reset()
                 author.bind(1, id)
-                if try author.step(), selected(author.int(1), UInt64(author.int(2))), let a = author.hash(0) { authors[id] = PublicKey(a) }
+                if try author.step(), selected(author.int(1), UInt64(author.int(2))), let a = author.hash(0) {
+                    authors[id] = PublicKey(a); kinds[id] = UInt16(clamping: author.int(3))
+                }
             }
         }
         author.reset()
-        return ErasureMap(events, devices: devices, authorOf: { authors[$0] })
+        return ErasureMap(events, devices: devices, authorOf: { authors[$0] }, kindOf: { kinds[$0] })
     }
 
     /// The device map of the device events stored at `rows`.

@@ -93,12 +93,15 @@ struct VectorList: Codable {
         try add("event vectors with a device, before its revocation", withDevice + [late], "lamport:\(carolFirst.header.lamport)")
         // Erasure (§19): the same set, with the erased events whole and as header ‖ signature,
         // gives the same snapshot.
-        let erasure = try #require(allHandBuilt.last { $0.payloadKind == PayloadKind.annotationErased.rawValue })
-        guard case .annotationErased(let x) = try erasure.payload() else { throw VectorMissing() }
+        // Only what the erasure erases is held erased (Bob's reply, which it names, stays his).
+        let erased = LedgerState.replay(allHandBuilt).erasures.erasedEvents
+        guard !erased.isEmpty else { throw VectorMissing() }
         try add("event vectors with an erasure, the erased events whole", allHandBuilt, "all")
         try add("event vectors with an erasure, the erased events as header and signature",
-                allHandBuilt.map { x.events.contains($0.id) ? $0.erased : $0 }, "all")
+                allHandBuilt.map { erased[$0.id] != nil ? $0.erased : $0 }, "all")
         try add("device rules, one of each", try Self.deviceRules(), "all")
+        try add("erasure rules, one of each", try Self.erasureRules(), "all")
+        try add("an erasure from another device of the author", try Self.erasureByADevice(), "all")
         var devices = HistoryGenerator(seed: 5)
         devices.devices = true
         devices.run(steps: 260)
@@ -139,6 +142,61 @@ struct VectorList: Codable {
         // The laptop links the revoked phone again; Mallory links the laptop, which has devices.
         try b.add(laptop, .deviceLinked(DeviceLinked(identity: laptop.publicKey, signingConsentWith: phone)))
         try b.add(mallory, .deviceLinked(DeviceLinked(identity: mallory.publicKey, signingConsentWith: laptop)), seen: [link])
+        return b.events
+    }
+
+    /// A hand-built ledger with one event for each rule of §19 and no device event: an
+    /// erasure by someone not the author (no effect); the author's, naming her note, her reply
+    /// in its thread (gone: erased, and not the erasure's annotation), her edit, Bob's reply
+    /// (stays: not hers) and her article (stays: never erased); an editor's change after it
+    /// (no effect); a second erasure placing the note on another article (the first decides);
+    /// an erasure of an id not in the set; and one placing a note on an article not in the set
+    /// (the erased annotation waits).
+    static func erasureRules() throws -> [Event] {
+        func key(_ b: UInt8) throws -> SigningKey { try SigningKey(seed: [UInt8](repeating: b, count: 32)) }
+        let alice = try key(0x61), bob = try key(0x62)
+        var b = VectorChain(t0: 1_764_200_000_000)
+        let textA = "Erasure takes back what one wrote, and only that.\n", textB = "A second article, where nothing is erased.\n"
+        let a = ArticleAdded(title: "A", source: "vectors", text: textA), bArticle = ArticleAdded(title: "B", source: "vectors", text: textB)
+        let addedA = try b.add(alice, .articleAdded(a))
+        try b.add(alice, .articleAdded(bArticle))
+        let sel = try QuoteMatcher(text: ArticleText(textA)).select(quote: "takes back")
+        let n1 = try b.add(alice, .annotationCreated(AnnotationCreated(article: a.articleID, target: .text(sel), motivation: "commenting",
+                                                                        body: "Alice's note, to be erased", tags: ["mine"], editors: [bob.publicKey])))
+        let r1 = try b.add(bob, .annotationCreated(AnnotationCreated(article: a.articleID, target: .reply(to: n1.id), motivation: "replying",
+                                                                      body: "Bob's reply stays", tags: [])), seen: [n1])
+        let r2 = try b.add(alice, .annotationCreated(AnnotationCreated(article: a.articleID, target: .reply(to: r1.id), motivation: "replying",
+                                                                        body: "Alice's reply, erased with her note", tags: [])), seen: [r1])
+        let edit = try b.add(alice, .bodyEdited(BodyEdited(annotation: n1.id, pred: [n1.id], body: "Alice's note, edited")))
+        try b.add(bob, .annotationErased(AnnotationErased(annotation: n1.id, article: a.articleID, replyTo: nil, events: [n1.id])), seen: [edit])
+        let erase = try b.add(alice, .annotationErased(AnnotationErased(annotation: n1.id, article: a.articleID, replyTo: nil,
+                                                                        events: [n1.id, r1.id, r2.id, edit.id, addedA.id])))
+        try b.add(bob, .bodyEdited(BodyEdited(annotation: n1.id, pred: [edit.id], body: "Bob's edit after the erasure")), seen: [erase])
+        try b.add(alice, .annotationErased(AnnotationErased(annotation: n1.id, article: bArticle.articleID, replyTo: nil, events: [n1.id])))
+        let nowhere = SHA256.hash(Array("not an event of the set".utf8))
+        try b.add(alice, .annotationErased(AnnotationErased(annotation: nowhere, article: a.articleID, replyTo: nil, events: [nowhere])))
+        let n3 = try b.add(alice, .annotationCreated(AnnotationCreated(article: a.articleID, target: .text(sel), motivation: "highlighting",
+                                                                        body: "", tags: [])))
+        try b.add(alice, .annotationErased(AnnotationErased(annotation: n3.id, article: SHA256.hash(Array("an article nobody added".utf8)),
+                                                            replyTo: nil, events: [n3.id])))
+        return b.events
+    }
+
+    /// A note made on a laptop and erased from the phone linked to it: the phone writes for the
+    /// same identity, so the erasure takes effect.
+    static func erasureByADevice() throws -> [Event] {
+        func key(_ b: UInt8) throws -> SigningKey { try SigningKey(seed: [UInt8](repeating: b, count: 32)) }
+        let laptop = try key(0x71), phone = try key(0x72)
+        var b = VectorChain(t0: 1_764_300_000_000)
+        let text = "Written on one device, taken back on another.\n"
+        let article = ArticleAdded(title: "Devices", source: "vectors", text: text)
+        try b.add(laptop, .articleAdded(article))
+        let note = try b.add(laptop, .annotationCreated(AnnotationCreated(
+            article: article.articleID, target: .text(try QuoteMatcher(text: ArticleText(text)).select(quote: "one device")),
+            motivation: "commenting", body: "written on the laptop", tags: [])))
+        let link = try b.add(laptop, .deviceLinked(DeviceLinked(identity: laptop.publicKey, signingConsentWith: phone)))
+        try b.add(phone, .annotationErased(AnnotationErased(annotation: note.id, article: article.articleID, replyTo: nil, events: [note.id])),
+                  seen: [link])
         return b.events
     }
 

@@ -78,7 +78,7 @@ enum VectorGenerator {
         let e18 = try add("body.edited (the author's own change of it)", alice, aliceSeed, seq: 13, prev: e16, deps: [e17],
                           .bodyEdited(BodyEdited(annotation: e16.id, pred: [e16.id], body: "My source (do not share) told me.")))
         let e19 = try add("annotation.erased (the note and its author's change; Bob's reply stays)", alice, aliceSeed, seq: 14, prev: e18, deps: [],
-                          .annotationErased(AnnotationErased(annotation: e16.id, article: article.articleID, replyTo: nil, events: [e16.id, e18.id])))
+                          .annotationErased(AnnotationErased(annotation: e16.id, article: article.articleID, replyTo: nil, events: [e16.id, e17.id, e18.id])))
         _ = e19
 
         // Invalid vectors.

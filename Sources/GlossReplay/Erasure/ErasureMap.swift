@@ -49,8 +49,17 @@ public struct ErasureMap: Sendable, Equatable {
     public static let empty = ErasureMap()
     private init() {}
 
-    /// `authorOf(id)`: the author of an event of the set (whole or erased), nil when not held.
-    public init(_ events: [ErasureEvent], devices: DeviceMap, authorOf: (EventID) -> PublicKey?) {
+    /// Whether an event of kind `kind` may be erased: annotation events (a creation, kinds 2–7
+    /// and 9), or one whose kind cannot be read (held erased: a ledger erases only those). Never
+    /// an article, a device event or an erasure, which the device and erasure maps read.
+    public static func erasable(kind: UInt16?) -> Bool {
+        guard let kind, kind != 0 else { return true }
+        return (2...7).contains(kind) || kind == PayloadKind.annotationReanchored.rawValue
+    }
+
+    /// `authorOf(id)`: the author of an event of the set (whole or erased), nil when not held;
+    /// `kindOf(id)`: its payload kind, nil (or 0) when it cannot be read (held erased).
+    public init(_ events: [ErasureEvent], devices: DeviceMap, authorOf: (EventID) -> PublicKey?, kindOf: (EventID) -> UInt16? = { _ in nil }) {
         eventCount = events.count
         for e in events.sorted(by: { $0.stamp < $1.stamp }) {
             let x = e.erasure
@@ -58,6 +67,10 @@ public struct ErasureMap: Sendable, Equatable {
             named.formUnion(x.events)
             guard let creator = authorOf(x.annotation) else {
                 ineffective[e.stamp.id] = "its annotation \(x.annotation.short()) is not in the ledger"
+                continue
+            }
+            if let k = kindOf(x.annotation), k != 0, k != PayloadKind.annotationCreated.rawValue {
+                ineffective[e.stamp.id] = "\(x.annotation.short()) is not an annotation (it is a \(PayloadKind.name(k)))"
                 continue
             }
             let identity = devices.identity(of: creator)
@@ -70,8 +83,9 @@ public struct ErasureMap: Sendable, Equatable {
             }
             for target in x.events where namedBy[target] == nil { namedBy[target] = (e.stamp.id, identity) }
             for target in x.events where erasedEvents[target] == nil {
-                // Only the identity's own events: someone else's reply or edit stays theirs.
-                guard let author = authorOf(target), devices.identity(of: author) == identity else { continue }
+                // Only the identity's own annotation events: someone else's reply or edit stays
+                // theirs, and articles, device events and erasures are never erased.
+                guard let author = authorOf(target), devices.identity(of: author) == identity, Self.erasable(kind: kindOf(target)) else { continue }
                 erasedEvents[target] = e.stamp.id
             }
         }
@@ -79,9 +93,10 @@ public struct ErasureMap: Sendable, Equatable {
 
     public var isEmpty: Bool { eventCount == 0 }
 
-    /// The effective erasure that erases an event `id` by `author` (held or arriving), if any.
-    public func erasure(of id: EventID, author: PublicKey, devices: DeviceMap) -> EventID? {
-        guard let n = namedBy[id], devices.identity(of: author) == n.identity else { return nil }
+    /// The effective erasure that erases an event `id` by `author` of kind `kind` (held or
+    /// arriving; nil when it arrives erased), if any.
+    public func erasure(of id: EventID, author: PublicKey, kind: UInt16?, devices: DeviceMap) -> EventID? {
+        guard let n = namedBy[id], devices.identity(of: author) == n.identity, Self.erasable(kind: kind) else { return nil }
         return n.erasure
     }
 

@@ -106,7 +106,7 @@ final class Projector {
     /// Applies the event stored at `row`. A payload that does not decode has no effect (a stored
     /// event always decodes: the store refuses one that does not).
     func apply(_ e: Event, row: Int64) throws {
-        if try appliedAsErased(e, row: row) { return }
+        if try appliedAsVoid(e, row: row) || appliedAsErased(e, row: row) { return }
         let payload: Payload
         do { payload = try e.payload() } catch {
             try reject(row, "payload does not decode: \(error)", target: nil)
@@ -118,13 +118,10 @@ final class Projector {
     /// Applies `e`, whose payload the caller has decoded, stored at `row`. An event its device
     /// signed after its revocation has no effect (§18).
     func apply(_ e: Event, payload: Payload, row: Int64) throws {
-        if try appliedAsErased(e, row: row) { return }
+        if try appliedAsVoid(e, row: row) || appliedAsErased(e, row: row) { return }
         if PayloadKind.isDevice(payload.kindNumber) || payload.kindNumber == PayloadKind.annotationErased.rawValue {
             touchedMaps = true
             return  // their whole effect is the device or erasure map
-        }
-        if let why = devices.voidReason(author: e.author, seq: e.header.seq) {
-            return try reject(row, why, target: payload.targetAnnotation)
         }
         try apply(payload, stamp: Stamp(e, devices: devices), row: row)
     }
@@ -135,7 +132,8 @@ final class Projector {
     private func appliedAsErased(_ e: Event, row: Int64) throws -> Bool {
         if !erasures.isEmpty {
             if erasures.named.contains(e.id) { touchedMaps = true }
-            if erasures.erasedEvents[e.id] != nil || erasures.erasure(of: e.id, author: e.author, devices: devices) != nil {
+            if erasures.erasedEvents[e.id] != nil
+                || erasures.erasure(of: e.id, author: e.author, kind: e.isErased ? nil : e.payloadKind, devices: devices) != nil {
                 if let x = erasures.annotations[e.id] {
                     try createErased(e.id, x, Stamp(e, devices: devices), row)
                 } else {
@@ -149,6 +147,15 @@ final class Projector {
             return true
         }
         return false
+    }
+
+    /// An event its device signed after its revocation has no effect (§18.1), erased or not;
+    /// device events and erasures are exempt (the maps decide them). True when `e` was handled so.
+    private func appliedAsVoid(_ e: Event, row: Int64) throws -> Bool {
+        guard !devices.isEmpty, let why = devices.voidReason(author: e.author, seq: e.header.seq),
+              !PayloadKind.isExemptFromVoiding(e.payloadKind) else { return false }
+        try reject(row, why, target: (try? e.payload())?.targetAnnotation)
+        return true
     }
 
     private func apply(_ payload: Payload, stamp: Stamp, row: Int64) throws {
