@@ -147,6 +147,9 @@ enum WebOps {
         if try l.log.setting(Ledger.awaitingSyncSetting) == "1" {
             throw WebError.conflict("this key was imported from another device: sync first, so that its chain continues where the other device left it")
         }
+        if let r = try l.log.devices().revocations[l.key.publicKey] {
+            throw WebError.forbidden("this device was revoked: only its events up to seq \(r.lastSeq) count, and anything it writes now would have no effect; pair a new device from one of your others (gloss device link)")
+        }
         do { return try l.log.appendOwn(key: l.key, payloads: payloads, time: Clock.nowMillis()) } catch {
             if error.code == .invalidEvent { throw WebError.unprocessable(error.message) }
             throw error
