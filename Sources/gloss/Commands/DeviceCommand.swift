@@ -17,9 +17,10 @@ struct DeviceCommand: ParsableCommand {
 
             Pairing, one step on each device:
               on the device you have:  gloss device link
-              on the new device:       gloss device link GLOSS-XXXXX-…   (creates its ledger if needed)
-            then sync the two (either may serve), or in the same step: run `gloss serve` on the device
-            you have and add `--sync HOST:PORT` on the new one. `--out FILE` writes the code to a file (mode 0600)
+              on the new device:       gloss device link GLOSS-XXXXX-…
+            which creates the new device's ledger if needed. Then sync the two (either may serve), or
+            in the same step: run `gloss serve` on the device you have and add `--sync HOST:PORT` on
+            the new one. `--out FILE` writes the code to a file (mode 0600)
             instead of printing it. The code holds the new device's private key: anyone who sees it
             can write as you until you revoke that device.
 
