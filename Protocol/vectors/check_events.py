@@ -7,8 +7,11 @@ valid vector it decodes the event, compares every field, recomputes the id, veri
 re-creates the signature, derives the public key from the seed and re-encodes the bytes; for
 every invalid vector it runs the checks in the order of EVENTS.md and expects exactly the
 vector's error code; for every erased vector it checks the erased form (EVENTS.md §8.4) against
-the whole event, decodes it as an erased event, verifies it, and checks that it is refused as a
-whole event. For every case of ed25519.json (next to events.json) it checks the
+the whole event (an annotation event, kinds 2–7 or 9, that a valid erasure by its author names),
+decodes it as an erased event, verifies it, and checks that it is refused as a whole event. Two
+constructed checks cover rules no vector reaches: a header with payloadLength 0 followed by 64
+bytes is a whole event with an empty payload (§8.4), and an erasure's count is checked as soon as
+it is read (§7.13). For every case of ed25519.json (next to events.json) it checks the
 expected answer twice: with the six steps of EVENTS.md §5 written out here, and with OpenSSL.
 
 Usage: python3 Protocol/vectors/check_events.py [path/to/events.json]
@@ -46,6 +49,8 @@ KIND_NAMES = {
     12: "annotation.erased",
 }
 KIND_NUMBERS = {v: k for k, v in KIND_NAMES.items()}
+# §8.4, MERGE.md §19.1: only annotation events (kinds 2–7 and 9) are ever erased.
+ANNOTATION_EVENT_KINDS = (2, 3, 4, 5, 6, 7, 9)
 
 # EVENTS.md §Tags: Unicode White_Space, and general category Cc.
 WHITE_SPACE = set([0x20, 0x85, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000]
@@ -183,20 +188,21 @@ def decode_erased_event(data, claimed_id=None):
 
 
 def is_erased_form(data):
-    """EVENTS.md §8.4 and MERGE.md §13.2: an event is in its erased form when exactly 64 bytes
-    follow its header (a whole event has payloadLength + 64, and payloadLength is at least 2).
+    """EVENTS.md §8.4 and MERGE.md §13.2: bytes are an erased event exactly when 64 bytes follow
+    the header and its payloadLength is not 0 (a whole event has payloadLength + 64 after its
+    header; with payloadLength 0 it is a whole event with an empty payload, which fails D8).
     False when the header itself does not decode: the caller's decoder reports that."""
     try:
         r = Reader(data)
-        decode_header(r)
+        header = decode_header(r)
     except Refused:
         return False
-    return r.remaining() == SIGNATURE_LENGTH
+    return r.remaining() == SIGNATURE_LENGTH and header["payloadLength"] != 0
 
 
 def decode_any_event(data, claimed_id=None):
-    """Where erased events are expected (a bundle, a merge case): the erased form when exactly 64
-    bytes follow the header, else a whole event."""
+    """Where erased events are expected (a bundle, a merge case): the erased form when 64 bytes
+    follow the header and its payloadLength is not 0 (§8.4), else a whole event."""
     if is_erased_form(data):
         return decode_erased_event(data, claimed_id)
     return decode_event(data, claimed_id)
@@ -656,8 +662,9 @@ def check_valid(v, ledger):
     return problems
 
 
-def check_erased(v, valid_events):
-    """EVENTS.md §12, an `erased` entry: the erased form of a valid event (§8.4)."""
+def check_erased(v, valid):
+    """EVENTS.md §12, an `erased` entry: the erased form of a valid event (§8.4). `valid` is the
+    file's valid entries."""
     problems = []
 
     def expect(cond, what):
@@ -665,13 +672,21 @@ def check_erased(v, valid_events):
             problems.append(what)
 
     data, erased = bytes.fromhex(v["eventHex"]), bytes.fromhex(v["erasedHex"])
-    expect(v["eventHex"] in valid_events, "eventHex is not one of the valid events")
+    expect(v["eventHex"] in {w["eventHex"] for w in valid}, "eventHex is not one of the valid events")
     try:
         whole = decode_event(data, bytes.fromhex(v["id"]))
+        kind = int.from_bytes(whole["payloadBytes"][:2], "big")
     except Refused as e:
         return [f"eventHex refused: {e}"]
     expect(erased == whole["headerBytes"] + whole["signature"], "erasedHex is not header ‖ signature of eventHex")
-    expect(is_erased_form(erased), "erasedHex does not have exactly 64 bytes after its header")
+    expect(whole["header"]["payloadLength"] != 0, "the whole event has payloadLength 0")
+    expect(is_erased_form(erased), "erasedHex is not an erased event: 64 bytes after its header, payloadLength not 0")
+    # §8.4: only annotation events are ever erased, and a ledger stores an event without its
+    # payload only when an erasure names it for that event's author.
+    expect(kind in ANNOTATION_EVENT_KINDS, f"the erased event is of kind {kind}, not an annotation event (2–7, 9)")
+    expect(any(w["payload"]["kind"] == "annotation.erased" and w["publicKey"] == whole["header"]["author"].hex()
+               and v["id"] in w["payload"]["events"] for w in valid),
+           "no valid annotation.erased by its author names it")
     try:
         ev = decode_erased_event(erased, bytes.fromhex(v["id"]))
         expect(ev["id"] == whole["id"], "the erased form decodes to another id")
@@ -679,6 +694,8 @@ def check_erased(v, valid_events):
         expect(signature_ok(ev["header"]["author"], ev["signature"], ev["id"]), "signature does not verify")
         expect(spec_signature_ok(ev["header"]["author"], ev["signature"], ev["id"]),
                "signature does not verify by the steps of §5")
+        expect(decode_any_event(erased, bytes.fromhex(v["id"])).get("erased"), "not read as an erased event where one is expected")
+        expect(not decode_any_event(data, bytes.fromhex(v["id"])).get("erased"), "the whole event read as an erased one")
     except Refused as e:
         problems.append(f"refused as an erased event: {e}")
     try:
@@ -686,6 +703,45 @@ def check_erased(v, valid_events):
         problems.append("accepted as a whole event")
     except Refused as e:
         expect(e.code == "truncated", f"refused as a whole event with {e.code}, not truncated")
+    return problems
+
+
+def check_count_first():
+    """§7.13, constructed: the count is checked as soon as it is read, before any id of `events`:
+    1025 with no id after it is `oversize` (not `truncated`), 0 is `invalid-field`."""
+    problems = []
+    head = w_u16(12) + bytes(32) + bytes(32) + w_u8(0)
+    for count, code in ((MAX_ERASED + 1, "oversize"), (0, "invalid-field")):
+        try:
+            decode_payload(head + w_u16(count))
+            problems.append(f"count {count} accepted")
+        except Refused as e:
+            if e.code != code:
+                problems.append(f"count {count}: {e.code}, not {code}")
+    return problems
+
+
+def check_empty_payload(v):
+    """§8.4, constructed from an erased entry's header: payloadLength 0 (and the hash of no bytes)
+    with 64 bytes after the header is a whole event with an empty payload, not an erased event:
+    it passes D1–D7 and fails D8 (`truncated`: no kind to read)."""
+    whole = decode_event(bytes.fromhex(v["eventHex"]))
+    h = whole["header"]
+    header = encode_header(h["author"], h["seq"], h["prev"], h["lamport"], h["time"], h["deps"], b"")
+    data = header + whole["signature"]
+    problems = []
+    if is_erased_form(data):
+        problems.append("taken for an erased event")
+    try:
+        ev = decode_any_event(data)
+        if ev.get("erased") or ev["payloadBytes"] != b"":
+            problems.append("not decoded as a whole event with an empty payload")
+        else:
+            decode_payload(ev["payloadBytes"])
+            problems.append("its empty payload decodes")
+    except Refused as e:
+        if e.code != "truncated":
+            problems.append(f"refused with {e.code}, not truncated at D8")
     return problems
 
 
@@ -712,10 +768,16 @@ def main():
     for v in doc["invalid"]:
         got = first_error(v)
         report(got == v["error"], f"invalid {v['name']} -> {got}", "" if got == v["error"] else f"expected {v['error']}")
-    valid_events = {v["eventHex"] for v in doc["valid"]}
     for v in doc.get("erased", []):
-        problems = check_erased(v, valid_events)
+        problems = check_erased(v, doc["valid"])
         report(not problems, f"erased  {v['name']}", "; ".join(problems))
+    problems = check_count_first()
+    report(not problems, "invalid (constructed) annotation.erased: count 1025 then nothing -> oversize, 0 -> invalid-field",
+           "; ".join(problems))
+    if doc.get("erased"):
+        problems = check_empty_payload(doc["erased"][0])
+        report(not problems, "erased  (constructed) payloadLength 0 and 64 bytes after the header: a whole event, D8 truncated",
+               "; ".join(problems))
     # EVENTS.md §5 and §12: the signature edge cases, by §5's steps and by OpenSSL.
     ed_path = os.path.join(os.path.dirname(os.path.abspath(path)), "ed25519.json")
     with open(ed_path, encoding="utf-8") as f:

@@ -11,8 +11,11 @@ reverse, and random orders that need not put parents first) and requires the sam
 device map of MERGE.md §18 is a function of the set, so both replays compute it from the selected
 events first (passes to a fixpoint, §18.2) and then read identities and void events from it.
 Erasure (MERGE.md §19) is likewise a function of the set (its erasures, the headers of the events
-they name, and the device map): both replays compute the erasure map after the device map and
-before replaying. A case's events may be erased events (header ‖ signature, EVENTS.md §8.4).
+they name, the kinds of those held whole, and the device map): both replays compute the erasure
+map after the device map and before replaying. Only annotation events (kinds 2–7 and 9, or held
+erased) are ever erased, so both maps are read from payloads that are always held. A void event
+is absent first, erased or not (§19.2). A case's events may be erased events (header ‖ signature,
+EVENTS.md §8.4: 64 bytes after the header and a payloadLength that is not 0).
 
 Usage: python3 Protocol/vectors/check_merge.py [path/to/merge.json]
 Needs what check_events.py needs (the `cryptography` package, for its import only).
@@ -32,6 +35,7 @@ FORMAT = "gloss-snapshot-v1"
 FORMAT_DEVICES = "gloss-snapshot-v2"  # §11.2: when the selection holds a kind 10, 11 or 12 event
 DEVICE_KINDS = ("device.linked", "device.revoked")
 V2_KIND_NUMBERS = (10, 11, 12)
+ANNOTATION_EVENT_KINDS = (2, 3, 4, 5, 6, 7, 9)  # §19.1: the only kinds an erasure erases
 CHANGE_KINDS = ("body.edited", "tags.changed", "annotation.deleted", "annotation.restored", "motivation.changed",
                 "annotation.reanchored")
 SELECTOR_FIELDS = ("exact", "prefix", "suffix", "start", "end")
@@ -40,7 +44,7 @@ SELECTOR_FIELDS = ("exact", "prefix", "suffix", "start", "end")
 # --- Events (EVENTS.md) and the total order (MERGE.md §2) -------------------------------------
 class Ev:
     def __init__(self, raw):
-        d = decode_any_event(raw)  # whole, or erased (EVENTS.md §8.4: exactly 64 bytes after the header)
+        d = decode_any_event(raw)  # whole, or erased (EVENTS.md §8.4: 64 bytes after the header, payloadLength ≠ 0)
         h = d["header"]
         self.id = d["id"]
         self.author = h["author"]
@@ -57,7 +61,12 @@ class Ev:
             p = None  # MERGE.md §1: does not decode -> no effect
         self.p = p
         self.kind = p["kind"] if p else None
+        # The kind can be read only from a payload that is held (§19.1); None for an erased event.
         self.kind_number = int.from_bytes(payload[:2], "big") if payload is not None and len(payload) >= 2 else None
+
+    def is_annotation_event(self):
+        """§19.1: of kind 2–7 or 9 when its kind can be read; an event held erased is presumed one."""
+        return self.held_erased or self.kind_number in ANNOTATION_EVENT_KINDS
 
 
 def bx(h):
@@ -120,7 +129,8 @@ class DeviceMap:
 
     def void(self, e):
         """§18.1: an event other than kinds 10 and 11 signed after its key's cut; never an erasure
-        (§19.1). An event held erased is judged by its header (its kind cannot be read)."""
+        (§19.1). An event held erased is judged by its header: its kind cannot be read, so it is
+        never exempt as kinds 10–12 are (§19.2, void first)."""
         return (e.kind not in DEVICE_KINDS and e.kind != "annotation.erased"
                 and e.author in self.cuts and e.seq > self.cuts[e.author])
 
@@ -215,28 +225,26 @@ class ErasureMap:
 
 
 def erasure_map(events, dm):
-    """§19.1: a function of the set. Every erasure is judged by its own fields, the header of the
-    event it names as `annotation`, and the device map `dm`; erasures are never void."""
+    """§19.1: a function of the set. Every erasure is judged by its own fields, the event it names
+    as `annotation` (its header, and its kind when held whole), and the device map `dm`; erasures
+    are never void. Only annotation events are erased (kinds 2–7 and 9, or held erased)."""
     by_id = {e.id: e for e in events}
     em = ErasureMap()
     for x in sorted((e for e in by_id.values() if e.kind == "annotation.erased"), key=lambda e: e.stamp):
         a = by_id.get(bx(x.p["annotation"]))
         if a is None:
             continue  # its annotation is not in the ledger (yet)
+        if not a.held_erased and a.kind != "annotation.created":
+            continue  # a is not an annotation (its kind can be read: held whole)
         signer = dm.identity(x.author)
         if signer != dm.identity(a.author):
             continue  # its signer is not the author of the annotation
         for n in x.p["events"]:
             e = by_id.get(bx(n))
-            if e is not None and dm.identity(e.author) == signer:  # never anyone else's events
-                em.erased.add(e.id)
-        em.annotations.setdefault(a.id, x)  # the first in the total order
+            if e is not None and dm.identity(e.author) == signer and e.is_annotation_event():
+                em.erased.add(e.id)  # never anyone else's events, never kinds 1, 8, 10–12
+        em.annotations.setdefault(a.id, x)  # the first effective erasure naming it, in the total order
     return em
-
-
-def erased_annotation_void(c, dm):
-    """§18.1 read from a header: the creation of an erased annotation signed after its key's cut."""
-    return c.author in dm.cuts and c.seq > dm.cuts[c.author]
 
 
 class Ann:
@@ -271,10 +279,10 @@ def replay_set(events, dm, em):
     """Returns (articles, annotations, changes, replies, revisions, device map): the effective
     facts of the set, with `dm` the set's device map (§18) and `em` its erasure map (§19)."""
     events = {e.id: e for e in events}.values()  # a set: one event per id
+    # §19.2, void first: a void event (§18.1) is absent whether or not it is erased.
+    events = [e for e in events if not dm.void(e)]
     # §19.2: the erased annotations, from their creations' headers (held whole or not).
-    erased_anns = [Ann(e, em.annotations[e.id]) for e in events
-                   if e.id in em.annotations and not erased_annotation_void(e, dm)]
-    events = [e for e in events if not dm.void(e)]  # §18.1: void events are treated as absent
+    erased_anns = [Ann(e, em.annotations[e.id]) for e in events if e.id in em.annotations]
     events = [e for e in events if not em.no_effect(e)]  # §19.2: erased, or held without payload
     articles, adders = {}, {}
     for e in events:
@@ -335,12 +343,10 @@ def replay_incremental(order, dm, em):
             apply(e)
 
     def apply(e):
-        if e.id in em.annotations:  # §19.2: an erased annotation, from its creation's header
-            if not erased_annotation_void(e, dm):
-                place(Ann(e, em.annotations[e.id]))
-            return
         if dm.void(e):
-            return  # §18.1: treated as absent
+            return  # §18.1, and §19.2 void first: treated as absent, erased or not
+        if e.id in em.annotations:  # §19.2: an erased annotation, from its creation's header
+            return place(Ann(e, em.annotations[e.id]))
         if em.no_effect(e):
             return  # §19.2: erased, or held without its payload
         if e.kind == "article.added":

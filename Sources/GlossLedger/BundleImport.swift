@@ -55,10 +55,14 @@ public enum BundleExchange {
         var out: [ErasureNotice] = []
         for e in erasures {
             guard case .annotationErased(let x)? = try? e.payload() else { continue }
-            let keys = Set([e.author] + x.events.compactMap { byID[$0]?.author })
-            let links = keys.sorted().compactMap { linkOf[$0] }.prefix(ErasureNotice.maxLinks)
+            // Each key's chain of links up to its identity (a device linked by a linked device).
+            var links: [Event] = []
+            for start in Set([e.author] + x.events.compactMap { byID[$0]?.author }).sorted() {
+                var k = start
+                while let l = linkOf[k], !links.contains(l) { links.append(l); k = l.author }
+            }
             // An erasure whose signature fails is refused when it is stored (the whole bundle with it).
-            if let n = try? ErasureNotice(erasure: e, links: Array(links)) { out.append(n) }
+            if let n = try? ErasureNotice(erasure: e, links: Array(links.prefix(ErasureNotice.maxLinks))) { out.append(n) }
         }
         return out
     }

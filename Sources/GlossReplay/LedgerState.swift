@@ -39,7 +39,7 @@ public struct LedgerState: Sendable {
         s.devices = DeviceMap(unique.compactMap(DeviceEvent.init))
         let byID = Dictionary(unique.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         s.erasures = ErasureMap(unique.compactMap(ErasureEvent.init), devices: s.devices, authorOf: { byID[$0]?.author },
-                                kindOf: { byID[$0].map { $0.isErased ? 0 : $0.payloadKind } })
+                                kindOf: { byID[$0].flatMap { $0.isErased ? nil : $0.payloadKind } })
         for e in unique { s.apply(e) }
         return s
     }

@@ -196,7 +196,7 @@ extension EventLog {
             let chunk = events[(i * size)..<min(events.count, (i + 1) * size)]
             verifier.learn(try chainFacts(for: Array(chunk)))
             for (k, e) in chunk.enumerated() {
-                let erasure = e.isErased || !authority.isEmpty ? authority.erasure(of: e) : nil
+                let erasure = e.isErased || !authority.isEmpty ? try authority.erasure(of: e) : nil
                 if e.isErased && erasure == nil {
                     throw StoreError(.invalidEvent, "event \(e.id.short()) arrived without its payload, and no erasure this ledger holds names it")
                 }

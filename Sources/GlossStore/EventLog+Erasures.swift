@@ -19,17 +19,17 @@ extension EventLog {
         }
         s.reset()
         guard !events.isEmpty else { return .empty }
-        let author = try db.prepared("SELECT author, kind FROM events WHERE id = ?")
         var authors: [EventID: PublicKey] = [:]
         var kinds: [EventID: UInt16] = [:]
         for e in events {
             for id in e.erasure.events + [e.erasure.annotation] where authors[id] == nil {
-                author.reset()
-                author.bind(1, id)
-                if try author.step(), let a = author.hash(0) { authors[id] = PublicKey(a); kinds[id] = UInt16(clamping: author.int(1)) }
+                // The kind as the held bytes say (none when held erased), never the kind column,
+                // which keeps the kind of a payload cut here: every ledger must judge alike.
+                guard let held = try eventInCall(id) else { continue }
+                authors[id] = held.author
+                if !held.isErased { kinds[id] = held.payloadKind }
             }
         }
-        author.reset()
         return ErasureMap(events, devices: devices, authorOf: { authors[$0] }, kindOf: { kinds[$0] })
     }
 

@@ -11,7 +11,7 @@ extension EventLog {
                 s.reset()
                 s.bind(1, blob: t.author.raw.bytes).bind(2, Int64(t.seq))
                 guard try s.step(), let id = s.hash(0), id != t.id else { continue }
-                out.append(try Event.decode(s.blob(1), expectedID: id))
+                out.append(try Event.decode(s.blob(1), expectedID: id, allowErased: true))
             }
             return out
         }

@@ -22,37 +22,56 @@ extension EventLog {
             .bind(1, notice.erasure.id).bind(2, blob: notice.encoded).bind(3, Clock.nowMillis()).run()
     }
 
-    /// The notices a ledger at `peer` needs before this ledger's events: one per effective
-    /// erasure it lacks, with the links that tie the erasure's signer and the erased events'
-    /// authors to their identity.
-    public func erasureNotices(notCoveredBy peer: Frontier) throws(StoreError) -> [[UInt8]] {
-        try wrap {
+    /// The notices a peer needs before `events` (read to send it): for each erased one, the
+    /// erasure that lets it be held so (SYNC.md §7.3), once per session (`sent`): built from
+    /// the erasure in the log, with the chains of links that tie its signer and the erased
+    /// events' authors to their identity, or else the notice this ledger kept for it.
+    public func notices(for events: [Event], sent: inout Set<EventID>) throws(StoreError) -> [[UInt8]] {
+        let erased = events.filter(\.isErased)
+        guard !erased.isEmpty else { return [] }
+        return try wrap {
             let devices = try devicesInCall()
             let map = try erasuresInCall(devices: devices)
-            guard !map.isEmpty else { return [] }
-            var byErasure: [EventID: Set<EventID>] = [:]
-            for (target, erasure) in map.erasedEvents { byErasure[erasure, default: []].insert(target) }
+            var kept: [ErasureNotice]?
             var out: [[UInt8]] = []
-            for (erasureID, targets) in byErasure.sorted(by: { $0.key < $1.key }) {
-                guard let e = try eventInCall(erasureID) else { continue }
-                if let tip = peer.tips[e.author], tip.seq >= e.header.seq { continue }
-                var keys: Set<PublicKey> = [e.author]
-                for t in targets { if let a = try authorInCall(t) { keys.insert(a) } }
-                var links: [Event] = []
-                for k in keys.sorted() {
-                    if let l = devices.links[k], let le = try eventInCall(l.event.id) { links.append(le) }
+            for e in erased {
+                if let id = map.erasedEvents[e.id] {
+                    guard sent.insert(id).inserted, let x = try eventInCall(id), case .annotationErased(let c)? = try? x.payload() else { continue }
+                    var keys: Set<PublicKey> = [x.author]
+                    for t in c.events { if let a = try authorInCall(t) { keys.insert(a) } }
+                    let links = try linkChains(of: keys, devices)
+                    if let n = try? ErasureNotice(erasure: x, links: Array(links.prefix(ErasureNotice.maxLinks)), verified: true) { out.append(n.encoded) }
+                    continue
                 }
-                if let n = try? ErasureNotice(erasure: e, links: Array(links.prefix(ErasureNotice.maxLinks))) { out.append(n.encoded) }
+                if kept == nil { kept = try noticesInCall() }
+                if let n = kept?.first(where: { $0.authorizes(e.id, author: e.author, identity: devices.identity(of:)) }),
+                   sent.insert(n.erasure.id).inserted {
+                    out.append(n.encoded)
+                }
             }
             return out
         }
     }
 
-    /// The notices this ledger keeps.
+    /// The linking events of `keys` and of the devices that linked them, up to their identities.
+    func linkChains(of keys: Set<PublicKey>, _ devices: DeviceMap) throws -> [Event] {
+        var out: [Event] = []
+        var seen: Set<EventID> = []
+        for start in keys.sorted() {
+            var k = start
+            while let l = devices.links[k], seen.insert(l.event.id).inserted {
+                if let le = try eventInCall(l.event.id) { out.append(le) }
+                k = l.event.author
+            }
+        }
+        return out
+    }
+
+    /// The notices this ledger keeps (their signatures were checked when they were kept).
     func noticesInCall() throws -> [ErasureNotice] {
         let s = try db.prepared("SELECT bytes FROM erasure_notices")
         var out: [ErasureNotice] = []
-        while try s.step() { if let n = try? ErasureNotice.decode(s.blob(0)) { out.append(n) } }
+        while try s.step() { if let n = try? ErasureNotice.decode(s.blob(0), verified: true) { out.append(n) } }
         s.reset()
         return out
     }
@@ -72,26 +91,42 @@ extension EventLog {
 }
 
 /// Decides, while a batch is stored, which erasure lets an event be held without its payload:
-/// an effective erasure in the log, else a notice. Loaded once per batch, and only when the
-/// batch has an event an erasure may concern.
-struct StubAuthority {
+/// an effective erasure in the log, else a kept notice whose erasure would be effective: its
+/// annotation is the event itself or is held, by the erasure's identity (MERGE.md §19.1).
+/// Loaded once per batch, and only when the ledger keeps any erasure or notice.
+final class StubAuthority {
     let devices: DeviceMap
     let map: ErasureMap
     let notices: [ErasureNotice]
+    private let log: EventLog
 
     init(_ log: EventLog) throws {
+        self.log = log
         devices = try log.devicesInCall()
         map = try log.erasuresInCall(devices: devices)
-        notices = try log.noticesInCall()
+        let any = try log.db.prepared("SELECT EXISTS (SELECT 1 FROM erasure_notices)")
+        _ = try any.step()
+        let hasNotices = any.int(0) != 0
+        any.reset()
+        // Notices whose erasure is in the log already are the map's business.
+        notices = hasNotices ? try log.noticesInCall().filter { try log.authorInCall($0.erasure.id) == nil } : []
     }
 
     var isEmpty: Bool { map.isEmpty && notices.isEmpty }
 
     /// The erasure that removes `e`'s payload, when one does.
-    func erasure(of e: Event) -> EventID? {
+    func erasure(of e: Event) throws -> EventID? {
         let kind: UInt16? = e.isErased ? nil : e.payloadKind
         if let x = map.erasure(of: e.id, author: e.author, kind: kind, devices: devices) { return x }
         guard ErasureMap.erasable(kind: kind) else { return nil }
-        return notices.first { $0.authorizes(e.id, author: e.author, identity: devices.identity(of:)) }?.erasure.id
+        for n in notices where n.authorizes(e.id, author: e.author, identity: devices.identity(of:)) {
+            let annotation = n.content.annotation
+            if annotation == e.id { return n.erasure.id }
+            if let creator = try log.authorInCall(annotation),
+               n.identity(of: creator, devices.identity(of:)) == n.identity(of: n.erasure.author, devices.identity(of:)) {
+                return n.erasure.id
+            }
+        }
+        return nil
     }
 }

@@ -115,15 +115,17 @@ extension EventLog {
             events.append(x)
         }
         s.reset()
-        let author = try db.prepared("SELECT author, rowid, lamport, kind FROM events WHERE id = ?")
+        let author = try db.prepared("SELECT rowid, lamport, bytes FROM events WHERE id = ?")
         var authors: [EventID: PublicKey] = [:]
         var kinds: [EventID: UInt16] = [:]
         for e in events {
             for id in e.erasure.events + [e.erasure.annotation] where authors[id] == nil {
                 author.reset()
                 author.bind(1, id)
-                if try author.step(), selected(author.int(1), UInt64(author.int(2))), let a = author.hash(0) {
-                    authors[id] = PublicKey(a); kinds[id] = UInt16(clamping: author.int(3))
+                // The kind as the held bytes say (none when held erased), never the kind column.
+                if try author.step(), selected(author.int(0), UInt64(author.int(1))), let held = try? Event.decode(stored: author.blob(2), id: id) {
+                    authors[id] = held.author
+                    if !held.isErased { kinds[id] = held.payloadKind }
                 }
             }
         }

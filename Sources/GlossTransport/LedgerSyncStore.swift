@@ -25,6 +25,8 @@ public final class LedgerSyncStore: SyncStore, @unchecked Sendable {
     private var cursor: Int64?
     private var filter = RelayFilter()
     private var lastSeenRow: Int64 = 0
+    /// Erasures whose notices this session has sent.
+    private var noticesSent: Set<EventID> = []
     /// Inline mode: this session had a batch refused (the writer keeps this for `.group`).
     private var refused: Set<Int> = []
     private let writer: GroupWriter?
@@ -59,14 +61,15 @@ public final class LedgerSyncStore: SyncStore, @unchecked Sendable {
     public func outgoing(peer: Frontier, forkedFrom: [PublicKey: UInt64], maxEvents: Int, maxBytes: Int, erasures: Bool) throws -> Outgoing {
         let log = try opened()
         filter.forkedFrom.merge(forkedFrom) { min($0, $1) }
-        var notices: [[UInt8]] = []
         if cursor == nil {
             cursor = try log.startRow(forPeer: peer, forkedFrom: filter.forkedFrom)
             filter.withholdErased = !erasures
-            if erasures { notices = try log.erasureNotices(notCoveredBy: peer) }
         }
         let before = filter.withheld.count
         let r = try log.outgoing(after: cursor ?? 0, peer: peer, filter: &filter, maxEvents: maxEvents, maxBytes: maxBytes)
+        // Each erased event goes after the notice that lets the peer hold it so, whenever it is
+        // read (a session that started before it arrived, live mode), once per session.
+        let notices = erasures ? try log.notices(for: r.events, sent: &noticesSent) : []
         cursor = r.lastRow
         let q = filter.takeQuarantined()
         return Outgoing(events: r.events, exhausted: r.exhausted, quarantined: q.map { "\($0.id.hex): \($0.reason)" },
@@ -74,7 +77,9 @@ public final class LedgerSyncStore: SyncStore, @unchecked Sendable {
     }
 
     public func recordNotice(_ bytes: [UInt8]) throws {
-        try opened().recordNotice(bytes)
+        do { try opened().recordNotice(bytes) } catch let e as StoreError where e.code == .invalidEvent {
+            throw StoreRefusal(e.message)
+        }
     }
 
     public func forkTwins(of tips: [SyncMessage.FrontierEntry]) throws -> [Event] {

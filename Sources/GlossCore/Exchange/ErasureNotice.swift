@@ -16,14 +16,15 @@ public struct ErasureNotice: Sendable, Equatable {
         public let description: String
     }
 
-    public init(erasure: Event, links: [Event]) throws(Invalid) {
+    /// `verified`: the signatures were checked when the notice was kept (a ledger reading its own).
+    public init(erasure: Event, links: [Event], verified: Bool = false) throws(Invalid) {
         guard case .annotationErased(let x)? = try? erasure.payload() else {
             throw Invalid(description: "its first event is not an annotation.erased")
         }
-        guard erasure.hasValidSignature else { throw Invalid(description: "the erasure's signature does not verify") }
+        guard verified || erasure.hasValidSignature else { throw Invalid(description: "the erasure's signature does not verify") }
         guard links.count <= Self.maxLinks else { throw Invalid(description: "\(links.count) links, at most \(Self.maxLinks)") }
         for l in links {
-            guard case .deviceLinked(let d)? = try? l.payload(), l.hasValidSignature, d.consentVerifies else {
+            guard case .deviceLinked(let d)? = try? l.payload(), verified || (l.hasValidSignature && d.consentVerifies) else {
                 throw Invalid(description: "link \(l.id.short()) is not a device.linked whose signature and consent verify")
             }
         }
@@ -37,7 +38,7 @@ public struct ErasureNotice: Sendable, Equatable {
         return w.bytes
     }
 
-    public static func decode(_ bytes: [UInt8]) throws(Invalid) -> ErasureNotice {
+    public static func decode(_ bytes: [UInt8], verified: Bool = false) throws(Invalid) -> ErasureNotice {
         var r = ByteReader(bytes)
         var events: [Event] = []
         do {
@@ -54,7 +55,7 @@ public struct ErasureNotice: Sendable, Equatable {
         } catch {
             throw Invalid(description: "it does not decode: \(error)")
         }
-        return try ErasureNotice(erasure: events[0], links: Array(events.dropFirst()))
+        return try ErasureNotice(erasure: events[0], links: Array(events.dropFirst()), verified: verified)
     }
 
     /// Whether the notice lets an event by `author` named by it be held without its payload:
@@ -62,15 +63,30 @@ public struct ErasureNotice: Sendable, Equatable {
     /// the identity itself, or by a key the map already puts in that identity) extend it.
     public func authorizes(_ id: EventID, author: PublicKey, identity: (PublicKey) -> PublicKey) -> Bool {
         guard content.events.contains(id) else { return false }
+        return self.identity(of: author, identity) == self.identity(of: erasure.author, identity)
+    }
+
+    /// `key`'s identity by the receiver's map (`identity`), else by this notice's links: a link
+    /// counts when its signer is, by the same rule, already of that identity (so a chain of
+    /// links, each signed by a device the one before linked, reaches the identity).
+    public func identity(of key: PublicKey, _ identity: (PublicKey) -> PublicKey) -> PublicKey {
         var alias: [PublicKey: PublicKey] = [:]
-        for l in links {
-            guard case .deviceLinked(let d)? = try? l.payload() else { continue }
-            if l.author == d.identity || identity(l.author) == d.identity { alias[d.device] = d.identity }
-        }
         func who(_ k: PublicKey) -> PublicKey {
             let mapped = identity(k)
             return mapped != k ? mapped : (alias[k] ?? k)
         }
-        return who(author) == who(erasure.author)
+        let linked = links.compactMap { l -> (signer: PublicKey, link: DeviceLinked)? in
+            guard case .deviceLinked(let d)? = try? l.payload() else { return nil }
+            return (l.author, d)
+        }
+        var changed = true
+        while changed {
+            changed = false
+            for (signer, d) in linked where alias[d.device] == nil && who(signer) == d.identity {
+                alias[d.device] = d.identity
+                changed = true
+            }
+        }
+        return who(key)
     }
 }

@@ -44,7 +44,7 @@ public struct ErasureMap: Sendable, Equatable {
     public private(set) var named: Set<EventID> = []
     /// The identity each effective erasure speaks for, by the ids it names: an event named
     /// here and written by that identity is erased when it arrives.
-    private var namedBy: [EventID: (erasure: EventID, identity: PublicKey)] = [:]
+    private var namedBy: [EventID: [(erasure: EventID, identity: PublicKey)]] = [:]
 
     public static let empty = ErasureMap()
     private init() {}
@@ -53,12 +53,12 @@ public struct ErasureMap: Sendable, Equatable {
     /// and 9), or one whose kind cannot be read (held erased: a ledger erases only those). Never
     /// an article, a device event or an erasure, which the device and erasure maps read.
     public static func erasable(kind: UInt16?) -> Bool {
-        guard let kind, kind != 0 else { return true }
+        guard let kind else { return true }
         return (2...7).contains(kind) || kind == PayloadKind.annotationReanchored.rawValue
     }
 
     /// `authorOf(id)`: the author of an event of the set (whole or erased), nil when not held;
-    /// `kindOf(id)`: its payload kind, nil (or 0) when it cannot be read (held erased).
+    /// `kindOf(id)`: its payload kind, nil when it cannot be read (held erased).
     public init(_ events: [ErasureEvent], devices: DeviceMap, authorOf: (EventID) -> PublicKey?, kindOf: (EventID) -> UInt16? = { _ in nil }) {
         eventCount = events.count
         for e in events.sorted(by: { $0.stamp < $1.stamp }) {
@@ -69,7 +69,7 @@ public struct ErasureMap: Sendable, Equatable {
                 ineffective[e.stamp.id] = "its annotation \(x.annotation.short()) is not in the ledger"
                 continue
             }
-            if let k = kindOf(x.annotation), k != 0, k != PayloadKind.annotationCreated.rawValue {
+            if let k = kindOf(x.annotation), k != PayloadKind.annotationCreated.rawValue {
                 ineffective[e.stamp.id] = "\(x.annotation.short()) is not an annotation (it is a \(PayloadKind.name(k)))"
                 continue
             }
@@ -81,7 +81,7 @@ public struct ErasureMap: Sendable, Equatable {
             if annotations[x.annotation] == nil {
                 annotations[x.annotation] = Erased(article: x.article, replyTo: x.replyTo, by: e.stamp.attributed(by: devices))
             }
-            for target in x.events where namedBy[target] == nil { namedBy[target] = (e.stamp.id, identity) }
+            for target in x.events { namedBy[target, default: []].append((e.stamp.id, identity)) }
             for target in x.events where erasedEvents[target] == nil {
                 // Only the identity's own annotation events: someone else's reply or edit stays
                 // theirs, and articles, device events and erasures are never erased.
@@ -96,8 +96,9 @@ public struct ErasureMap: Sendable, Equatable {
     /// The effective erasure that erases an event `id` by `author` of kind `kind` (held or
     /// arriving; nil when it arrives erased), if any.
     public func erasure(of id: EventID, author: PublicKey, kind: UInt16?, devices: DeviceMap) -> EventID? {
-        guard let n = namedBy[id], devices.identity(of: author) == n.identity, Self.erasable(kind: kind) else { return nil }
-        return n.erasure
+        guard Self.erasable(kind: kind) else { return nil }
+        let who = devices.identity(of: author)
+        return namedBy[id]?.first { $0.identity == who }?.erasure
     }
 
     /// Equal maps erase the same events and show the same erased annotations.

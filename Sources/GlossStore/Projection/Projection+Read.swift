@@ -298,6 +298,11 @@ extension EventLog {
                     out.append((id, "only someone who added article \(article.short()) may revise it"))
                 }
             }
+            r.reset()
+            // Device events and erasures with no effect: the maps say why (MERGE.md §18, §19).
+            let devices = try devicesInCall()
+            for (id, why) in devices.ineffective { out.append((id, why)) }
+            for (id, why) in try erasuresInCall(devices: devices).ineffective { out.append((id, why)) }
             return out.sorted { $0.event < $1.event }
         }
     }

@@ -46,6 +46,8 @@ struct SyncExchange {
     var receiving = Receiving()
     var forks = Forks()
     var caughtUpReported = false
+    /// ERASURE notices received this session (capped: each is kept for good).
+    var noticesReceived = 0
     /// The session finished (both sides done, not live): the session ends it.
     var finished = false
 
@@ -182,6 +184,10 @@ struct SyncExchange {
             try receiveRanges(body, &wire, &out)
         case .erasure(let notice):
             guard agreed.erasures, frontierReceived else { throw SyncError(.protocolViolation, "ERASURE where none was expected (before the FRONTIER, or without the erasures feature)") }
+            noticesReceived += 1
+            guard noticesReceived <= SyncLimits.maxNoticesPerSession else {
+                throw SyncError(.protocolViolation, "more than \(SyncLimits.maxNoticesPerSession) ERASURE notices in one session")
+            }
             out.append(.recordNotice(notice))
         case .evidence(let bytes):
             guard reconciled || !agreed.ranges else { throw SyncError(.protocolViolation, "EVIDENCE before the reconciliation by RANGES was complete") }

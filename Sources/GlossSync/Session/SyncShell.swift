@@ -69,8 +69,11 @@ public final class SyncShell<Store: SyncStore>: @unchecked Sendable {
                 perform(session.handle(input))
             case .recordNotice(let bytes):
                 // Kept before the batches behind it are stored (actions run in order).
-                do { try store.recordNotice(bytes) } catch {
-                    perform(session.handle(.noticeRefused("\(error)")))
+                do { try store.recordNotice(bytes) } catch let e as StoreRefusal {
+                    perform(session.handle(.noticeRefused(e.message)))
+                } catch {
+                    // This side's own ledger failed (a disk, a lock): not the peer's fault.
+                    perform(session.handle(.localFailure(message: "keeping an erasure notice: \(error)")))
                 }
             case .fetch(let peer, let forkedFrom, let maxEvents, let maxBytes, let erasures):
                 guard !session.isOver else { continue }

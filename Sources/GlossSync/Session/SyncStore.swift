@@ -11,7 +11,8 @@ public protocol SyncStore: AnyObject, SendableMetatype {
     /// `erasures`: the peer takes erased events and ERASURE notices (the first call returns
     /// the notices it lacks); otherwise erased events are withheld, with their descendants.
     func outgoing(peer: Frontier, forkedFrom: [PublicKey: UInt64], maxEvents: Int, maxBytes: Int, erasures: Bool) throws -> Outgoing
-    /// Checks and keeps a peer's erasure notice (SYNC.md §7.3).
+    /// Checks and keeps a peer's erasure notice (SYNC.md §7.3); throws `StoreRefusal` when the
+    /// notice is the peer's fault, anything else when this side's ledger failed.
     func recordNotice(_ bytes: [UInt8]) throws
     /// This side's events at these tips whose ids differ from the tips'.
     func forkTwins(of tips: [SyncMessage.FrontierEntry]) throws -> [Event]
@@ -40,6 +41,12 @@ public struct Outgoing: Sendable {
         self.events = events; self.exhausted = exhausted; self.quarantined = quarantined; self.withheld = withheld
         self.notices = notices
     }
+}
+
+/// A store refusing what the peer sent (not a failure of its own).
+public struct StoreRefusal: Error, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
 }
 
 /// What became of a batch handed to `SyncStore.store`.

@@ -23,6 +23,11 @@ public enum SyncLimits {
 }
 
 /// Feature bits of HELLO.
+extension SyncLimits {
+    /// Most ERASURE notices a side accepts in one session (SYNC.md §7.3): each is kept for good.
+    public static let maxNoticesPerSession = 1024
+}
+
 public struct SyncFeatures: OptionSet, Sendable {
     public let rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }

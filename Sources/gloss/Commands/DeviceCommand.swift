@@ -98,6 +98,8 @@ struct DeviceCommand: ParsableCommand {
                 ledger = try options.open()
                 if ledger.key.publicKey == key.publicKey {
                     print("This ledger is already that device (\(key.publicKey.hex)).")
+                    // A sync that failed last time is tried again.
+                    if let sync { try syncWith(sync, pairing, ledger, folder) }
                     return
                 }
                 if let tip = try reporting({ try ledger.log.tip(of: ledger.key.publicKey) }) {
@@ -108,7 +110,8 @@ struct DeviceCommand: ParsableCommand {
                 ledger = try reporting { try Ledger.create(at: folder, key: key) }
                 print("Created a ledger in \(folder)")
             }
-            if pairing.linkedBy != key.publicKey {
+            // Allowed, keeping the name it may already have on this ledger's allow-list.
+            if pairing.linkedBy != key.publicKey, try !reporting({ try ledger.log.peers() }).contains(where: { $0.key == pairing.linkedBy }) {
                 try reporting { try ledger.log.allowPeer(pairing.linkedBy, name: "") }
             }
             print("This ledger now writes as device \(key.publicKey.hex), linked by your device \(pairing.linkedBy.hex).")
@@ -117,11 +120,16 @@ struct DeviceCommand: ParsableCommand {
                 print("Until the link arrives, what you write here shows as this device's own key; afterwards, as yours.")
                 return
             }
-            var session = try SyncCommand.parse(["--ledger", folder, sync, "--expect-key", pairing.linkedBy.hex])
+            try syncWith(sync, pairing, ledger, folder)
+        }
+
+        /// The first sync, with the device that made the code (pinned to its key).
+        private func syncWith(_ address: String, _ pairing: PairingCode, _ ledger: Ledger, _ folder: String) throws {
+            var session = try SyncCommand.parse(["--ledger", folder, address, "--expect-key", pairing.linkedBy.hex])
             try session.run()
-            let identity = try reporting { try ledger.log.devices() }.identity(of: key.publicKey)
-            if identity == key.publicKey {
-                throw CLIError("synced, but the link did not arrive: was the device serving at \(sync) the one that made this code? Sync with it once more", .peer)
+            let identity = try reporting { try ledger.log.devices() }.identity(of: ledger.key.publicKey)
+            if identity == ledger.key.publicKey {
+                throw CLIError("synced, but the link did not arrive: was the device serving at \(address) the one that made this code? Sync with it once more", .peer)
             }
             print("Linked: this device writes for identity \(identity.hex).")
         }

@@ -41,8 +41,11 @@ struct EraseCommand: ParsableCommand {
                                   : "annotation \(a.id.short()) (\"\(Format.quote(a.isReply ? a.body : a.selector?.exact ?? "", max: 50))\") and \(named.count - 1) change\(named.count == 2 ? "" : "s") of yours to it"
             throw CLIError("this would erase \(what). Erasing cannot be undone: run again with --yes", .usage)
         }
-        let erasure = AnnotationErased(annotation: a.id, article: a.article, replyTo: a.parent, events: named)
-        try ctx.append([.annotationErased(erasure)])
+        // At most 1024 events an erasure (EVENTS.md §7.13): more make several, each naming the annotation.
+        let others = named.filter { $0 != a.id }
+        let size = AnnotationErased.maxEvents - 1
+        let chunks = others.isEmpty ? [[]] : stride(from: 0, to: others.count, by: size).map { Array(others[$0..<min(others.count, $0 + size)]) }
+        try ctx.append(chunks.map { .annotationErased(AnnotationErased(annotation: a.id, article: a.article, replyTo: a.parent, events: [a.id] + $0)) })
         let compacted = ctx.log.compactAfterErasure()
         print("Erased annotation \(a.id.short()): the payloads of \(named.count) event\(named.count == 1 ? "" : "s") are gone from this ledger's file (their headers and signatures stay, so every chain still verifies).")
         if !compacted {
