@@ -122,8 +122,10 @@ final class StubAuthority {
         for n in notices where n.authorizes(e.id, author: e.author, identity: devices.identity(of:)) {
             let annotation = n.content.annotation
             if annotation == e.id { return n.erasure.id }
-            if let creator = try log.authorInCall(annotation),
-               n.identity(of: creator, devices.identity(of:)) == n.identity(of: n.erasure.author, devices.identity(of:)) {
+            // Held, by the erasure's identity, and a creation when its kind can be read (§19.1).
+            if let held = try log.eventInCall(annotation),
+               held.isErased || held.payloadKind == PayloadKind.annotationCreated.rawValue,
+               n.identity(of: held.author, devices.identity(of:)) == n.identity(of: n.erasure.author, devices.identity(of:)) {
                 return n.erasure.id
             }
         }

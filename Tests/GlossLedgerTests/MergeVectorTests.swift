@@ -179,6 +179,20 @@ struct VectorList: Codable {
                                                                         body: "", tags: [])))
         try b.add(alice, .annotationErased(AnnotationErased(annotation: n3.id, article: SHA256.hash(Array("an article nobody added".utf8)),
                                                             replyTo: nil, events: [n3.id])))
+        // An erasure whose annotation is an article (not a creation): no effect, so the note it
+        // also names stays. Alice's revision of article B, named in an effective erasure, stays:
+        // articles are never erased.
+        let n4 = try b.add(alice, .annotationCreated(AnnotationCreated(article: bArticle.articleID,
+            target: .text(try QuoteMatcher(text: ArticleText(textB)).select(quote: "nothing is erased")), motivation: "commenting",
+            body: "named by an erasure that takes no effect", tags: [])))
+        let addedB = try #require(b.events.first { $0.payloadKind == PayloadKind.articleAdded.rawValue && $0.id != addedA.id })
+        try b.add(alice, .annotationErased(AnnotationErased(annotation: addedB.id, article: bArticle.articleID, replyTo: nil, events: [addedB.id, n4.id])))
+        let revision = try b.add(alice, .articleRevised(ArticleRevised(article: bArticle.articleID, pred: [], text: "A second article, revised.\n")))
+        // Alice's reply to Bob's reply, erased: an erased annotation that is a reply; the
+        // erasure also names her revision (left alone).
+        let r3 = try b.add(alice, .annotationCreated(AnnotationCreated(article: a.articleID, target: .reply(to: r1.id), motivation: "replying",
+                                                                        body: "a reply taken back", tags: [])))
+        try b.add(alice, .annotationErased(AnnotationErased(annotation: r3.id, article: a.articleID, replyTo: r1.id, events: [r3.id, revision.id])))
         return b.events
     }
 
@@ -194,9 +208,15 @@ struct VectorList: Codable {
         let note = try b.add(laptop, .annotationCreated(AnnotationCreated(
             article: article.articleID, target: .text(try QuoteMatcher(text: ArticleText(text)).select(quote: "one device")),
             motivation: "commenting", body: "written on the laptop", tags: [])))
+        let edit = try b.add(laptop, .bodyEdited(BodyEdited(annotation: note.id, pred: [note.id], body: "edited on the laptop")))
         let link = try b.add(laptop, .deviceLinked(DeviceLinked(identity: laptop.publicKey, signingConsentWith: phone)))
-        try b.add(phone, .annotationErased(AnnotationErased(annotation: note.id, article: article.articleID, replyTo: nil, events: [note.id])),
-                  seen: [link])
+        // The phone's own note, by the same identity: its erasure (signed by the laptop) erases it.
+        let own = try b.add(phone, .annotationCreated(AnnotationCreated(
+            article: article.articleID, target: .text(try QuoteMatcher(text: ArticleText(text)).select(quote: "another")),
+            motivation: "commenting", body: "written on the phone", tags: [])), seen: [link])
+        try b.add(phone, .annotationErased(AnnotationErased(annotation: note.id, article: article.articleID, replyTo: nil, events: [note.id, edit.id])),
+                  seen: [edit])
+        try b.add(laptop, .annotationErased(AnnotationErased(annotation: own.id, article: article.articleID, replyTo: nil, events: [own.id])), seen: [own])
         return b.events
     }
 
