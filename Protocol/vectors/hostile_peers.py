@@ -648,6 +648,81 @@ def case_evidence_unannounced(w):
     return problems
 
 
+# Erasure (SYNC.md §7.3, EVENTS.md §8.4): events without their payloads, and the notices that
+# let a receiver hold them so.
+def erasure_event(author_name, seq, annotation_id, named, prev=None):
+    payload = {"kind": "annotation.erased", "annotation": annotation_id.hex(), "article": hashlib.sha256(b"anything").hexdigest(),
+               "target": "text", "events": sorted(x.hex() for x in named)}
+    return ev(author_name, seq, prev=prev, payload=payload)
+
+
+def erasures_peer(w):
+    p = w.connect(features=peer.FEATURE_ERASURES)
+    p.handshake(expect_key=w.server.key)
+    p.send(Frontier(peer.DEFAULT_WINDOW, w.frontier_tips()))
+    return p
+
+
+def case_erased_without_erasure(w):
+    """An event without its payload that no erasure names: the batch is refused, nothing stored."""
+    problems = []
+    a1, _ = ev("stubber", 1)
+    p = erasures_peer(w)
+    p.send(Batch(1, [peer.erased_form(a1)]))
+    msgs = expect_closed(p, problems)
+    expect_error(msgs, "invalid-event", problems, contains="without its payload")
+    return problems
+
+
+def case_erasure_unannounced(w):
+    """ERASURE from a peer whose HELLO did not set the erasures feature."""
+    problems = []
+    a1, a1_id = ev("stubber", 1)
+    x, _ = erasure_event("stubber", 2, a1_id, [a1_id], prev=a1_id)
+    p = w.established()
+    p.send(peer.Erasure(peer.notice(x)))
+    msgs = expect_closed(p, problems)
+    expect_error(msgs, "protocol-violation", problems, contains="ERASURE")
+    return problems
+
+
+def case_erasure_bad_signature(w):
+    """An ERASURE whose erasure's signature does not verify: refused, nothing kept."""
+    problems = []
+    a1, a1_id = ev("stubber", 1)
+    x, _ = erasure_event("stubber", 2, a1_id, [a1_id], prev=a1_id)
+    p = erasures_peer(w)
+    p.send(peer.Erasure(peer.notice(flip_bit(x, len(x) - 3))))
+    msgs = expect_closed(p, problems)
+    expect_error(msgs, "invalid-event", problems, contains="signature")
+    return problems
+
+
+def case_erasure_not_an_erasure(w):
+    """An ERASURE whose first event is an article, not an annotation.erased."""
+    problems = []
+    a1, _ = ev("stubber", 1)
+    p = erasures_peer(w)
+    p.send(peer.Erasure(peer.notice(a1)))
+    msgs = expect_closed(p, problems)
+    expect_error(msgs, "invalid-event", problems, contains="annotation.erased")
+    return problems
+
+
+def case_erasure_of_someone_else(w):
+    """A valid notice by one key naming another key's event: that event still may not come
+    without its payload (only its author's identity may erase it)."""
+    problems = []
+    v1, v1_id = ev("erasure-victim", 1)
+    x, _ = erasure_event("mallory-eraser", 1, v1_id, [v1_id])
+    p = erasures_peer(w)
+    p.send(peer.Erasure(peer.notice(x)))
+    p.send(Batch(1, [peer.erased_form(v1)]))
+    msgs = expect_closed(p, problems)
+    expect_error(msgs, "invalid-event", problems, contains="without its payload")
+    return problems
+
+
 # Reconciliation by RANGES (SYNC.md §7.2, RECONCILE.md), reconcile.py on the Python side.
 def case_ranges_positive(w):
     """The peer asks for RANGES, claims every tip of the server but one author's, and brings one
@@ -964,6 +1039,11 @@ CASES = [
     ("a reordered frame", case_reordered, "decrypt-failed", 0, None),
     ("a frame from an older session", case_older_session, "decrypt-failed", 0, setup_older_session),
     ("an ERROR whose text holds escape sequences and bidi overrides", case_hostile_error_text, "internal-error", 0, None),
+    ("an event without its payload that no erasure names", case_erased_without_erasure, "invalid-event", 0, None),
+    ("ERASURE without the erasures feature", case_erasure_unannounced, "protocol-violation", 0, None),
+    ("an ERASURE whose erasure has a bad signature", case_erasure_bad_signature, "invalid-event", 0, None),
+    ("an ERASURE that holds no erasure", case_erasure_not_an_erasure, "invalid-event", 0, None),
+    ("a notice by one key for another key's event", case_erasure_of_someone_else, "invalid-event", 0, None),
 ]
 
 

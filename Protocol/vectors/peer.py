@@ -52,13 +52,14 @@ MAX_EVENT = check_events.MAX_EVENT
 FEATURE_WATCH = 1
 FEATURE_EVIDENCE = 2
 FEATURE_RANGES = 4
+FEATURE_ERASURES = 8
 
 TRANSCRIPT_TAG = b"gloss/sync/v1/transcript\x00"
 AUTH_TAG = b"gloss/sync/v1/auth\x00"
 KEYS_INFO = b"gloss/sync/v1/keys"
 ROLE_CLIENT, ROLE_SERVER = 1, 2
 
-T_HELLO, T_AUTH, T_FRONTIER, T_BATCH, T_ACK, T_DONE, T_ERROR, T_PING, T_EVIDENCE, T_RANGES = range(1, 11)
+T_HELLO, T_AUTH, T_FRONTIER, T_BATCH, T_ACK, T_DONE, T_ERROR, T_PING, T_EVIDENCE, T_RANGES, T_ERASURE = range(1, 12)
 
 ERROR_CODES = {
     1: "malformed", 2: "frame-too-large", 3: "truncated", 4: "unsupported-version",
@@ -193,6 +194,29 @@ class Evidence(Msg):
         return bytes([T_EVIDENCE]) + u32(len(self.event)) + self.event
 
 
+class Erasure(Msg):
+    """SYNC.md §7.3: an erasure notice, ahead of the erased events it lets the receiver hold."""
+    name = "ERASURE"
+
+    def __init__(self, notice):
+        self.notice = notice
+
+    def encode(self):
+        return bytes([T_ERASURE]) + u32(len(self.notice)) + self.notice
+
+
+def notice(erasure, links=()):
+    """SYNC.md §7.3: u8 n ‖ n × (u32 length ‖ event), the erasure first."""
+    events = [erasure] + list(links)
+    return bytes([len(events)]) + b"".join(u32(len(e)) + e for e in events)
+
+
+def erased_form(data):
+    """EVENTS.md §8.4: an event without its payload, header ‖ signature."""
+    e = check_events.decode_event(data)
+    return data[:len(data) - 64 - e["header"]["payloadLength"]] + data[-64:]
+
+
 class Ranges(Msg):
     """SYNC.md §7.2: one step of range reconciliation; the body is RECONCILE.md's."""
     name = "RANGES"
@@ -285,6 +309,8 @@ def decode_message(body):
         if n > MAX_EVENT:
             raise SyncFailure("invalid-event", f"an EVIDENCE event of {n} bytes")
         m = Evidence(r.take(n, "event"))
+    elif t == T_ERASURE:
+        m = Erasure(r.take(r.int(4, "notice length"), "notice"))
     else:
         raise SyncFailure("malformed", f"unknown message type {t}")
     if r.remaining():
