@@ -14,7 +14,7 @@ public struct SessionOutcome: Sendable {
 }
 
 /// Runs one session over a NIO channel: a `SyncShell` (the session's actions carried out
-/// against a `LedgerSyncStore`) on a serial queue of its own, so neither SQLite nor signature
+/// against a store: a `LedgerSyncStore` unless told otherwise) on a serial queue of its own, so neither SQLite nor signature
 /// checks run on an event loop, with a clock ticking four times a second. The ledger is opened
 /// only once the peer has proved its key.
 ///
@@ -23,7 +23,7 @@ public struct SessionOutcome: Sendable {
 public final class SessionDriver: @unchecked Sendable {
     public let queue: DispatchQueue
     private let channel: Channel
-    private var shell: SyncShell<LedgerSyncStore>!
+    private var shell: SyncShell<AnySyncStore>!
     private let started = DispatchTime.now()
     private var clockTimer: DispatchSourceTimer?
     private var ended = false
@@ -32,7 +32,16 @@ public final class SessionDriver: @unchecked Sendable {
     let backlog = Mutex(0)
     static let backlogLimit = 4 * SyncLimits.maxFrame
 
-    public init(config: SyncSessionConfig, ledgerPath: String, channel: Channel,
+    public convenience init(config: SyncSessionConfig, ledgerPath: String, channel: Channel,
+                            admission: (@Sendable (PublicKey) -> String?)? = nil,
+                            onProgress: (@Sendable (SyncStats) -> Void)? = nil,
+                            onEnd: @escaping @Sendable (SessionOutcome) -> Void) {
+        self.init(config: config, store: LedgerSyncStore(path: ledgerPath), channel: channel,
+                  admission: admission, onProgress: onProgress, onEnd: onEnd)
+    }
+
+    /// A session against `store` (opened only when the peer has proved its key).
+    public init(config: SyncSessionConfig, store: any SyncStore, channel: Channel,
                 admission: (@Sendable (PublicKey) -> String?)? = nil,
                 onProgress: (@Sendable (SyncStats) -> Void)? = nil,
                 onEnd: @escaping @Sendable (SessionOutcome) -> Void) {
@@ -40,7 +49,7 @@ public final class SessionDriver: @unchecked Sendable {
         self.queue = queue
         self.channel = channel
         let session = SyncSession(config: config)
-        shell = SyncShell(session: session, store: LedgerSyncStore(path: ledgerPath), admission: admission,
+        shell = SyncShell(session: session, store: AnySyncStore(store), admission: admission,
                           transmit: { channel.writeAndFlush(ByteBuffer(bytes: $0), promise: nil) },
                           deliver: { work in queue.async(execute: work) })
         shell.onProgress = onProgress

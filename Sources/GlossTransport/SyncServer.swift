@@ -19,11 +19,19 @@ import Synchronization
 public final class SyncServer: Sendable {
     public struct Settings: Sendable {
         public var identity: SigningKey
-        public var ledgerPath: String
+        /// A store for one session: called on an event loop, so it must not open anything (a
+        /// store opens its ledger when the session's peer has proved its key).
+        public var makeStore: @Sendable () -> any SyncStore
         public var timeouts = SyncTimeouts()
         public var maxSessions = 64
         public var maxPending = 128
-        public init(identity: SigningKey, ledgerPath: String) { self.identity = identity; self.ledgerPath = ledgerPath }
+        /// Sessions against the SQLite ledger at `ledgerPath`.
+        public init(identity: SigningKey, ledgerPath: String) {
+            self.init(identity: identity) { LedgerSyncStore(path: ledgerPath) }
+        }
+        public init(identity: SigningKey, makeStore: @escaping @Sendable () -> any SyncStore) {
+            self.identity = identity; self.makeStore = makeStore
+        }
     }
 
     /// The connections: pending ones in the order they arrived, and authenticated sessions.
@@ -76,7 +84,7 @@ public final class SyncServer: Sendable {
         let id = ObjectIdentifier(child)
         let logger = self.logger
         let limit = settings.maxSessions
-        let driver = SessionDriver(config: config, ledgerPath: settings.ledgerPath, channel: child,
+        let driver = SessionDriver(config: config, store: settings.makeStore(), channel: child,
                                    admission: { [weak self] _ in
                                        guard let self else { return "the server is stopping; try again shortly" }
                                        return self.promote(id, limit: limit)

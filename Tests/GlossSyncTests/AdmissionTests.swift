@@ -88,6 +88,40 @@ import GlossTestSupport
         #expect(client.failure?.code == .notAllowed)
     }
 
+    /// A store that cannot be reached for now (a database restarting) tells the peer to try
+    /// again (`overloaded`, which `gloss sync` retries), not that this side failed.
+    @Test func anUnavailableStoreSaysTryAgain() throws {
+        final class DownStore: SyncStore, @unchecked Sendable {  // used from the test's one thread
+            func admit(own: PublicKey) throws -> (frontier: Frontier, peers: Set<PublicKey>) { throw StoreUnavailable("the hub's database is restarting") }
+            func outgoing(peer: Frontier, forkedFrom: [PublicKey: UInt64], maxEvents: Int, maxBytes: Int, erasures: Bool) throws -> Outgoing { Outgoing(events: [], exhausted: true) }
+            func recordNotice(_ bytes: [UInt8]) throws {}
+            func forkTwins(of tips: [SyncMessage.FrontierEntry]) throws -> [Event] { [] }
+            func recordEvidence(_ e: Event) throws -> EvidenceVerdict { .refused("no") }
+            func store(_ events: [Event], done: @escaping @Sendable (StoreAnswer) -> Void) { done(.failed("down")) }
+            func newEventsAppeared() -> Bool { false }
+            func close() {}
+        }
+        let dir = try TempDir()
+        let client = try Side(dir, "client")
+        let serverKey = SigningKey()
+        var toClient: [[UInt8]] = []
+        var ended: SyncError?
+        let shell = SyncShell(session: SyncSession(config: SyncSessionConfig(role: .server, identity: serverKey, allowed: [client.key.publicKey])),
+                              store: AnySyncStore(DownStore()), transmit: { toClient.append($0) }, deliver: { $0() })
+        shell.onEnd = { _, e in ended = e }
+        try client.begin(role: .client, allow: [serverKey.publicKey])
+        shell.start()
+        for _ in 0..<4 {
+            let a = toClient, b = client.outbox
+            toClient = []; client.outbox = []
+            for f in a { client.receive(f) }
+            for f in b { shell.feed(.received(f)) }
+        }
+        #expect(ended?.code == .overloaded, "\(String(describing: ended))")
+        #expect(client.failure?.code == .overloaded && client.failure?.message.contains("restarting") == true,
+                "\(String(describing: client.failure))")
+    }
+
     @Test func anEvictedPendingConnectionEnds() {
         let server = SyncSession(config: SyncSessionConfig(role: .server, identity: SigningKey(), allowed: []))
         _ = server.start()

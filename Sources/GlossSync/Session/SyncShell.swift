@@ -60,7 +60,11 @@ public final class SyncShell<Store: SyncStore>: @unchecked Sendable {
                 // The allow-list decides first (a stranger is told `not-allowed`, never "busy"),
                 // then the slot.
                 let input = answer("cannot open the ledger") { () -> SyncInput in
-                    let (frontier, peers) = try store.admit(own: session.config.identity.publicKey)
+                    let admitted: (frontier: Frontier, peers: Set<PublicKey>)
+                    do { admitted = try store.admit(own: session.config.identity.publicKey) } catch let e as StoreUnavailable {
+                        return .overloaded("\(e.message); try again shortly")
+                    }
+                    let (frontier, peers) = admitted
                     let allowed = peers.union(session.config.allowed)
                     let mayHaveSlot = allowed.contains(key) || key == session.config.identity.publicKey
                     if mayHaveSlot, let refusal = admission?(key) { return .overloaded(refusal) }

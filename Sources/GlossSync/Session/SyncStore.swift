@@ -43,6 +43,14 @@ public struct Outgoing: Sendable {
     }
 }
 
+/// A store that cannot be reached for now (a database that is down or restarting): at
+/// admission the peer is told to try again (`overloaded`, which `gloss sync` retries with
+/// backoff) rather than that this side failed.
+public struct StoreUnavailable: Error, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+}
+
 /// A store refusing what the peer sent (not a failure of its own).
 public struct StoreRefusal: Error, Sendable {
     public let message: String
