@@ -31,9 +31,16 @@ extension EventLog {
                 problems.append(LogProblem(row: nil, event: nil, message: "the append-only triggers on the events table are missing: someone changed the schema by hand"))
             }
             triggers.reset()
-            let guards = try db.statement("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ('events_erased_insert', 'erasures_named', 'erasures_append_only_update', 'erasures_append_only_delete')")
+            // The four guards of the erasure exception, and the update trigger still the one that
+            // allows only a cut an erasure names (not merely a trigger by that name).
+            let guards = try db.statement("""
+                SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN
+                           ('events_erased_insert', 'erasures_named', 'erasures_append_only_update', 'erasures_append_only_delete'))
+                     + (SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'events_append_only_update'
+                           AND sql LIKE '%EXISTS (SELECT 1 FROM erasures WHERE target = OLD.id)%' AND sql LIKE '%RAISE(ABORT%')
+                """)
             _ = try guards.step()
-            if guards.int(0) != 4 {
+            if guards.int(0) != 5 {
                 problems.append(LogProblem(row: nil, event: nil, message: "the triggers that allow only erased payloads to be removed are missing: someone changed the schema by hand"))
             }
             guards.reset()

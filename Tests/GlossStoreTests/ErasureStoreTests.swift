@@ -46,6 +46,19 @@ import GlossTestSupport
         #expect(try log.verifyAll().isEmpty)
     }
 
+    /// A hand-replaced update trigger that lets anything through is caught by `verify`, though
+    /// it keeps the name.
+    @Test func verifyCatchesAWeakenedTrigger() throws {
+        let dir = try TempDir()
+        let (log, raw, _, _) = try ledger(dir)
+        #expect(try log.verifyAll().isEmpty)
+        try raw.execute("""
+            DROP TRIGGER events_append_only_update;
+            CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events WHEN 0 BEGIN SELECT 1; END;
+            """)
+        #expect(try log.verifyAll().contains { $0.message.contains("only erased payloads") })
+    }
+
     @Test func anErasureAllowsExactlyTheCutOfWhatItNames() throws {
         let dir = try TempDir()
         let (log, raw, n, reply) = try ledger(dir)
