@@ -16,16 +16,22 @@ extension EventLog {
         while try s.step() { if let id = s.hash(0) { ids.append(id) } }
         s.reset()
         if let c = deviceCache, c.ids == ids { return c.map }
+        let map = try loadDeviceMap { _, _ in true }
+        deviceCache = (ids, map)
+        return map
+    }
+
+    /// The device map of the device events a selection keeps (`selected(rowid, lamport)`).
+    func loadDeviceMap(_ selected: (Int64, UInt64) -> Bool) throws -> DeviceMap {
         var events: [DeviceEvent] = []
-        let rows = try db.prepared("SELECT id, bytes FROM events WHERE kind IN (10, 11)")
+        let rows = try db.prepared("SELECT id, bytes, rowid, lamport FROM events WHERE kind IN (10, 11)")
         while try rows.step() {
-            guard let id = rows.hash(0), let e = try? Event.decode(stored: rows.blob(1), id: id), let d = DeviceEvent(e) else { continue }
+            guard selected(rows.int(2), UInt64(rows.int(3))), let id = rows.hash(0),
+                  let e = try? Event.decode(stored: rows.blob(1), id: id), let d = DeviceEvent(e) else { continue }
             events.append(d)
         }
         rows.reset()
-        let map = DeviceMap(events)
-        deviceCache = (ids, map)
-        return map
+        return DeviceMap(events)
     }
 
     /// A projector for one batch, under the device map as the log has it now.

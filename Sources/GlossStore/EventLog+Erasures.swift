@@ -11,25 +11,37 @@ extension EventLog {
     /// ledger has no erasure). Recomputed when the erasures, the device map or the events they
     /// name that are held change.
     func erasuresInCall(devices: DeviceMap) throws -> ErasureMap {
-        let s = try db.prepared("SELECT id, bytes FROM events WHERE kind = 12")
+        try loadErasureMap(devices) { _, _ in true }
+    }
+
+    /// The erasure map of the erasures a selection keeps (`selected(rowid, lamport)`), the
+    /// authors and kinds of the events they name looked up among the selected rows only.
+    func loadErasureMap(_ devices: DeviceMap, _ selected: (Int64, UInt64) -> Bool) throws -> ErasureMap {
         var events: [ErasureEvent] = []
+        let s = try db.prepared("SELECT id, bytes, rowid, lamport FROM events WHERE kind = 12")
         while try s.step() {
-            guard let id = s.hash(0), let e = try? Event.decode(stored: s.blob(1), id: id), let x = ErasureEvent(e) else { continue }
+            guard selected(s.int(2), UInt64(s.int(3))), let id = s.hash(0), let e = try? Event.decode(stored: s.blob(1), id: id),
+                  let x = ErasureEvent(e) else { continue }
             events.append(x)
         }
         s.reset()
         guard !events.isEmpty else { return .empty }
+        let named = try db.prepared("SELECT rowid, lamport, bytes FROM events WHERE id = ?")
         var authors: [EventID: PublicKey] = [:]
         var kinds: [EventID: UInt16] = [:]
         for e in events {
             for id in e.erasure.events + [e.erasure.annotation] where authors[id] == nil {
+                named.reset()
+                named.bind(1, id)
                 // The kind as the held bytes say (none when held erased), never the kind column,
                 // which keeps the kind of a payload cut here: every ledger must judge alike.
-                guard let held = try eventInCall(id) else { continue }
+                guard try named.step(), selected(named.int(0), UInt64(named.int(1))),
+                      let held = try? Event.decode(stored: named.blob(2), id: id) else { continue }
                 authors[id] = held.author
                 if !held.isErased { kinds[id] = held.payloadKind }
             }
         }
+        named.reset()
         return ErasureMap(events, devices: devices, authorOf: { authors[$0] }, kindOf: { kinds[$0] })
     }
 

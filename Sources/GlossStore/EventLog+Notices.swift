@@ -100,10 +100,11 @@ final class StubAuthority {
     let notices: [ErasureNotice]
     private let log: EventLog
 
-    init(_ log: EventLog) throws {
+    /// `devices` and `map`: the log's, as the batch's projector read them (not read twice).
+    init(_ log: EventLog, devices: DeviceMap, map: ErasureMap) throws {
         self.log = log
-        devices = try log.devicesInCall()
-        map = try log.erasuresInCall(devices: devices)
+        self.devices = devices
+        self.map = map
         let any = try log.db.prepared("SELECT EXISTS (SELECT 1 FROM erasure_notices)")
         _ = try any.step()
         let hasNotices = any.int(0) != 0

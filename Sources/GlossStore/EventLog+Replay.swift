@@ -20,17 +20,18 @@ extension EventLog {
             try db.transaction(immediate: false) {
                 var replay = FastReplay()
                 let all = try devicesInCall()
-                let anyErasure = try erasuresInCall(devices: all).eventCount > 0
+                let allErasures = try erasuresInCall(devices: all)
+                let anyErasure = allErasures.eventCount > 0
                 switch selection {
                 case .all:
                     replay.devices = all
-                    replay.erasures = try erasuresInCall(devices: all)
+                    replay.erasures = allErasures
                     let s = try db.statement("SELECT id, bytes FROM events ORDER BY rowid")
                     while try s.step() { replay.apply(id: s.hash(0) ?? .zero, bytes: s.rawBlob(1)) }
                     return LogReplay(state: replay, heads: try headsInCall(), count: replay.applied)
                 case .lamport(let n):
-                    if all.eventCount > 0 { replay.devices = try deviceMap { $0.header.lamport <= n } }
-                    if anyErasure { replay.erasures = try erasureMap(replay.devices) { _, lamport in lamport <= n } }
+                    if all.eventCount > 0 { replay.devices = try loadDeviceMap { _, lamport in lamport <= n } }
+                    if anyErasure { replay.erasures = try loadErasureMap(replay.devices) { _, lamport in lamport <= n } }
                     var heads = HeadsOfSelection()
                     let s = try db.statement("SELECT id, bytes FROM events WHERE lamport <= ? ORDER BY rowid").bind(1, Int64(clamping: n))
                     while try s.step() {
@@ -60,8 +61,9 @@ extension EventLog {
                     }
                     s.reset()
                     if twoPasses {
-                        replay.devices = try deviceMap { kept.contains($0.id) }
-                        if anyErasure { let rowSet = Set(rows); replay.erasures = try erasureMap(replay.devices) { row, _ in rowSet.contains(row) } }
+                        let selected = Set(rows)
+                        replay.devices = try loadDeviceMap { row, _ in selected.contains(row) }
+                        replay.erasures = try loadErasureMap(replay.devices) { row, _ in selected.contains(row) }
                         try applyRows(rows, to: &replay)
                     }
                     return LogReplay(state: replay, heads: heads.heads, count: replay.applied)
@@ -82,67 +84,14 @@ extension EventLog {
                     back.reset()
                     if all.eventCount > 0 || anyErasure {
                         let selected = Set(rows)
-                        replay.devices = try deviceMap(rows: selected)
-                        replay.erasures = try erasureMap(replay.devices) { row, _ in selected.contains(row) }
+                        replay.devices = try loadDeviceMap { row, _ in selected.contains(row) }
+                        replay.erasures = try loadErasureMap(replay.devices) { row, _ in selected.contains(row) }
                     }
                     try applyRows(rows.reversed(), to: &replay)
                     return LogReplay(state: replay, heads: [target], count: replay.applied)
                 }
             }
         }
-    }
-
-    /// The device map of the device events that `selected` keeps.
-    private func deviceMap(_ selected: (Event) -> Bool) throws -> DeviceMap {
-        var events: [DeviceEvent] = []
-        let s = try db.prepared("SELECT id, bytes FROM events WHERE kind IN (10, 11)")
-        while try s.step() {
-            guard let id = s.hash(0), let e = try? Event.decode(stored: s.blob(1), id: id), selected(e), let d = DeviceEvent(e) else { continue }
-            events.append(d)
-        }
-        s.reset()
-        return DeviceMap(events)
-    }
-
-    /// The erasure map of the erasures a selection keeps (`selected(row, lamport)`), the
-    /// authors of the events they name looked up among the selected rows only.
-    private func erasureMap(_ devices: DeviceMap, _ selected: (Int64, UInt64) -> Bool) throws -> ErasureMap {
-        var events: [ErasureEvent] = []
-        let s = try db.prepared("SELECT id, bytes, rowid, lamport FROM events WHERE kind = 12")
-        while try s.step() {
-            guard selected(s.int(2), UInt64(s.int(3))), let id = s.hash(0), let e = try? Event.decode(stored: s.blob(1), id: id),
-                  let x = ErasureEvent(e) else { continue }
-            events.append(x)
-        }
-        s.reset()
-        let author = try db.prepared("SELECT rowid, lamport, bytes FROM events WHERE id = ?")
-        var authors: [EventID: PublicKey] = [:]
-        var kinds: [EventID: UInt16] = [:]
-        for e in events {
-            for id in e.erasure.events + [e.erasure.annotation] where authors[id] == nil {
-                author.reset()
-                author.bind(1, id)
-                // The kind as the held bytes say (none when held erased), never the kind column.
-                if try author.step(), selected(author.int(0), UInt64(author.int(1))), let held = try? Event.decode(stored: author.blob(2), id: id) {
-                    authors[id] = held.author
-                    if !held.isErased { kinds[id] = held.payloadKind }
-                }
-            }
-        }
-        author.reset()
-        return ErasureMap(events, devices: devices, authorOf: { authors[$0] }, kindOf: { kinds[$0] })
-    }
-
-    /// The device map of the device events stored at `rows`.
-    private func deviceMap(rows: Set<Int64>) throws -> DeviceMap {
-        var events: [DeviceEvent] = []
-        let s = try db.prepared("SELECT id, bytes, rowid FROM events WHERE kind IN (10, 11)")
-        while try s.step() {
-            guard rows.contains(s.int(2)), let id = s.hash(0), let e = try? Event.decode(stored: s.blob(1), id: id), let d = DeviceEvent(e) else { continue }
-            events.append(d)
-        }
-        s.reset()
-        return DeviceMap(events)
     }
 
     /// Applies the events stored at `rows`, in that order.

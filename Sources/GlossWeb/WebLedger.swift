@@ -60,10 +60,8 @@ enum WebOps {
     static func names(_ l: Ledger) throws -> JSON {
         // Authors are identities (MERGE.md §18): a name given to any device names its identity.
         let devices = try l.log.devices()
-        var o: [String: JSON] = [:]
-        for p in try l.log.peers() where !p.name.isEmpty && (o[devices.identity(of: p.key).hex] == nil || devices.identity(of: p.key) == p.key) {
-            o[devices.identity(of: p.key).hex] = .string(p.name)
-        }
+        let peers = Dictionary(try l.log.peers().map { ($0.key, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let o = Dictionary(uniqueKeysWithValues: devices.namesByIdentity(peers).map { ($0.key.hex, JSON.string($0.value)) })
         return .object(["me": .string(devices.identity(of: l.key.publicKey).hex), "names": .object(o)])
     }
 

@@ -22,23 +22,17 @@ struct Context {
     /// or the key's first digits.
     func who(_ key: PublicKey) -> String { namer(key) }
 
-    /// `who` as a value a renderer can keep.
-    var namer: @Sendable (PublicKey) -> String {
-        let devices = devices, me = myIdentity
-        // A name given to any device of an identity names the identity; its own key's name first.
-        var byIdentity: [PublicKey: String] = [:]
-        for (key, name) in names where byIdentity[devices.identity(of: key)] == nil || devices.identity(of: key) == key {
-            byIdentity[devices.identity(of: key)] = name
-        }
-        let named = byIdentity
-        return { Format.author(devices.identity(of: $0), me: me, names: named) }
-    }
+    /// `who` as a value a renderer can keep (names by identity, computed once).
+    let namer: @Sendable (PublicKey) -> String
 
     init(_ options: LedgerOptions) throws {
         let ledger = try options.open()
         self.ledger = ledger
         names = Dictionary((try? ledger.log.peers())?.map { ($0.key, $0.name) } ?? [], uniquingKeysWith: { a, _ in a })
-        devices = (try? ledger.log.devices()) ?? .empty
+        let devices = (try? ledger.log.devices()) ?? .empty
+        self.devices = devices
+        let me = devices.identity(of: ledger.key.publicKey), named = devices.namesByIdentity(names)
+        namer = { Format.author(devices.identity(of: $0), me: me, names: named) }
     }
 
     /// The article whose id starts with `prefix`.

@@ -109,6 +109,22 @@ import GlossTestSupport
         #expect(state.annotations.values.contains { $0.created.device != nil }, "an annotation by a linked device")
     }
 
+    /// A ledger that received `events` in a random order, by bundles of random sizes up to
+    /// `maxBatch`, the projection checked against the replays after every one.
+    static func importedInRandomBatches(_ events: [Event], path: String, maxBatch: Int, _ rng: inout SeededRandom, _ label: String,
+                                        sourceLocation: SourceLocation = #_sourceLocation) throws -> EventLog {
+        let order = HistoryGenerator.randomTopologicalOrder(events, &rng)
+        let log = try EventLog(path: path, create: true)
+        var i = 0
+        while i < order.count {
+            let k = Int.random(in: 1...maxBatch, using: &rng)
+            _ = try BundleExchange.import(Bundle.encode(Array(order[i..<min(order.count, i + k)])), into: log)
+            try expectAgrees(log, "\(label), after \(i + k) events", sourceLocation: sourceLocation)
+            i += k
+        }
+        return log
+    }
+
     /// Histories where authors link one another as devices of one identity and revoke devices
     /// (MERGE.md §18), delivered in random orders and batches: the device map is a function of
     /// the set, so the projection (rebuilt when a batch changes the map), the fast replay and
@@ -120,15 +136,8 @@ import GlossTestSupport
         let reference = Snapshot(events: g.events)
         var rng = SeededRandom(seed: seed &* 131)
         for n in 0..<3 {
-            let order = HistoryGenerator.randomTopologicalOrder(g.events, &rng)
-            let log = try EventLog(path: "\(dir.path)/d\(n).sqlite", create: true)
-            var i = 0
-            while i < order.count {
-                let k = Int.random(in: 1...40, using: &rng)
-                _ = try BundleExchange.import(Bundle.encode(Array(order[i..<min(order.count, i + k)])), into: log)
-                try Self.expectAgrees(log, "devices, seed \(seed), order \(n), after \(i + k) events")
-                i += k
-            }
+            let log = try Self.importedInRandomBatches(g.events, path: "\(dir.path)/d\(n).sqlite", maxBatch: 40, &rng,
+                                                       "devices, seed \(seed), order \(n)")
             #expect(try Self.projected(log).hash == reference.hash, "seed \(seed), order \(n)")
         }
     }
@@ -148,15 +157,8 @@ import GlossTestSupport
         let state = LedgerState.replay(g.events)
         var rng = SeededRandom(seed: seed &* 977)
         for n in 0..<2 {
-            let order = HistoryGenerator.randomTopologicalOrder(g.events, &rng)
-            let log = try EventLog(path: "\(dir.path)/e\(n).sqlite", create: true)
-            var i = 0
-            while i < order.count {
-                let k = Int.random(in: 1...50, using: &rng)
-                _ = try BundleExchange.import(Bundle.encode(Array(order[i..<min(order.count, i + k)])), into: log)
-                try Self.expectAgrees(log, "erasures, seed \(seed), order \(n), after \(i + k) events")
-                i += k
-            }
+            let log = try Self.importedInRandomBatches(g.events, path: "\(dir.path)/e\(n).sqlite", maxBatch: 50, &rng,
+                                                       "erasures, seed \(seed), order \(n)")
             #expect(try Self.projected(log).hash == reference.hash, "seed \(seed), order \(n)")
             let held = try log.allEvents()
             for e in held where state.erasures.erasedEvents[e.id] != nil {

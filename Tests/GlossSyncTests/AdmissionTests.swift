@@ -63,27 +63,35 @@ import GlossTestSupport
                 "the client reads the sealed ERROR: \(String(describing: client.failure))")
     }
 
-    /// A stranger on a busy server is told it is not allowed (not "busy", which it would retry).
-    @Test func theAllowListDecidesBeforeTheSlot() throws {
-        let dir = try TempDir()
-        let client = try Side(dir, "client")
-        let serverKey = SigningKey()
-        var toClient: [[UInt8]] = []
+    /// A server session over `store` run against `client` for four flights (the handshake and
+    /// admission; `allowing`: the server allows the client's key); how the server's session ended.
+    func serverEnding(_ store: any SyncStore, allowing: Bool, _ client: Side,
+                      admission: (@Sendable (PublicKey) -> String?)? = nil) throws -> SyncError? {
+        final class Frames { var list: [[UInt8]] = [] }  // the test's one thread only
+        let serverKey = SigningKey(), toClient = Frames()
         var ended: SyncError?
-        let shell = SyncShell(session: SyncSession(config: SyncSessionConfig(role: .server, identity: serverKey, allowed: [])),
-                              store: LedgerSyncStore(path: dir.path + "/server.sqlite", commit: .inline),
-                              admission: { _ in "the server is busy (0 sessions at once); try again shortly" },
-                              transmit: { toClient.append($0) }, deliver: { $0() })
-        _ = try EventLog(path: dir.path + "/server.sqlite", create: true)
+        let config = SyncSessionConfig(role: .server, identity: serverKey, allowed: allowing ? [client.key.publicKey] : [])
+        let shell = SyncShell(session: SyncSession(config: config), store: AnySyncStore(store), admission: admission,
+                              transmit: { toClient.list.append($0) }, deliver: { $0() })
         shell.onEnd = { _, e in ended = e }
         try client.begin(role: .client, allow: [serverKey.publicKey])
         shell.start()
         for _ in 0..<4 {
-            let a = toClient, b = client.outbox
-            toClient = []; client.outbox = []
+            let a = toClient.list, b = client.outbox
+            toClient.list = []; client.outbox = []
             for f in a { client.receive(f) }
             for f in b { shell.feed(.received(f)) }
         }
+        return ended
+    }
+
+    /// A stranger on a busy server is told it is not allowed (not "busy", which it would retry).
+    @Test func theAllowListDecidesBeforeTheSlot() throws {
+        let dir = try TempDir()
+        let client = try Side(dir, "client")
+        _ = try EventLog(path: dir.path + "/server.sqlite", create: true)
+        let ended = try serverEnding(LedgerSyncStore(path: dir.path + "/server.sqlite", commit: .inline), allowing: false, client,
+                                     admission: { _ in "the server is busy (0 sessions at once); try again shortly" })
         #expect(ended?.code == .notAllowed, "\(String(describing: ended))")
         #expect(client.failure?.code == .notAllowed)
     }
@@ -103,20 +111,7 @@ import GlossTestSupport
         }
         let dir = try TempDir()
         let client = try Side(dir, "client")
-        let serverKey = SigningKey()
-        var toClient: [[UInt8]] = []
-        var ended: SyncError?
-        let shell = SyncShell(session: SyncSession(config: SyncSessionConfig(role: .server, identity: serverKey, allowed: [client.key.publicKey])),
-                              store: AnySyncStore(DownStore()), transmit: { toClient.append($0) }, deliver: { $0() })
-        shell.onEnd = { _, e in ended = e }
-        try client.begin(role: .client, allow: [serverKey.publicKey])
-        shell.start()
-        for _ in 0..<4 {
-            let a = toClient, b = client.outbox
-            toClient = []; client.outbox = []
-            for f in a { client.receive(f) }
-            for f in b { shell.feed(.received(f)) }
-        }
+        let ended = try serverEnding(DownStore(), allowing: true, client)
         #expect(ended?.code == .overloaded, "\(String(describing: ended))")
         #expect(client.failure?.code == .overloaded && client.failure?.message.contains("restarting") == true,
                 "\(String(describing: client.failure))")

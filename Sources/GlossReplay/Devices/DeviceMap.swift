@@ -152,3 +152,16 @@ public struct DeviceMap: Sendable, Equatable {
         a.links == b.links && a.revocations == b.revocations && a.eventCount == b.eventCount
     }
 }
+
+extension DeviceMap {
+    /// Names given to keys (an allow-list), as names of identities: a name given to any device
+    /// of an identity names the identity, the identity's own key's name first.
+    public func namesByIdentity(_ names: [PublicKey: String]) -> [PublicKey: String] {
+        var out: [PublicKey: String] = [:]
+        for (key, name) in names.sorted(by: { $0.key < $1.key }) where !name.isEmpty {
+            let identity = self.identity(of: key)
+            if out[identity] == nil || key == identity { out[identity] = name }
+        }
+        return out
+    }
+}
