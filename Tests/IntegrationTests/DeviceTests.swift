@@ -153,5 +153,12 @@ import Testing
         #expect(busy.err.contains("orphan"), "\(busy.err)")
         let none = try laptop.fails("device", "revoke", "ffff")
         #expect(none.status == 66, "\(none.err)")
+        // Revoking the device in use needs --yes; a code file that exists is refused before any link.
+        let me = try laptop.ok("whoami").trimmingCharacters(in: .whitespacesAndNewlines)
+        let own = try laptop.fails("device", "revoke", String(me.prefix(12)))
+        #expect(own.status == 64 && own.err.contains("--yes"), "\(own.err)")
+        let taken = try laptop.write("taken", Array("x".utf8))
+        let exists = try laptop.fails("device", "link", "--out", taken)
+        #expect(exists.status == 64 && exists.err.contains("already exists"), "\(exists.err)")
     }
 }

@@ -70,6 +70,10 @@ struct DeviceCommand: ParsableCommand {
         private func mint() throws {
             let ctx = try Context(options)
             try ctx.requireNotRevoked()
+            // Checked before the link is written: a link whose code went nowhere helps nobody.
+            if let out, FileSystem.exists(out) {
+                throw CLIError("\(out) already exists: choose a new file for the pairing code (it is written once, mode 0600)", .usage)
+            }
             let device = SigningKey()
             let identity = ctx.myIdentity
             let link = DeviceLinked(identity: identity, signingConsentWith: device)
@@ -195,6 +199,7 @@ struct DeviceCommand: ParsableCommand {
         @OptionGroup var options: LedgerOptions
         @Argument(help: "The device to revoke (a unique prefix of its key).") var key: String
         @Option(name: .customLong("last-seq"), help: "The device's last event (seq) that still counts; 0: none of them.") var lastSeq: UInt64?
+        @Flag(help: "Confirm revoking the device you are using: nothing it writes afterwards counts.") var yes = false
 
         func run() throws {
             let ctx = try Context(options)
@@ -208,6 +213,9 @@ struct DeviceCommand: ParsableCommand {
             guard matches.count == 1, let device = matches.first else {
                 if matches.isEmpty { throw CLIError("no device of your identity has a key starting with \(p); `gloss device list` shows them", .notFound) }
                 throw CLIError("\(p) matches \(matches.count) of your devices; type more digits", .usage)
+            }
+            if device == ctx.me && !yes {
+                throw CLIError("\(device.raw.short(16)) is this device: once revoked, nothing it writes counts anywhere, and it cannot be linked again. Revoke it from another of your devices, or run again with --yes", .usage)
             }
             let held = try reporting { try ctx.log.tip(of: device) }?.seq ?? 0
             let n = lastSeq ?? held
