@@ -41,7 +41,7 @@ public enum BundleExchange {
     /// The bundle's erasures as notices, so that the events they name, which come before them
     /// (parents first), may be stored without their payloads (MERGE.md §19). Each carries the
     /// bundle's links of the keys involved.
-    static func notices(in events: [Event]) throws -> [ErasureNotice] {
+    public static func notices(in events: [Event]) throws -> [ErasureNotice] {
         let erasures = events.filter { $0.payloadKind == PayloadKind.annotationErased.rawValue }
         guard !erasures.isEmpty else { return [] }
         let byID = Dictionary(events.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })

@@ -183,7 +183,7 @@ extension EventLog {
         let projector = try makeProjector()
         // Erasures may let events arrive without their payloads, or make a payload that
         // arrives late go at once (MERGE.md §19, SYNC.md §7.3): decided by `StubAuthority`.
-        let authority = try StubAuthority(self, devices: projector.devices, map: projector.erasures)
+        let authority = try stubAuthority(devices: projector.devices, map: projector.erasures)
         let recordErasure = try db.prepared("INSERT OR IGNORE INTO erasures(target, erasure) VALUES (?, ?)")
         let drop = try db.prepared("DELETE FROM heads WHERE id = ?")
         let head = try db.prepared("INSERT INTO heads(id) VALUES (?)")

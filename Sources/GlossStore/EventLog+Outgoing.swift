@@ -78,24 +78,7 @@ extension EventLog {
     /// One row of `SELECT rowid, id, author, seq, bytes, tag`: the event to relay, or nil when
     /// the peer has it or the filter withholds it. Bytes are read only for rows the peer lacks.
     private func relayable(_ s: Statement, peer: Frontier, filter: inout RelayFilter) throws -> Event? {
-        let idColumn = s.blob(1)
-        let authorColumn = s.blob(2)
-        // A column of the wrong size cannot be the row that was stored: quarantine it under
-        // whatever id it shows (the schema's CHECKs make this a hand edit).
-        let id = Hash32(idColumn.count == 32 ? idColumn : Array(repeating: 0, count: 32))
-        guard authorColumn.count == 32 else {
-            _ = filter.admit(id: id, .failure(StoredRowCheck.Damage(message: "its author column is not 32 bytes")))
-            return nil
-        }
-        let author = PublicKey(Hash32(authorColumn))
-        let seq = UInt64(max(0, s.int(3)))
-        if filter.withholdsUnread(author: author, seq: seq, id: id) { return nil }
-        if peer.covers(author, seq: seq) { return nil }
-        let check = StoredRowCheck.check(bytes: s.blob(4), idColumn: idColumn, tag: s.isNull(5) ? nil : s.blob(5))
-            .flatMap { e -> Result<Event, StoredRowCheck.Damage> in
-                e.author == author && e.header.seq == seq
-                    ? .success(e) : .failure(StoredRowCheck.Damage(message: "its author or seq column does not match its signed header"))
-            }
-        return filter.admit(id: id, check)
+        try RelayRow.relayable(idColumn: s.blob(1), authorColumn: s.blob(2), seq: s.int(3), tag: s.isNull(5) ? nil : s.blob(5),
+                               bytes: { s.blob(4) }, peer: peer, filter: &filter)
     }
 }

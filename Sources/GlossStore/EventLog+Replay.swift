@@ -116,12 +116,13 @@ extension EventLog {
 }
 
 /// The heads of a selection fed event by event: the events no selected event names as a parent.
-struct HeadsOfSelection {
+public struct HeadsOfSelection {
     private var ids: [EventID] = []
     private var named: Set<EventID> = []
-    mutating func add(_ id: EventID, _ bytes: UnsafeRawBufferPointer) {
+    public init() {}
+    public mutating func add(_ id: EventID, _ bytes: UnsafeRawBufferPointer) {
         ids.append(id)
         StoredEventView(bytes)?.forEachParent { named.insert($0) }
     }
-    var heads: [EventID] { ids.filter { !named.contains($0) }.sorted() }
+    public var heads: [EventID] { ids.filter { !named.contains($0) }.sorted() }
 }
