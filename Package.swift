@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
     ],
     targets: [
         // System libraries: the distribution's libcrypto and libsqlite3, never vendored copies.
@@ -50,11 +52,19 @@ let package = Package(
             .embedInCode("Assets/thread.js"), .embedInCode("Assets/popover.js"), .embedInCode("Assets/library.js"),
             .embedInCode("Assets/search.js"), .embedInCode("Assets/live.js"), .embedInCode("Assets/sync.js"),
         ]),
+        // The hub (`gloss serve --store postgres://…`): the sync store in PostgreSQL through
+        // PostgresNIO, so that several serve processes share one log.
+        .target(name: "GlossHub", dependencies: [
+            "GlossCore", "GlossReplay", "GlossStore", "GlossLedger", "GlossSync",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Fuzz targets: replays a corpus normally; built with libFuzzer by `make fuzz`.
         .executableTarget(name: "GlossFuzz", dependencies: ["GlossCore", "GlossSync"],
                           swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(name: "gloss", dependencies: [
-            "GlossCore", "GlossStore", "GlossReplay", "GlossLedger", "GlossSync", "GlossTransport", "GlossWeb",
+            "GlossCore", "GlossStore", "GlossReplay", "GlossLedger", "GlossSync", "GlossTransport", "GlossWeb", "GlossHub",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -64,7 +74,7 @@ let package = Package(
 
         // Shared by tests and benchmarks, never linked into gloss: a sync session run in memory
         // against a real SQLite ledger, flight by flight.
-        .target(name: "GlossTestSupport", dependencies: ["GlossCore", "GlossStore", "GlossSync", "GlossTransport"], path: "Tests/GlossTestSupport"),
+        .target(name: "GlossTestSupport", dependencies: ["GlossCore", "GlossReplay", "GlossStore", "GlossSync", "GlossTransport"], path: "Tests/GlossTestSupport"),
 
         .testTarget(name: "GlossCoreTests", dependencies: ["GlossCore"]),
         .testTarget(name: "GlossStoreTests", dependencies: ["GlossStore", "GlossCore", "GlossTestSupport"]),
@@ -72,7 +82,8 @@ let package = Package(
         .testTarget(name: "GlossLedgerTests", dependencies: ["GlossLedger", "GlossStore", "GlossReplay", "GlossCore", "GlossTestSupport"]),
         .testTarget(name: "GlossSyncTests", dependencies: ["GlossSync", "GlossLedger", "GlossStore", "GlossCore", "GlossTransport", "GlossTestSupport"]),
         .testTarget(name: "GlossWebTests", dependencies: ["GlossWeb", "GlossCore", "GlossReplay"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["gloss", "GlossSync", "GlossStore", "GlossCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["gloss", "GlossSync", "GlossStore", "GlossCore", "GlossTestSupport"]),
+        .testTarget(name: "GlossHubTests", dependencies: ["GlossHub", "GlossStore", "GlossReplay", "GlossCore", "GlossTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

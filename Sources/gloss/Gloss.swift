@@ -30,7 +30,7 @@ struct Gloss: ParsableCommand {
             ListCommand.self, ShowCommand.self, HistoryCommand.self, SearchCommand.self,
             ReadCommand.self, ExportCommand.self, ReanchorCommand.self, WebCommand.self,
             SnapshotCommand.self, ImportCommand.self, BundleCommand.self, FrontierCommand.self,
-            ServeCommand.self, SyncCommand.self, PeerCommand.self, DeviceCommand.self, KeyCommand.self,
+            ServeCommand.self, SyncCommand.self, HubCommand.self, PeerCommand.self, DeviceCommand.self, KeyCommand.self,
             LogCommand.self, VerifyCommand.self,
         ]
     )

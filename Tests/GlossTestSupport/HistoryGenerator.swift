@@ -1,6 +1,5 @@
 import GlossCore
 import GlossReplay
-import GlossTestSupport
 
 /// Random histories for the projection's property tests: several authors, each writing on its
 /// own view of the ledger and gossiping now and then, so edits conflict; plus the events a
@@ -9,26 +8,26 @@ import GlossTestSupport
 /// revisions by someone who never added the text, several additions of one text, unknown kinds,
 /// and changes naming an annotation the author never saw (so its target may arrive later).
 /// Events are built and signed directly, not through a ledger, so any of these can be made.
-struct HistoryGenerator {
-    struct Author {
-        let key: SigningKey
+public struct HistoryGenerator {
+    public struct Author {
+        public let key: SigningKey
         var seq: UInt64 = 0
         var prev: EventID?
         /// The events this author has seen (its own and what gossip brought).
         var seen: [EventID: Event] = [:]
     }
 
-    var rng: SeededRandom
-    var authors: [Author]
+    public var rng: SeededRandom
+    public var authors: [Author]
     /// Whether authors also link each other as devices of one identity and revoke devices
     /// (MERGE.md §18): links with good and bad consents, by devices of the identity or not,
     /// revocations cutting a device below events already made.
-    var devices = false
+    public var devices = false
     /// Whether authors also erase annotations (MERGE.md §19): their own (with their own changes
     /// of it), now and then someone else's (no effect), or naming others' events (left alone).
-    var erasures = false
+    public var erasures = false
     /// Every event made, in the order made (parents first).
-    private(set) var events: [Event] = []
+    public private(set) var events: [Event] = []
     private var time: Int64 = 0
 
     static let texts = [
@@ -41,7 +40,7 @@ struct HistoryGenerator {
         "A second article, corrected: the ministry confirmed it. Nobody resigned.",
     ]
 
-    init(seed: UInt64, authors n: Int = 4) {
+    public init(seed: UInt64, authors n: Int = 4) {
         var r = SeededRandom(seed: seed)
         var keys: [Author] = []
         for _ in 0..<n {
@@ -52,10 +51,10 @@ struct HistoryGenerator {
         rng = r
     }
 
-    var keys: [PublicKey] { authors.map(\.key.publicKey) }
+    public var keys: [PublicKey] { authors.map(\.key.publicKey) }
 
     /// Makes `steps` events (gossip rounds in between do not count).
-    mutating func run(steps: Int) {
+    public mutating func run(steps: Int) {
         var made = 0
         while made < steps {
             let i = Int.random(in: 0..<authors.count, using: &rng)
@@ -195,7 +194,7 @@ struct HistoryGenerator {
     }
 
     /// A random order of `events` in which every event comes after its parents.
-    static func randomTopologicalOrder(_ events: [Event], _ rng: inout SeededRandom) -> [Event] {
+    public static func randomTopologicalOrder(_ events: [Event], _ rng: inout SeededRandom) -> [Event] {
         var placed: Set<EventID> = []
         var pending = events.shuffled(using: &rng)
         var out: [Event] = []

@@ -19,7 +19,7 @@ final class ServerProcess {
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        // First line: "Serving FOLDER on 127.0.0.1:PORT as KEY".
+        // First line: "Serving FOLDER on 127.0.0.1:PORT as KEY" (or "Serving hub URL on …").
         var line = ""
         let deadline = Date().addingTimeInterval(20)
         while !line.contains("\n") && Date() < deadline {
@@ -28,7 +28,9 @@ final class ServerProcess {
             line += String(decoding: d, as: UTF8.self)
         }
         let first = line.split(separator: "\n").first.map(String.init) ?? ""
-        guard let on = first.range(of: "127.0.0.1:"), let asRange = first.range(of: " as ") else {
+        guard let listening = first.range(of: " on 127.0.0.1:", options: .backwards),
+              let on = first.range(of: "127.0.0.1:", range: listening.lowerBound..<first.endIndex),
+              let asRange = first.range(of: " as ", range: on.upperBound..<first.endIndex) else {
             process.terminate()
             throw ServerStartError(output: first)
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import GlossCore
+import GlossHub
 import GlossLedger
 import GlossReplay
 import GlossStore
@@ -58,8 +59,16 @@ struct ServeCommand: ParsableCommand {
 
             One log line per session on standard error. SIGINT or SIGTERM stops the server cleanly: \
             a batch being stored is committed or rolled back whole.
+
+            With --store postgres://… and --key FILE it serves a hub instead of a ledger (`gloss hub \
+            --help`): its first line is then `Serving hub URL on HOST:PORT as KEY`. Any number of such \
+            processes may serve one hub at once. A peer arriving while the database cannot be reached \
+            is told to try again (`gloss sync` does, with backoff).
             """))
     @OptionGroup var options: LedgerOptions
+    @Option(help: "Serve a hub: its PostgreSQL database, postgres://USER@HOST:PORT/DATABASE (see `gloss hub`).") var store: String?
+    @Option(help: "With --store: the hub's key file (as `gloss hub init --key` made it).") var key: String?
+    @Option(help: "With --store: the most database connections this process holds.") var dbConnections = 16
     @Option(help: "Address to listen on (port 0: the OS picks one).") var listen = Endpoint(argument: "127.0.0.1:7420")!
     @Option(help: "Seconds a peer may stay silent before it is cut off.") var idleTimeout = 30
     @Option(help: "Most authenticated sessions at once; a peer beyond it is told the server is busy, and `gloss sync` retries.") var maxSessions = 64
@@ -69,6 +78,9 @@ struct ServeCommand: ParsableCommand {
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout \(idleTimeout): give a number of seconds, at least 1") }
         guard maxSessions >= 1 else { throw ValidationError("--max-sessions \(maxSessions): give at least 1") }
         guard maxPending >= 1 else { throw ValidationError("--max-pending \(maxPending): give at least 1") }
+        guard dbConnections >= 1 else { throw ValidationError("--db-connections \(dbConnections): give at least 1") }
+        if store != nil && key == nil { throw ValidationError("--store serves a hub: give its key file too (--key FILE, as `gloss hub init --key` made it)") }
+        if store == nil && key != nil { throw ValidationError("--key is for a hub: give --store postgres://… too (a ledger's key is in its folder)") }
     }
 
     func run() throws {
@@ -78,6 +90,7 @@ struct ServeCommand: ParsableCommand {
         // (load.py part 1) at no measurable cost in speed.
         _ = glibcMallopt(-8 /* M_ARENA_MAX, malloc.h */, 2)
         #endif
+        if let store, let key { return try serveHub(store, key) }
         let ledger = try options.open()
         let logger = Logger(label: "gloss.serve")
         var settings = SyncServer.Settings(identity: ledger.key, ledgerPath: ledger.databasePath)
@@ -100,6 +113,41 @@ struct ServeCommand: ParsableCommand {
         }
         server.wait()
         _ = signals
+        logger.info("stopped")
+    }
+}
+
+extension ServeCommand {
+    /// Serves a hub: sessions against the PostgreSQL log (`HubSyncStore`), after checking the
+    /// database holds this gloss's schema and the hub's key is `keyPath`'s.
+    func serveHub(_ store: String, _ keyPath: String) throws {
+        let url: HubURL
+        do { url = try HubURL(store) } catch { throw CLIError(error.description, .usage) }
+        let signing = try reporting { try KeyFile.read(keyPath) }
+        let logger = Logger(label: "gloss.serve")
+        let db = HubDatabase(url: url, connections: dbConnections, name: "gloss serve \(listen) pid \(getpid())")
+        let hub = HubLog(db)
+        try reportingHub { _ = try Blocking.run { try await hub.checkReady(key: signing.publicKey) } }
+        var settings = SyncServer.Settings(identity: signing) { HubSyncStore(log: hub, own: signing.publicKey) }
+        settings.timeouts = SyncTimeouts(idle: .seconds(Int64(idleTimeout)))
+        settings.maxSessions = maxSessions
+        settings.maxPending = maxPending
+        let server: SyncServer
+        do { server = try SyncServer(host: listen.host, port: listen.port, settings: settings, logger: logger) }
+        catch { throw CLIError("cannot listen on \(listen): \(error)", .peer) }
+        let bound = server.localAddress?.port ?? listen.port
+        let address = listen.host.contains(":") ? "[\(listen.host)]:\(bound)" : "\(listen.host):\(bound)"
+        print("Serving hub \(url) on \(address) as \(signing.publicKey.hex)")
+        let peers = (try? Blocking.run { try await hub.peers() }) ?? []
+        print(peers.isEmpty ? "No peer is allowed yet: gloss hub peer allow KEY --store URL" : "\(peers.count) peer\(peers.count == 1 ? "" : "s") allowed")
+        Console.flush()
+        let signals = Signals { sig in
+            logger.info("signal \(sig): stopping")
+            server.stop()
+        }
+        server.wait()
+        _ = signals
+        try? Blocking.run { await db.close() }
         logger.info("stopped")
     }
 }

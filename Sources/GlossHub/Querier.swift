@@ -1,0 +1,19 @@
+import Logging
+import PostgresNIO
+
+/// Something queries run on: the pool (any connection) or one connection (a transaction's),
+/// so the hub's reads can run inside an append's transaction without a second connection.
+protocol Querier: Sendable {
+    func rows(_ query: PostgresQuery) async throws -> PostgresRowSequence
+}
+
+extension PostgresClient: Querier {
+    func rows(_ query: PostgresQuery) async throws -> PostgresRowSequence { try await self.query(query) }
+}
+
+extension PostgresConnection: Querier {
+    func rows(_ query: PostgresQuery) async throws -> PostgresRowSequence { try await self.query(query, logger: sqlLogger) }
+}
+
+/// PostgresNIO logs each query at debug level: nothing at the default level.
+let sqlLogger = Logger(label: "gloss.hub.sql")
