@@ -30,6 +30,7 @@ test: deps
 	python3 Protocol/vectors/peer.py
 	python3 Protocol/vectors/check_reconcile.py
 	GLOSS_BIN="$$($(SWIFT) build --show-bin-path)/gloss" python3 Protocol/vectors/hostile_peers.py
+	GLOSS_BIN="$$($(SWIFT) build --show-bin-path)/gloss" python3 Protocol/vectors/hostile_peers.py --hub
 	$(MAKE) fuzz FUZZ_SECONDS=10
 	GLOSS_BIN="$$($(SWIFT) build --show-bin-path)/gloss" python3 Tests/system/crash_campaign.py
 	GLOSS_BIN="$$($(SWIFT) build --show-bin-path)/gloss" python3 Tests/system/load.py --events 100 --rss-limit 160

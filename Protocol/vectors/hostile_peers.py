@@ -12,11 +12,16 @@ For each hostile case it checks that
 
 Prints one line per case and `N passed, M failed`; exits 1 when any case fails.
 
-Usage: python3 Protocol/vectors/hostile_peers.py
+With --hub the server is a hub instead (`gloss serve --store postgres://…` on a throw-away
+PostgreSQL cluster the script starts, Tests/system/pgcluster.py): the same cases, the same
+expectations, with `gloss hub status | frontier | verify` as the server's log, frontier and verify.
+
+Usage: python3 Protocol/vectors/hostile_peers.py [--hub]
 Environment: GLOSS_BIN (default: .build/debug/gloss of this repository). Needs `cryptography`.
 """
 
 import hashlib
+import json
 import os
 import re
 import select
@@ -36,6 +41,7 @@ import peer  # noqa: E402
 from peer import Ack, Auth, Batch, Done, Error, Frontier, Hello, Ping  # noqa: E402,F401
 
 GLOSS = os.environ.get("GLOSS_BIN") or os.path.join(REPO, ".build", "debug", "gloss")
+HUB = None          # with --hub: the hub's database URL (the server ledger's key is the hub's)
 IDLE = 2            # the server's --idle-timeout, seconds
 RSS_LIMIT_MIB = 100
 VERBOSE = os.environ.get("HOSTILE_VERBOSE") == "1"   # also print the server's log line of passing cases
@@ -87,7 +93,8 @@ class Server:
 
     def _start(self):
         ledger = self.ledger
-        self.proc = subprocess.Popen([GLOSS, "--ledger", ledger, "serve", "--listen", f"{HOST}:0",
+        where = ["serve", "--store", HUB, "--key", os.path.join(ledger, "key")] if HUB else ["--ledger", ledger, "serve"]
+        self.proc = subprocess.Popen([GLOSS, *where, "--listen", f"{HOST}:0",
                                       "--idle-timeout", str(IDLE)],
                                      stdout=subprocess.PIPE, stderr=self.err, stdin=subprocess.DEVNULL)
         line = b""
@@ -177,6 +184,14 @@ class World:
         r = retry_gloss("--ledger", self.S, "article", "add", art)
         if r.returncode != 0:
             raise RuntimeError(f"gloss article add failed: {r.stderr}")
+        if HUB:
+            # The hub, with the server ledger's key, its events and its allow-list.
+            for args in (("hub", "init", "--store", HUB, "--key", os.path.join(self.S, "key")),
+                         ("hub", "migrate", self.S, "--store", HUB),
+                         *(("hub", "peer", "allow", k, "--store", HUB) for k in (self.other_key, pub_of(PY_SEED).hex()))):
+                r = retry_gloss(*args)
+                if r.returncode != 0:
+                    raise RuntimeError(f"gloss {' '.join(args[:2])} failed: {r.stderr}")
         self.server = Server(self.S, self.tmp)
 
     def restart_if_dead(self):
@@ -187,11 +202,34 @@ class World:
         return False
 
     def log_count(self):
+        if HUB:
+            return json.loads(retry_gloss("hub", "status", "--store", HUB, "--json").stdout)["events"]
         r = retry_gloss("--ledger", self.S, "log")
         return len([line for line in r.stdout.splitlines() if line.strip()]) - 1  # minus the header
 
     def frontier(self):
+        if HUB:
+            return retry_gloss("hub", "frontier", "--store", HUB).stdout.strip()
         return retry_gloss("--ledger", self.S, "frontier").stdout.strip()
+
+    def verify_problems(self):
+        """What `gloss verify` (or `gloss hub verify`) finds wrong with the server's log; None when clean."""
+        if HUB:
+            v = retry_gloss("hub", "verify", "--store", HUB)
+            return None if v.returncode == 0 and "ok:" in v.stdout else (v.stdout + v.stderr).strip()[-300:]
+        v = retry_gloss("--ledger", self.S, "verify")
+        return None if v.returncode == 0 and "ok:" in v.stdout else v.stdout.strip()[-300:]
+
+    def verify_output(self):
+        """`gloss verify` of the server's log (`gloss hub verify` with --hub), as run."""
+        return retry_gloss("hub", "verify", "--store", HUB) if HUB else retry_gloss("--ledger", self.S, "verify")
+
+    def add_article(self, path):
+        """An article written by the server's own key (through its ledger, then into the hub)."""
+        r = retry_gloss("--ledger", self.S, "article", "add", path)
+        if r.returncode == 0 and HUB:
+            r = retry_gloss("hub", "migrate", self.S, "--store", HUB)
+        return r
 
     def frontier_tips(self):
         tips = []
@@ -297,9 +335,9 @@ def case_positive(w):
             problems.append(f"unexpected ACK {ack}")
     if len(r["received"]) != server_had:
         problems.append(f"the server sent {len(r['received'])} events, it holds {server_had}")
-    v = retry_gloss("--ledger", w.S, "verify")
-    if v.returncode != 0 or "ok:" not in v.stdout:
-        problems.append(f"gloss verify is not clean: {v.stdout.strip()[-300:]}")
+    v = w.verify_problems()
+    if v is not None:
+        problems.append(f"gloss verify is not clean: {v}")
     return problems
 
 
@@ -469,7 +507,7 @@ def case_fork(w):
     p.send(Batch(2, [f1b]))
     msgs = expect_closed(p, problems)
     expect_error(msgs, "invalid-event", problems, contains="fork")
-    v = retry_gloss("--ledger", w.S, "verify")
+    v = w.verify_output()
     if "forked" not in v.stdout:
         problems.append(f"gloss verify does not report the fork evidence: {v.stdout.strip()[-300:]}")
     return problems
@@ -591,7 +629,7 @@ def case_evidence_peer_longer(w):
 
 
 def evidence_kept(w, name):
-    v = retry_gloss("--ledger", w.S, "verify")
+    v = w.verify_output()
     short = pub_of(seed_of(name)).hex()[:8]
     if f"author {short}" not in v.stdout or "forked" not in v.stdout:
         return [f"gloss verify does not list the fork evidence of {name}: {v.stdout.strip()[-300:]}"]
@@ -949,7 +987,7 @@ def case_live(w):
     art = os.path.join(w.tmp, "live.txt")
     with open(art, "w") as f:
         f.write("Appended while a live peer is connected.\n")
-    r = retry_gloss("--ledger", w.S, "article", "add", art)
+    r = w.add_article(art)
     if r.returncode != 0:
         problems.append(f"gloss article add failed: {r.stderr}")
         return problems
@@ -1091,7 +1129,14 @@ def run_case(w, name, fn, reason, delta, setup):
 
 
 def main():
+    global HUB
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` stops the server
+    cluster = None
+    if "--hub" in sys.argv[1:]:
+        sys.path.insert(0, os.path.join(REPO, "Tests", "system"))
+        import pgcluster  # noqa: E402
+        cluster = pgcluster.Cluster()
+        HUB = cluster.create_database()
     if not os.access(GLOSS, os.X_OK):
         print(f"no gloss binary at {GLOSS} (set GLOSS_BIN)")
         return 2
@@ -1129,6 +1174,8 @@ def main():
     finally:
         if w is not None:
             w.close()
+        if cluster is not None:
+            cluster.destroy()
     print(f"({time.monotonic() - started:.1f} s)")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0

@@ -65,7 +65,7 @@ public final class HubDatabase: Sendable {
 
     /// `body` against the pool, its errors sorted (`HubError`), given up after `timeout`
     /// (a database that is down makes the pool wait for a connection: this says so instead).
-    func run<T: Sendable>(_ what: String, timeout: Duration = .seconds(10),
+    func run<T: Sendable>(_ what: String, timeout: Duration = .seconds(15),
                           _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws(HubError) -> T {
         let client = self.client
         do {
@@ -77,6 +77,9 @@ public final class HubDatabase: Sendable {
                 }
                 defer { group.cancelAll() }
                 guard let first = try await group.next(), let value = first else {
+                    // A pool that waits this long for a connection may be stuck on a database
+                    // that went away and came back: the next call gets a fresh one.
+                    replace(client)
                     throw HubError(.unavailable, "the hub's database (\(url)) did not answer within \(timeout.components.seconds) s while \(what); try again shortly")
                 }
                 return value

@@ -74,7 +74,21 @@ extension HubLog {
         for author in recorded.tips.keys where tips[author] == nil {
             problems.append(HubProblem(event: nil, message: "the tips table names author \(author.hex), who has no event here"))
         }
+        for (author, seqs) in try await forkedSeqs() {
+            problems.append(HubProblem(event: nil, message: "author \(author.raw.short()) forked its chain at seq \(seqs.map(String.init).joined(separator: ", ")): both events are kept as evidence and its further events are refused"))
+        }
         return (count, problems)
+    }
+
+    /// The seqs of each author's fork evidence, as a ledger's `forkedAuthors`.
+    func forkedSeqs() async throws(HubError) -> [(PublicKey, [UInt64])] {
+        try await db.run("reading fork evidence") { client in
+            var out: [PublicKey: Set<UInt64>] = [:]
+            for try await (a, s) in try await client.query("SELECT author, seq FROM forks").decode((ByteBuffer, Int64).self) {
+                if let h = a.hash { out[PublicKey(h), default: []].insert(UInt64(max(0, s))) }
+            }
+            return out.map { ($0.key, $0.value.sorted()) }.sorted { $0.0 < $1.0 }
+        }
     }
 
     /// Each append-only trigger that is missing or disabled (the database's owner can do both).

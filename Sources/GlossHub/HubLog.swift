@@ -30,7 +30,7 @@ public final class HubLog: Sendable {
     /// once) and records `key` as the hub's own; a hub recorded for another key is refused.
     public func initialize(key: PublicKey) async throws(HubError) -> Initialized {
         let logger = logger
-        return try await db.run("creating the hub's schema") { client in
+        return try await db.run("creating the hub's schema", timeout: .seconds(120)) { client in
             try await client.withTransaction(logger: logger) { c in
                 try await c.query("SELECT pg_advisory_xact_lock(\(HubSchema.migrateLock))", logger: logger)
                 let from = try await HubSchema.version(on: c, logger: logger)

@@ -152,13 +152,18 @@ struct HubCommand: ParsableCommand {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check every event in the hub and its append-only triggers.",
-            discussion: "Exit 0 when all is well, 1 with each problem listed otherwise.")
+            discussion: Help.reflow("""
+                Each row's bytes against its id, signature and integrity tag; every chain; the tips \
+                table; fork evidence (listed, as `gloss verify` lists it); and every append-only \
+                trigger present and enabled. Exit 0 when all is well, 1 with each problem on a \
+                `BAD` line otherwise.
+                """))
         @OptionGroup var store: StoreOptions
 
         func run() throws {
             let (count, problems) = try store.withLog { try await $0.verify() }
-            for p in problems { Console.data("problem: \(p)\n") }
-            if problems.isEmpty { print("\(count) events verified; triggers in place") }
+            for p in problems { Console.data("BAD  \(p)\n") }
+            if problems.isEmpty { print("ok: \(count) events verified; triggers in place") }
             else { throw CLIError("\(problems.count) problem\(problems.count == 1 ? "" : "s") found in \(count) events", .found) }
         }
     }
