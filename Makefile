@@ -34,6 +34,7 @@ test: deps
 	$(MAKE) fuzz FUZZ_SECONDS=10
 	GLOSS_BIN="$$($(SWIFT) build --show-bin-path)/gloss" python3 Tests/system/crash_campaign.py
 	GLOSS_BIN="$$($(SWIFT) build --show-bin-path)/gloss" python3 Tests/system/load.py --events 100 --rss-limit 160
+	GLOSS_BIN="$$($(SWIFT) build --show-bin-path)/gloss" python3 Tests/system/hub_load.py --clients 10 --events 100
 	GLOSS_BIN="$$($(SWIFT) build --show-bin-path)/gloss" python3 Tests/system/web_app.py
 
 # Rewrites Protocol/vectors/events.json after a deliberate change of the event format.
@@ -52,11 +53,13 @@ bench: deps
 # The long campaigns that `make test` runs in a shortened form: 20 SIGKILLs during a bulk import
 # and 20 during a large sync (either side), 50 clients of 1,000 events each at once, 500 sockets
 # that never authenticate, and 100 clients against 64 session slots (the load on a release build,
-# since it is held to the machine's CPU floor).
+# since it is held to the machine's CPU floor), then the same 50 × 1,000 against two hub processes
+# on one PostgreSQL (fsync on) and the hub's ingest with 1, 2 and 3 processes beside SQLite's.
 campaign: build
 	GLOSS_BIN="$$($(SWIFT) build --show-bin-path)/gloss" python3 Tests/system/crash_campaign.py --kills 20 --events 20000
 	$(SWIFT) build -c release --product gloss
 	GLOSS_BIN="$$($(SWIFT) build -c release --show-bin-path)/gloss" python3 Tests/system/load.py --clients 50 --events 1000 --busy-clients 100 --busy-sessions 64 --check-floor
+	GLOSS_BIN="$$($(SWIFT) build -c release --show-bin-path)/gloss" python3 Tests/system/hub_load.py --clients 50 --events 1000 --processes 2 --check-floor --fsync --scaling 1,2,3 --pushers 6 --push-events 5000
 	$(MAKE) fuzz FUZZ_SECONDS=600
 
 # libFuzzer with AddressSanitizer on the frame, event and handshake decoders, FUZZ_SECONDS each
