@@ -31,6 +31,8 @@ public final class HubDatabase: Sendable {
         }
         config.options.maximumConnections = max(1, connections)
         config.options.connectTimeout = .seconds(5)
+        // One connection kept open: `gloss hub status` lists the serve processes by theirs.
+        config.options.minimumConnections = 1
         config.options.additionalStartupParameters = [("application_name", name)]
         self.config = config
         pool = Mutex(Self.start(config))
@@ -65,29 +67,34 @@ public final class HubDatabase: Sendable {
 
     /// `body` against the pool, its errors sorted (`HubError`), given up after `timeout`
     /// (a database that is down makes the pool wait for a connection: this says so instead).
+    /// On a timeout the work is cancelled and not waited for: the caller hears at the time.
     func run<T: Sendable>(_ what: String, timeout: Duration = .seconds(15),
                           _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws(HubError) -> T {
         let client = self.client
-        do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await body(client) }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let value = first else {
-                    // A pool that waits this long for a connection may be stuck on a database
-                    // that went away and came back: the next call gets a fresh one.
-                    replace(client)
-                    throw HubError(.unavailable, "the hub's database (\(url)) did not answer within \(timeout.components.seconds) s while \(what); try again shortly")
-                }
-                return value
+        let work = Task { try await body(client) }
+        // The pool waits quietly for a database that is down: after a few seconds a fresh
+        // connection is tried beside it, and what stops it (nothing listening, a refused login,
+        // a missing database) is said at once.
+        let suspicion = Duration.seconds(3)
+        var outcome = await Race.wait(for: work, timeout: min(suspicion, timeout))
+        if case .timedOut = outcome, timeout > suspicion {
+            if let reason = await probe() {
+                work.cancel()
+                throw reason
             }
-        } catch let e as HubError {
+            outcome = await Race.wait(for: work, timeout: timeout - suspicion)
+        }
+        switch outcome {
+        case .value(let v):
+            return v
+        case .timedOut:
+            work.cancel()
+            throw HubError(.unavailable, "the hub's database (\(url)) did not answer within \(timeout.components.seconds) s while \(what); try again shortly")
+        case .failed(let e as HubError):
             throw e
-        } catch {
-            // The pool gave up connecting: a fresh one for the next call.
+        case .failed(let error):
+            // The pool gave up connecting (PostgresNIO stops after repeated failures): a fresh
+            // one for the next call. Nothing else replaces it, so work in flight is not cut.
             if "\(type(of: error))".contains("ConnectionPoolError") {
                 replace(client)
                 throw HubError(.unavailable, "the hub's database (\(url)) cannot be reached while \(what); try again shortly")

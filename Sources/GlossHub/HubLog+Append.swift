@@ -36,14 +36,21 @@ extension HubLog {
         var attempt = 0
         while true {
             do {
-                let (answer, cut) = try await db.run("storing \(events.count) events", timeout: .seconds(60)) { client in
-                    try await self.appendOnce(ordered, notices: notices, client: client)
+                let (answer, cut) = try await gate.inside { () async throws(HubError) -> (HubAppend, Bool) in
+                    try await self.db.run("storing \(events.count) events", timeout: .seconds(60)) { client in
+                        try await self.appendOnce(ordered, notices: notices, client: client)
+                    }
                 }
-                if cut { await vacuum() }
+                if cut { await compact() }
                 return answer
-            } catch let e where (e.code == .conflict || e.code == .unavailable) && attempt < 5 {
+            } catch let e as HubError where (e.code == .conflict || e.code == .unavailable) && attempt < 4 && !Task.isCancelled {
+                // Idempotent by id: a retry after an ambiguous commit finds the events held.
                 attempt += 1
-                try? await Task.sleep(for: .milliseconds(Int.random(in: 10...30) << attempt))
+                do { try await Task.sleep(for: .milliseconds(Int.random(in: 10...30) << attempt)) } catch { throw e }
+            } catch let e as HubError {
+                throw e
+            } catch {
+                throw HubError(.database, "storing \(events.count) events: \(error)")
             }
         }
     }
@@ -53,10 +60,10 @@ extension HubLog {
     private func appendOnce(_ ordered: [Event], notices: [ErasureNotice], client: PostgresClient) async throws -> (HubAppend, Bool) {
         do {
             return try await client.withTransaction(logger: sqlLogger) { c in
-                try await c.rows("SET LOCAL lock_timeout = '30s'")
-                try await c.rows("SELECT pg_advisory_xact_lock(\(HubSchema.appendLock))")
+                try await c.exec("SET LOCAL lock_timeout = '30s'")
+                try await c.exec("SELECT pg_advisory_xact_lock(\(HubSchema.appendLock))")
                 for n in notices {
-                    try await c.rows("INSERT INTO erasure_notices(id, bytes, received) VALUES (\(n.erasure.id.buffer), \(ByteBuffer(bytes: n.encoded)), \(Clock.nowMillis())) ON CONFLICT (id) DO NOTHING")
+                    try await c.exec("INSERT INTO erasure_notices(id, bytes, received) VALUES (\(n.erasure.id.buffer), \(ByteBuffer(bytes: n.encoded)), \(Clock.nowMillis())) ON CONFLICT (id) DO NOTHING")
                 }
                 return try await self.decideAndWrite(ordered, on: c)
             }
@@ -114,7 +121,7 @@ extension HubLog {
         guard !rows.isEmpty else { return (.stored(result), false) }
         if !stubs.isEmpty {
             let t = stubs.map(\.target.buffer), x = stubs.map(\.erasure.buffer)
-            try await c.rows("INSERT INTO erasures(target, erasure) SELECT * FROM unnest(\(t)::bytea[], \(x)::bytea[]) ON CONFLICT (target) DO NOTHING")
+            try await c.exec("INSERT INTO erasures(target, erasure) SELECT * FROM unnest(\(t)::bytea[], \(x)::bytea[]) ON CONFLICT (target) DO NOTHING")
         }
         try await Self.insertRows(rows, on: c)
         var cut = 0
@@ -123,7 +130,7 @@ extension HubLog {
             // payloads an effective erasure now removes go, and other processes read them again.
             let now = try await Self.loadMaps(on: c)
             cut = try await Self.cutErasedPayloads(now.erasures, on: c)
-            try await c.rows("INSERT INTO settings(key, value) VALUES ('maps.version', '1') ON CONFLICT (key) DO UPDATE SET value = (settings.value::bigint + 1)::text")
+            try await c.exec("INSERT INTO settings(key, value) VALUES ('maps.version', '1') ON CONFLICT (key) DO UPDATE SET value = (settings.value::bigint + 1)::text")
         }
         return (.stored(result), cut > 0)
     }
@@ -135,7 +142,7 @@ extension HubLog {
         let seqs = rows.map { Int64(clamping: $0.event.header.seq) }, lamports = rows.map { Int64(clamping: $0.event.header.lamport) }
         let times = rows.map(\.event.header.time), kinds = rows.map(\.kind)
         let bytes = rows.map { ByteBuffer(bytes: $0.event.bytes) }, tags = rows.map { ByteBuffer(bytes: StoredRowCheck.tag(of: $0.event)) }
-        try await c.rows("""
+        try await c.exec("""
             INSERT INTO events(id, author, seq, lamport, time, kind, bytes, tag)
             SELECT id, author, seq, lamport, time, kind, bytes, tag FROM unnest(\(ids)::bytea[], \(authors)::bytea[], \(seqs)::int8[],
               \(lamports)::int8[], \(times)::int8[], \(kinds)::int4[], \(bytes)::bytea[], \(tags)::bytea[])
@@ -144,7 +151,7 @@ extension HubLog {
         var tips: [PublicKey: Event] = [:]
         for r in rows where (tips[r.event.author]?.header.seq ?? 0) < r.event.header.seq { tips[r.event.author] = r.event }
         let ta = tips.keys.map(\.raw.buffer), ts = tips.values.map { Int64(clamping: $0.header.seq) }, ti = tips.values.map(\.id.buffer)
-        try await c.rows("""
+        try await c.exec("""
             INSERT INTO hub_tips(author, seq, id) SELECT * FROM unnest(\(ta)::bytea[], \(ts)::int8[], \(ti)::bytea[])
             ON CONFLICT (author) DO UPDATE SET seq = excluded.seq, id = excluded.id WHERE excluded.seq > hub_tips.seq
             """)
@@ -206,8 +213,8 @@ extension HubLog {
         }
         for (id, e) in whole {
             guard let erasure = map.erasedEvents[id] else { continue }
-            try await c.rows("INSERT INTO erasures(target, erasure) VALUES (\(id.buffer), \(erasure.buffer)) ON CONFLICT (target) DO NOTHING")
-            try await c.rows("UPDATE events SET bytes = \(ByteBuffer(bytes: e.erased.bytes)) WHERE id = \(id.buffer)")
+            try await c.exec("INSERT INTO erasures(target, erasure) VALUES (\(id.buffer), \(erasure.buffer)) ON CONFLICT (target) DO NOTHING")
+            try await c.exec("UPDATE events SET bytes = \(ByteBuffer(bytes: e.erased.bytes)) WHERE id = \(id.buffer)")
         }
         return whole.count
     }
@@ -216,7 +223,7 @@ extension HubLog {
     @discardableResult
     func recordForks(_ events: [Event], client: PostgresClient) async throws -> Int {
         try await client.withTransaction(logger: sqlLogger) { c in
-            try await c.rows("SELECT pg_advisory_xact_lock(\(HubSchema.appendLock))")
+            try await c.exec("SELECT pg_advisory_xact_lock(\(HubSchema.appendLock))")
             var n = 0
             for e in events {
                 for try await _ in try await c.rows("""
@@ -238,7 +245,9 @@ extension HubLog {
         guard let twin = try await forkTwins(of: [(e.author, e.header.seq, e.id)]).first else {
             return .refused("this hub holds no other event of author \(e.author.raw.short()) at seq \(e.header.seq): event \(e.id.short()) is not evidence of a fork here")
         }
-        let new = try await db.run("keeping fork evidence") { client in try await self.recordForks([e], client: client) }
+        let new = try await gate.inside { () async throws(HubError) -> Int in
+            try await self.db.run("keeping fork evidence", timeout: .seconds(60)) { client in try await self.recordForks([e], client: client) }
+        }
         return .recorded(new: new > 0, twin: twin)
     }
 
@@ -249,19 +258,42 @@ extension HubLog {
         do { notice = try ErasureNotice.decode(bytes) } catch {
             throw HubError(.refused, "an erasure notice was refused: \(error.description)")
         }
-        try await db.run("keeping an erasure notice") { client in
+        try await gate.inside { () async throws(HubError) in try await self.db.run("keeping an erasure notice", timeout: .seconds(60)) { client in
             try await client.withTransaction(logger: sqlLogger) { c in
-                try await c.rows("SELECT pg_advisory_xact_lock(\(HubSchema.appendLock))")
-                try await c.rows("INSERT INTO erasure_notices(id, bytes, received) VALUES (\(notice.erasure.id.buffer), \(ByteBuffer(bytes: notice.encoded)), \(Clock.nowMillis())) ON CONFLICT (id) DO NOTHING")
+                try await c.exec("SELECT pg_advisory_xact_lock(\(HubSchema.appendLock))")
+                try await c.exec("INSERT INTO erasure_notices(id, bytes, received) VALUES (\(notice.erasure.id.buffer), \(ByteBuffer(bytes: notice.encoded)), \(Clock.nowMillis())) ON CONFLICT (id) DO NOTHING")
             }
-        }
+        } }
     }
 
-    /// After payloads were cut: rewrites the table's pages so the removed bytes leave its files
-    /// (PostgreSQL's write-ahead log and backups keep them until recycled: SECURITY.md §7.2).
-    func vacuum() async {
-        _ = try? await db.run("vacuuming the events table", timeout: .seconds(120)) { client in
-            try await client.query("VACUUM events")
+    /// After payloads were cut: rewrites the events table (`VACUUM FULL`), so the removed bytes
+    /// are in none of its files; a plain VACUUM leaves freed space unzeroed in the pages.
+    /// Appends and reads wait for the rewrite (an exclusive lock; erasures are rare). PostgreSQL's
+    /// write-ahead log, archives and replicas keep the bytes until recycled (SECURITY.md §7.3).
+    func compact() async {
+        do {
+            try await gate.inside { () async throws(HubError) in
+                try await self.db.run("rewriting the events table after an erasure", timeout: .seconds(600)) { client in
+                    // The rewrite keeps a row version some open snapshot may still see (any
+                    // backend's, in any database): wait, a few seconds at most, until every
+                    // snapshot is newer than the cut.
+                    var cut = ""
+                    for try await x in try await client.query("SELECT (txid_current() % 4294967296)::text").decode(String.self) { cut = x }
+                    for _ in 0..<100 {
+                        var older: Int64 = 0
+                        for try await n in try await client.query("""
+                            SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_xmin IS NOT NULL
+                              AND age(backend_xmin) >= age(\(unescaped: "'\(cut)'")::xid)
+                            """).decode(Int64.self) { older = n }
+                        if older == 0 { break }
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
+                    try await client.exec("VACUUM FULL events")
+                }
+            }
+            logger.info("erasure: the events table was rewritten; the erased payloads are in none of its files")
+        } catch {
+            logger.error("after an erasure the events table could not be rewritten (the erased bytes may stay in its files until VACUUM FULL events): \(error)")
         }
     }
 }

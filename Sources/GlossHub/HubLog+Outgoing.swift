@@ -18,6 +18,10 @@ extension HubLog {
     /// are included, so the relay filter sees them.
     public func startPos(forPeer peer: Frontier, forkedFrom: [PublicKey: UInt64] = [:]) async throws(HubError) -> Int64 {
         try await db.run("finding what a peer lacks") { client in
+            // The end first: an author whose first events another process commits after it is
+            // read has them after `start` anyway; read the other way round, they could be skipped.
+            var start: Int64 = 0
+            for try await p in try await client.query("SELECT coalesce(max(pos), 0) FROM events").decode(Int64.self) { start = p }
             var authors: [ByteBuffer] = [], seqs: [Int64] = []
             for try await (a, s) in try await client.query("SELECT author, seq FROM hub_tips").decode((ByteBuffer, Int64).self) {
                 guard let h = a.hash else { continue }
@@ -27,8 +31,6 @@ extension HubLog {
                 if let f = forkedFrom[author] { from = min(from, f) }
                 if from <= UInt64(max(0, s)) { authors.append(a); seqs.append(Int64(clamping: from)) }
             }
-            var start: Int64 = 0
-            for try await p in try await client.query("SELECT coalesce(max(pos), 0) FROM events").decode(Int64.self) { start = p }
             guard !authors.isEmpty else { return start }
             for try await p in try await client.query("""
                 SELECT min(e.pos) FROM unnest(\(authors)::bytea[], \(seqs)::int8[]) AS m(author, seq)
@@ -46,7 +48,8 @@ extension HubLog {
         var events: [Event] = []
         var bytes = 0
         while true {
-            let rows = try await page(after: cursor)
+            // Pages as large as what is asked: a larger page would be read again by the next call.
+            let rows = try await page(after: cursor, limit: max(64, min(1024, maxEvents)))
             if rows.isEmpty { return HubPage(events: events, lastPos: cursor, exhausted: true) }
             for r in rows {
                 guard let e = RelayRow.relayable(idColumn: r.id, authorColumn: r.author, seq: r.seq, tag: r.tag,
@@ -71,22 +74,25 @@ extension HubLog {
     }
 
     func page(after pos: Int64, limit: Int = 1024) async throws(HubError) -> [Row] {
-        try await db.run("reading events") { client in
-            var out: [Row] = []
-            for try await (p, i, a, s, t, b) in try await client.query(
-                "SELECT pos, id, author, seq, tag, bytes FROM events WHERE pos > \(pos) ORDER BY pos LIMIT \(Int64(limit))"
-            ).decode((Int64, ByteBuffer, ByteBuffer, Int64, ByteBuffer, ByteBuffer).self) {
-                out.append(Row(pos: p, id: i.array, author: a.array, seq: s, tag: t.array, bytes: b.array))
-            }
-            return out
-        }
+        try await db.run("reading events") { client in try await Self.rows(after: pos, limit: limit, on: client) }
     }
 
-    /// Calls `body` with every stored row in storage order, a page at a time.
-    func forEachRow(_ body: (Row) throws -> Void) async throws {
+    static func rows(after pos: Int64, limit: Int, on q: some Querier) async throws -> [Row] {
+        var out: [Row] = []
+        for try await (p, i, a, s, t, b) in try await q.rows(
+            "SELECT pos, id, author, seq, tag, bytes FROM events WHERE pos > \(pos) ORDER BY pos LIMIT \(Int64(limit))"
+        ).decode((Int64, ByteBuffer, ByteBuffer, Int64, ByteBuffer, ByteBuffer).self) {
+            out.append(Row(pos: p, id: i.array, author: a.array, seq: s, tag: t.array, bytes: b.array))
+        }
+        return out
+    }
+
+    /// Calls `body` with every stored row in storage order, a page at a time, on `q` (a
+    /// snapshot's connection: see `HubLog.reading`).
+    static func forEachRow(on q: some Querier, _ body: (Row) throws -> Void) async throws {
         var cursor: Int64 = 0
         while true {
-            let rows = try await page(after: cursor, limit: 4096)
+            let rows = try await rows(after: cursor, limit: 4096, on: q)
             guard let last = rows.last else { return }
             for r in rows { try body(r) }
             cursor = last.pos

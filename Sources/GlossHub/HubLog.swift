@@ -16,6 +16,8 @@ public final class HubLog: Sendable {
     /// The device and erasure maps as last read, with the `maps.version` they were read at
     /// (every append that could change them bumps it, in its transaction).
     let maps = Mutex<(version: String, devices: DeviceMap, erasures: ErasureMap)?>(nil)
+    /// This process's writers take turns before the database's append lock.
+    let gate = AppendGate()
 
     public init(_ db: HubDatabase, logger: Logger = Logger(label: "gloss.hub")) {
         self.db = db; self.logger = logger
@@ -32,23 +34,23 @@ public final class HubLog: Sendable {
         let logger = logger
         return try await db.run("creating the hub's schema", timeout: .seconds(120)) { client in
             try await client.withTransaction(logger: logger) { c in
-                try await c.query("SELECT pg_advisory_xact_lock(\(HubSchema.migrateLock))", logger: logger)
+                for try await _ in try await c.query("SELECT pg_advisory_xact_lock(\(HubSchema.migrateLock))", logger: logger) {}
                 let from = try await HubSchema.version(on: c, logger: logger)
                 guard from <= HubSchema.version else {
                     throw HubError(.schema, "this hub's schema is version \(from), newer than this gloss knows (\(HubSchema.version)): upgrade gloss")
                 }
                 for v in from..<HubSchema.version {
-                    for statement in HubSchema.migrations[v] { try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+                    for statement in HubSchema.migrations[v] { for try await _ in try await c.query(PostgresQuery(unsafeSQL: statement), logger: logger) {} }
                 }
                 let version = String(HubSchema.version)
-                try await c.query("INSERT INTO hub_meta(key, value) VALUES ('schema', \(version)) ON CONFLICT (key) DO UPDATE SET value = excluded.value", logger: logger)
+                for try await _ in try await c.query("INSERT INTO hub_meta(key, value) VALUES ('schema', \(version)) ON CONFLICT (key) DO UPDATE SET value = excluded.value", logger: logger) {}
                 var recorded: String?
                 for try await k in try await c.query("SELECT value FROM hub_meta WHERE key = 'hub_key'", logger: logger).decode(String.self) { recorded = k }
                 if let recorded, recorded != key.hex {
                     throw HubError(.schema, "this hub belongs to key \(recorded); give its key file (--key), not another")
                 }
                 if recorded == nil {
-                    try await c.query("INSERT INTO hub_meta(key, value) VALUES ('hub_key', \(key.hex))", logger: logger)
+                    for try await _ in try await c.query("INSERT INTO hub_meta(key, value) VALUES ('hub_key', \(key.hex))", logger: logger) {}
                 }
                 return from == 0 ? .created : from < HubSchema.version ? .upgraded(from: from) : .unchanged
             }
@@ -84,14 +86,16 @@ public final class HubLog: Sendable {
 
     /// Each author's newest event held (the frontier a peer is sent).
     public func frontier() async throws(HubError) -> Frontier {
-        try await db.run("reading the frontier") { client in
-            var tips: [PublicKey: Frontier.Tip] = [:]
-            for try await (a, s, i) in try await client.query("SELECT author, seq, id FROM hub_tips").decode((ByteBuffer, Int64, ByteBuffer).self) {
-                guard let author = a.hash, let id = i.hash else { continue }
-                tips[PublicKey(author)] = Frontier.Tip(seq: UInt64(max(0, s)), id: id)
-            }
-            return Frontier(tips)
+        try await db.run("reading the frontier") { client in try await Self.frontier(on: client) }
+    }
+
+    static func frontier(on q: some Querier) async throws -> Frontier {
+        var tips: [PublicKey: Frontier.Tip] = [:]
+        for try await (a, s, i) in try await q.rows("SELECT author, seq, id FROM hub_tips").decode((ByteBuffer, Int64, ByteBuffer).self) {
+            guard let author = a.hash, let id = i.hash else { continue }
+            tips[PublicKey(author)] = Frontier.Tip(seq: UInt64(max(0, s)), id: id)
         }
+        return Frontier(tips)
     }
 
     /// How many events the hub holds, and the position of the newest.

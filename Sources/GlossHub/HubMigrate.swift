@@ -15,7 +15,7 @@ extension HubLog {
         try log.forEachRelayable(notCoveredBy: nil, filter: &all) { e in
             if !e.isErased, PayloadKind.isDevice(e.payloadKind) || e.payloadKind == PayloadKind.annotationErased.rawValue { special.append(e) }
         }
-        let notices = try BundleExchange.notices(in: special)
+        let notices = try BundleExchange.notices(in: special) + log.keptNotices()
         var new = 0, had = 0, first = true
         var filter = RelayFilter()
         var cursor: Int64 = 0

@@ -1,6 +1,7 @@
 import GlossCore
 import GlossReplay
 import GlossSync
+import Logging
 import Synchronization
 
 /// A sync session's view of the hub (`SyncStore`), for `gloss serve --store`: the same
@@ -13,6 +14,9 @@ import Synchronization
 public final class HubSyncStore: SyncStore, @unchecked Sendable {
     private let log: HubLog
     private let own: PublicKey
+    /// Where the database's own words go: the serve process's log, never the peer (they name
+    /// the database's address).
+    private let logger: Logger
     private var cursor: Int64?
     private var filter = RelayFilter()
     private var lastSeenPos: Int64 = 0
@@ -20,11 +24,26 @@ public final class HubSyncStore: SyncStore, @unchecked Sendable {
     /// This session had a batch refused: its later batches are not stored (as a ledger's).
     private var refused = false
 
-    public init(log: HubLog, own: PublicKey) { self.log = log; self.own = own }
+    public init(log: HubLog, own: PublicKey, logger: Logger = Logger(label: "gloss.hub")) {
+        self.log = log; self.own = own; self.logger = logger
+    }
 
+    /// `body` against the hub, waited for on this session's queue. A failure of the database
+    /// is logged here in full and reaches the peer in general words.
     private func wait<T: Sendable>(_ body: @escaping @Sendable (HubLog) async throws -> T) throws -> T {
         let log = self.log
-        return try Blocking.run(timeout: .seconds(90)) { try await body(log) }
+        do {
+            return try Blocking.run(timeout: .seconds(120)) { try await body(log) }
+        } catch let e as HubError where e.code == .refused {
+            throw e
+        } catch let e as HubError {
+            logger.error("hub database: \(e.message)")
+            throw e.code == .unavailable ? HubError(.unavailable, "the hub's database cannot be reached now")
+                                         : HubError(e.code, "the hub's database failed; try again shortly")
+        } catch {
+            logger.error("hub database: \(error)")
+            throw HubError(.database, "the hub's database failed; try again shortly")
+        }
     }
 
     public func admit(own: PublicKey) throws -> (frontier: Frontier, peers: Set<PublicKey>) {
@@ -101,7 +120,8 @@ public final class HubSyncStore: SyncStore, @unchecked Sendable {
                 done(.refused(why))
             }
         } catch {
-            done(.failed("\(error); nothing of this batch was stored, try again shortly"))
+            // An answer that did not come in time may still commit: a resend is told it is held.
+            done(.failed("\(error) (this batch may or may not have been stored; sync again to be sure)"))
         }
     }
 

@@ -49,10 +49,19 @@ public struct HubURL: Sendable, Equatable, CustomStringConvertible {
                     throw Invalid(description: "sslmode=\(item.value ?? "") is not one of disable, prefer, require")
                 }
                 tls = m
+            case "password":
+                password = item.value
+            case "user":
+                if let v = item.value, !v.isEmpty { user = v }
+            case "port":
+                guard let v = item.value, let p = Int(v), (1...65535).contains(p) else {
+                    throw Invalid(description: "port=\(item.value ?? "") is not a port number")
+                }
+                port = p
             case "application_name", "connect_timeout":
                 continue
             default:
-                throw Invalid(description: "\(item.name) in \(Self.redacted(text)) is not understood (host= and sslmode= are)")
+                throw Invalid(description: "\(item.name)= in \(Self.redacted(text)) is not understood (host=, sslmode=, user=, password= and port= are)")
             }
         }
     }
@@ -63,11 +72,18 @@ public struct HubURL: Sendable, Equatable, CustomStringConvertible {
         return s
     }
 
-    /// `text` with any password replaced by `***`, for messages about a URL that did not parse.
+    /// `text` with any password (before the `@`, or a `password=` parameter) shown as `***`,
+    /// for messages about a URL that did not parse.
     static func redacted(_ text: String) -> String {
-        guard let at = text.firstIndex(of: "@"), let scheme = text.range(of: "://"), scheme.upperBound < at else { return text }
-        let userinfo = text[scheme.upperBound..<at]
-        guard let colon = userinfo.firstIndex(of: ":") else { return text }
-        return String(text[..<colon]) + ":***" + String(text[at...])
+        var out = text
+        if let at = out.lastIndex(of: "@"), let scheme = out.range(of: "://"), scheme.upperBound < at,
+           let colon = out[scheme.upperBound..<at].firstIndex(of: ":") {
+            out = String(out[..<colon]) + ":***" + String(out[at...])
+        }
+        while let r = out.range(of: "password=", options: .caseInsensitive), !out[r.upperBound...].hasPrefix("***") {
+            let end = out[r.upperBound...].firstIndex(of: "&") ?? out.endIndex
+            out.replaceSubrange(r.upperBound..<end, with: "***")
+        }
+        return out
     }
 }

@@ -36,6 +36,11 @@ extension EventLog {
         }
     }
 
+    /// The erasure notices this ledger keeps (erasures received ahead of their place).
+    public func keptNotices() throws(StoreError) -> [ErasureNotice] {
+        try wrap { try noticesInCall() }
+    }
+
     /// The notices this ledger keeps (their signatures were checked when they were kept).
     func noticesInCall() throws -> [ErasureNotice] {
         let s = try db.prepared("SELECT bytes FROM erasure_notices")

@@ -81,8 +81,11 @@ import Testing
         for (p, s) in [(ann, s2), (bob, s1), (cat, s2)] { try p.ok("sync", s.address) }
         // Ann takes back a note the hub already holds whole: the hub cuts it, and after a
         // checkpoint the words are in none of the database's table files.
+        // Long, and its start searched for: a plain VACUUM leaves the start of a long row in
+        // the page's freed space; only the table's rewrite removes it.
         let secret = "a secret only Ann wrote"
-        let note = try Self.annotated(ann, article, "--quote", "Dozens", "--occurrence", "2", "--comment", secret)
+        let note = try Self.annotated(ann, article, "--quote", "Dozens", "--occurrence", "2", "--comment",
+                                      secret + String(repeating: " lorem ipsum dolor sit amet", count: 50))
         try ann.ok("sync", s1.address)
         try ann.ok("erase", note, "--yes")
         try ann.ok("sync", s2.address)
@@ -90,7 +93,9 @@ import Testing
         let database = Self.database(hub.url)
         #expect(try cluster.psql(database, "SELECT count(*) FROM events WHERE position('\(secret)'::bytea IN bytes) > 0").hasPrefix("0"))
         try cluster.psql(database, "CHECKPOINT")
-        #expect(try Self.filesHolding(Array(secret.utf8), under: cluster.folder + "/data/base").isEmpty)
+        let holding = try Self.filesHolding(Array(secret.utf8), under: cluster.folder + "/data/base")
+        let named = try holding.isEmpty ? "" : cluster.psql(database, "SELECT pg_relation_filepath('events'), (SELECT count(*) FROM events), (SELECT count(*) FROM erasures)")
+        #expect(holding.isEmpty, "\(holding) \(named) S1: \(s1.log.split(separator: "\n").filter { !$0.contains("session") }) S2: \(s2.log.split(separator: "\n").filter { !$0.contains("session") })")
         let hashes = try peers.map { try $0.snapshotHash() }
         #expect(Set(hashes).count == 1, "\(hashes)")
         #expect(try hub.snapshotHash() == hashes[0])
@@ -99,6 +104,29 @@ import Testing
         #expect(status.contains("Served by: gloss serve"), "\(status)")
         // One log line per session, as a ledger's server writes.
         #expect(s1.log.contains("outcome=ok") && s2.log.contains("outcome=ok"))
+        _ = s1.stop(); _ = s2.stop()
+    }
+
+    /// A live session with one process sees what a peer pushed through the other.
+    @Test func aLiveSessionOnOneProcessSeesWhatAnotherProcessStored() throws {
+        let cluster = try ThrowawayPostgres.shared()
+        let peers = try GlossRunner.peers(2)
+        let (watcher, writer) = (peers[0], peers[1])
+        let hub = try Hub(cluster, peers: peers)
+        let s1 = try hub.serve(), s2 = try hub.serve()
+        let article = try Self.addArticle(writer)
+        try writer.ok("sync", s2.address)
+        let watching = try watcher.spawn(["sync", s1.address, "--watch"])
+        defer { watching.terminate(); watching.waitUntilExit() }
+        let note = try Self.annotated(writer, article, "--quote", "Dozens", "--occurrence", "1", "--comment", "seen live")
+        try writer.ok("sync", s2.address)
+        let deadline = Date().addingTimeInterval(20)
+        var seen = false
+        while !seen && Date() < deadline {
+            seen = (try? watcher.run(["show", note]).ok) ?? false
+            if !seen { usleep(200_000) }
+        }
+        #expect(seen, "the watching client never received the note stored through the other process")
         _ = s1.stop(); _ = s2.stop()
     }
 
@@ -182,9 +210,9 @@ import Testing
         try cluster.stop()
         let refused = try client.run(["sync", server.address, "--retries", "0"])
         #expect(refused.status == 69, "\(refused.err)")
-        #expect(refused.err.contains("try again"), "\(refused.err)")
+        #expect(refused.err.lowercased().contains("try again"), "\(refused.err)")
         let status = try hub.admin.run(["hub", "status", "--store", hub.url])
-        #expect(status.status == 74 && status.err.contains("try again"), "\(status.err)")
+        #expect(status.status == 74 && status.err.lowercased().contains("try again"), "\(status.err)")
         try cluster.start()
         try client.ok("annotate", try Self.addArticle(client), "--quote", "Dozens", "--occurrence", "1", "--comment", "after")
         try client.ok("sync", server.address)

@@ -354,7 +354,7 @@ public final class SyncSession {
         case .server:
             // The same identity on another device (after `gloss key import`) is always allowed.
             guard allowed.contains(key) || key == config.identity.publicKey else {
-                let text = "this server does not allow your key \(key.hex); ask its owner to run: gloss peer allow \(key.hex)"
+                let text = "this server does not allow your key \(key.hex); ask its owner to run: gloss peer allow \(key.hex) (gloss hub peer allow \(key.hex) on a hub)"
                 wire.send(.error(code: SyncError.Code.notAllowed.rawValue, message: text), control: true, &out)
                 throw SyncError(.notAllowed, "refused peer \(key.hex): not on the allow-list (to allow it: gloss peer allow \(key.hex))")
             }

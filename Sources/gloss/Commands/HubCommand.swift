@@ -4,6 +4,9 @@ import GlossCore
 import GlossHub
 import GlossReplay
 import GlossStore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `gloss hub`: a hub for a whole organisation, its log in PostgreSQL, served by any number of
 /// `gloss serve --store` processes at once.
@@ -42,6 +45,8 @@ struct HubCommand: ParsableCommand {
             let log = HubLog(db)
             let result = Result { try Blocking.run(timeout: .seconds(3600)) {
                 do {
+                    // A wrong password, a missing database, nothing listening: said at once.
+                    if let reason = await db.probe() { throw reason }
                     if checked { try await log.checkReady() }
                     let r = try await body(log)
                     await db.close()
@@ -68,14 +73,28 @@ struct HubCommand: ParsableCommand {
         @Option(help: "The hub's private key file (created when missing).") var key: String
 
         func run() throws {
+            // A new key is written beside the path first and put in place only once the hub
+            // has recorded it: a failed init leaves no key file behind, and never a hub whose
+            // key was not saved.
             let signing: SigningKey
-            if FileManager.default.fileExists(atPath: key) {
-                signing = try reporting { try KeyFile.read(key) }
-            } else {
+            let fresh = !FileManager.default.fileExists(atPath: key)
+            let pending = key + ".new-\(getpid())"
+            if fresh {
                 signing = SigningKey()
-                try reporting { try KeyFile.write(signing, to: key) }
+                try reporting { try KeyFile.write(signing, to: pending) }
+            } else {
+                signing = try reporting { try KeyFile.read(key) }
             }
-            let done = try store.withLog(checked: false) { try await $0.initialize(key: signing.publicKey) }
+            let done: HubLog.Initialized
+            do {
+                done = try store.withLog(checked: false) { try await $0.initialize(key: signing.publicKey) }
+            } catch {
+                if fresh { unlink(pending) }
+                throw error
+            }
+            if fresh && rename(pending, key) != 0 {
+                throw CLIError("the hub now records key \(signing.publicKey.hex), but its key file could not be moved from \(pending) to \(key): move it by hand", .ledger)
+            }
             switch done {
             case .created: print("Created the hub's tables in \(try store.url())")
             case .upgraded(let from): print("Upgraded the hub's tables from schema \(from)")

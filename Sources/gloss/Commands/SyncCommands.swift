@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Dispatch
 import GlossCore
 import GlossHub
@@ -123,11 +124,17 @@ extension ServeCommand {
     func serveHub(_ store: String, _ keyPath: String) throws {
         let url: HubURL
         do { url = try HubURL(store) } catch { throw CLIError(error.description, .usage) }
+        guard FileManager.default.fileExists(atPath: keyPath) else {
+            throw CLIError("the hub's key file \(keyPath) is missing: give the file `gloss hub init --key` made (every process of a hub presents that key)", .notFound)
+        }
         let signing = try reporting { try KeyFile.read(keyPath) }
         let logger = Logger(label: "gloss.serve")
         let db = HubDatabase(url: url, connections: dbConnections, name: "gloss serve \(listen) pid \(getpid())")
         let hub = HubLog(db)
-        try reportingHub { _ = try Blocking.run { try await hub.checkReady(key: signing.publicKey) } }
+        try reportingHub { _ = try Blocking.run(timeout: .seconds(60)) {
+            if let reason = await db.probe() { throw reason }
+            return try await hub.checkReady(key: signing.publicKey)
+        } }
         var settings = SyncServer.Settings(identity: signing) { HubSyncStore(log: hub, own: signing.publicKey) }
         settings.timeouts = SyncTimeouts(idle: .seconds(Int64(idleTimeout)))
         settings.maxSessions = maxSessions
@@ -215,7 +222,9 @@ struct SyncCommand: ParsableCommand {
         if s.withheld > 0 { ProgressLine.toStandardError("warning: \(s.withheld) event\(s.withheld == 1 ? "" : "s") not sent because they depend on a quarantined or forked one\n") }
         if let e = outcome.error, !(watch && e.code == .shuttingDown) {
             if e.code == .overloaded {
-                throw CLIError("sync with \(peer) failed: \(e); gave up after \(retries) retr\(retries == 1 ? "y" : "ies"): try again later (--retries N waits longer), or ask the server's owner to raise --max-sessions", .peer)
+                // A busy server wants more slots; a hub whose database is down wants its owner.
+                let advice = "\(e)".contains("database") ? "or tell the server's owner its database cannot be reached" : "or ask the server's owner to raise --max-sessions"
+                throw CLIError("sync with \(peer) failed: \(e); gave up after \(retries) retr\(retries == 1 ? "y" : "ies"): try again later (--retries N waits longer), \(advice)", .peer)
             }
             throw CLIError("sync with \(peer) failed: \(e)", e.code == .shuttingDown && !e.fromPeer ? .interrupted : .peer)
         }
