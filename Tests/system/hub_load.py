@@ -92,6 +92,36 @@ class Hub:
         r = st.gloss("hub", "snapshot", "--store", self.url, timeout=600)
         return st.last_snapshot_line(r.out) if r.ok else None
 
+    def verify(self):
+        v = st.gloss("hub", "verify", "--store", self.url, timeout=600)
+        return v.ok and "ok:" in v.out, v.text(300)
+
+    def stop(self):
+        return all([s.stop() for s in self.servers])
+
+
+class Ledger:
+    """The same interface over one `gloss serve` on a SQLite ledger, to compare in one run."""
+
+    def __init__(self, work, folder):
+        self.folder = folder
+        self.servers = [st.Server(folder, work)]
+        self.key = self.servers[0].key
+
+    def allow(self, keys):
+        for k in keys:
+            st.allow(self.folder, k)
+
+    def status(self):
+        return {"events": st.frontier_count(self.folder)}
+
+    def snapshot(self):
+        return st.snapshot(self.folder)
+
+    def verify(self):
+        ok, _, r = st.verify(self.folder, timeout=600)
+        return ok, r.text(300)
+
     def stop(self):
         return all([s.stop() for s in self.servers])
 
@@ -131,12 +161,13 @@ def run_spread(ledgers, servers, offset, work, label):
     return results, time.monotonic() - t
 
 
-def part1(res, work, cluster, n_clients, n_events, processes, check_floor):
-    print(f"== Part 1: {n_clients} clients × {n_events} events, {processes} hub processes on one PostgreSQL ==", flush=True)
-    keyholder = os.path.join(work, "hub-key")
+def part1(res, work, cluster, n_clients, n_events, processes, check_floor, sqlite=False):
+    what = "one gloss serve on a SQLite ledger (for comparison)" if sqlite else f"{processes} hub processes on one PostgreSQL"
+    print(f"== Part 1: {n_clients} clients × {n_events} events, {what} ==", flush=True)
+    keyholder = os.path.join(work, "sqlite-1" if sqlite else "hub-key")
     st.init(keyholder)
-    hub = Hub(cluster, work, keyholder, processes)
-    clients, keys = make_clients(work, "client", n_clients, n_events, hub.key)
+    hub = Ledger(work, keyholder) if sqlite else Hub(cluster, work, keyholder, processes)
+    clients, keys = make_clients(work, "sqclient" if sqlite else "client", n_clients, n_events, hub.key)
     hub.allow(keys)
     total = n_clients * n_events
     try:
@@ -176,10 +207,11 @@ def part1(res, work, cluster, n_clients, n_events, processes, check_floor):
                    f"the hub and all {n_clients} clients hold {total} events and one snapshot {str(ref)[:16]} "
                    f"(printed by every last sync; `gloss snapshot` on clients {sample})",
                    "" if not bad else f"clients differing: {bad[:10]}")
-        v = st.gloss("hub", "verify", "--store", hub.url, timeout=600)
-        res.report(v.ok and "ok:" in v.out, "the hub verifies", v.text(300))
+        ok, text = hub.verify()
+        res.report(ok, "the server's log verifies", "" if ok else text)
     finally:
-        res.report(hub.stop(), "the hub processes stop cleanly on SIGTERM")
+        res.report(hub.stop(), "the server processes stop cleanly on SIGTERM")
+    return ratio
 
 
 def push_all(servers, ledgers, work, label):
@@ -240,13 +272,17 @@ def main():
     ap.add_argument("--push-events", type=int, default=2000)
     ap.add_argument("--check-floor", action="store_true")
     ap.add_argument("--fsync", action="store_true", help="the cluster with fsync on (as SQLite's synchronous=FULL)")
+    ap.add_argument("--compare-sqlite", action="store_true", help="part 1 also against one gloss serve on SQLite, in the same run")
     a = ap.parse_args()
     st.install_signal_handlers()
     res = st.Results()
     work = st.tempdir("gloss-hub-load-")
     cluster = pgcluster.Cluster(fsync=a.fsync)
     try:
-        part1(res, work, cluster, a.clients, a.events, a.processes, a.check_floor)
+        ratio = part1(res, work, cluster, a.clients, a.events, a.processes, a.check_floor)
+        if a.compare_sqlite:
+            base = part1(res, work, cluster, a.clients, a.events, 1, False, sqlite=True)
+            res.note(f"wall ÷ CPU floor: hub {ratio:.2f}, SQLite {base:.2f}: the hub's ÷ SQLite's = {ratio / base:.2f}")
         if a.scaling:
             part2(res, work, cluster, [int(x) for x in a.scaling.split(",")], a.pushers, a.push_events)
     finally:
