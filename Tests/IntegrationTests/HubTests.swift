@@ -107,6 +107,42 @@ import Testing
         _ = s1.stop(); _ = s2.stop()
     }
 
+    /// Mistakes an operator makes get a clear error, the right exit status, and leave nothing
+    /// behind.
+    @Test func operatorMistakesAreExplainedAndLeaveNothingBehind() throws {
+        let cluster = try ThrowawayPostgres.shared()
+        let hub = try Hub(cluster, peers: [])
+        let g = hub.admin
+        let missing = "postgres://gloss@127.0.0.1:\(cluster.port)/no_such_database?sslmode=disable"
+        var r = try g.run(["hub", "init", "--store", missing, "--key", g.home + "/new.key"])
+        #expect(r.status == 74 && r.err.contains("createdb no_such_database"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: g.home + "/new.key"), "a failed init left a key file")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: g.home).allSatisfy { !$0.hasPrefix("new.key") })
+        r = try g.run(["hub", "init", "--store", hub.url, "--key", g.home + "/other.key"])
+        #expect(r.status == 74 && r.err.contains("belongs to key"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: g.home + "/other.key"))
+        let closed = try ThrowawayPostgres.freePort()
+        r = try g.run(["hub", "status", "--store", "postgres://gloss@127.0.0.1:\(closed)/x?sslmode=disable"])
+        #expect(r.status == 74 && r.err.contains("connection refused"), "\(r.err)")
+        r = try g.run(["hub", "status"])
+        #expect(r.status == 64 && r.err.contains("GLOSS_HUB"), "\(r.err)")
+        r = try g.run(["hub", "status", "--store", "postgres://u:hunter2@127.0.0.1:\(closed)/x?colour=red"])
+        #expect(r.status == 64 && !r.err.contains("hunter2"), "\(r.err)")
+        r = try g.run(["hub", "peer", "allow", hub.key, "--store", hub.url])
+        #expect(r.status == 65 && r.err.contains("own key"), "\(r.err)")
+        r = try g.run(["hub", "peer", "allow", "abc", "--store", hub.url])
+        #expect(r.status == 64, "\(r.err)")
+        r = try g.run(["hub", "migrate", g.home + "/nowhere", "--store", hub.url])
+        #expect(r.status == 66 && r.err.contains("no ledger"), "\(r.err)")
+        r = try g.run(["serve", "--store", hub.url, "--key", g.home + "/missing.key", "--listen", "127.0.0.1:0"])
+        #expect(r.status == 66 && r.err.contains("gloss hub init --key"), "\(r.err)")
+        r = try g.run(["serve", "--store", hub.url, "--listen", "127.0.0.1:0"])
+        #expect(r.status == 64, "\(r.err)")
+        // Nothing of it reached the hub.
+        #expect(try g.ok("hub", "status", "--store", hub.url, "--json").contains("\"events\": 0,"))
+        #expect(try g.ok("hub", "peer", "list", "--store", hub.url).isEmpty)
+    }
+
     /// A live session with one process sees what a peer pushed through the other.
     @Test func aLiveSessionOnOneProcessSeesWhatAnotherProcessStored() throws {
         let cluster = try ThrowawayPostgres.shared()

@@ -147,6 +147,9 @@ struct HubCommand: ParsableCommand {
         @Argument(help: "The ledger folder to copy (as --ledger takes it).") var from: String
 
         func run() throws {
+            guard FileManager.default.fileExists(atPath: from + "/" + Ledger.keyName) else {
+                throw CLIError("no ledger at \(from): give the folder of a ledger (the one `gloss init` made, as --ledger takes it)", .notFound)
+            }
             let ledger = try reporting { try Ledger.open(at: from) }
             let log = ledger.log
             // The ledger is read on this thread; the hub is written in the bridge's task.
@@ -239,8 +242,14 @@ struct HubCommand: ParsableCommand {
             @Option(help: "A name to remember it by.") var name: String?
             func run() throws {
                 guard let k = PublicKey(hex: key) else { throw CLIError("\(key) is not a public key (64 hex digits, as `gloss whoami` prints)", .usage) }
-                let label = name ?? String(key.prefix(12))
-                let new = try store.withLog { try await $0.allow(k, name: label) }
+                let given = name?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                let label = given.isEmpty ? String(k.hex.prefix(12)) : String(given.prefix(200))
+                let new = try store.withLog { log in
+                    guard try await log.checkReady() != k else {
+                        throw HubError(.refused, "\(k.hex) is the hub's own key: a hub does not sync with itself; allow the peers' keys (their `gloss whoami`)")
+                    }
+                    return try await log.allow(k, name: label)
+                }
                 print(new ? "Allowed \(label) (\(k.hex))" : "Renamed \(k.hex) to \(label)")
             }
         }
