@@ -161,15 +161,9 @@ extension HubLog {
     /// ids and parents, the held events at its (author, seq) seats, the authors refused for forking.
     static func chainFacts(for events: [Event], on c: some Querier) async throws -> ChainFacts {
         var facts = ChainFacts()
-        var wanted: Set<EventID> = []
-        var seats: [PublicKey: ClosedRange<UInt64>] = [:]
-        for e in events {
-            wanted.insert(e.id)
-            for p in e.header.parents { wanted.insert(p) }
-            let s = e.header.seq
-            seats[e.author] = seats[e.author].map { min($0.lowerBound, s)...max($0.upperBound, s) } ?? s...s
-        }
-        let ids = wanted.map(\.buffer)
+        let lookup = ChainFacts.Lookup(events)
+        let seats = lookup.seats
+        let ids = lookup.ids.map(\.buffer)
         for try await (i, a, s, l) in try await c.rows("SELECT id, author, seq, lamport FROM events WHERE id = ANY(\(ids))").decode((ByteBuffer, ByteBuffer, Int64, Int64).self) {
             guard let id = i.hash, let author = a.hash else { continue }
             facts.stored[id] = ChainFacts.Stored(author: PublicKey(author), seq: UInt64(max(0, s)), lamport: UInt64(max(0, l)))

@@ -181,13 +181,7 @@ public final class HubLog: Sendable {
     /// allow-list, every device of an allowed identity, never a revoked device.
     public func allowedKeys(own: PublicKey) async throws(HubError) -> Set<PublicKey> {
         let peers = try await peers().map(\.key)
-        let m = try await currentMaps().devices
-        var identities = Set(peers.map { m.identity(of: $0) })
-        identities.insert(m.identity(of: own))
-        var out = Set(peers)
-        for i in identities { out.formUnion(m.devices(of: i)) }
-        out.remove(own)
-        return out.filter { m.revocations[$0] == nil }
+        return try await currentMaps().devices.allowedKeys(peers: peers, own: own)
     }
 
     /// Authors with fork evidence here, each with the lowest seq of its evidence.

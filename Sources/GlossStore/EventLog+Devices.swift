@@ -80,13 +80,6 @@ extension EventLog {
     /// an allowed identity and of `own`'s identity (a person's phone syncs with their laptop
     /// unasked), never a revoked device.
     public func allowedKeys(own: PublicKey) throws(StoreError) -> Set<PublicKey> {
-        let peers = try peers().map(\.key)
-        let m = try devices()
-        var identities = Set(peers.map { m.identity(of: $0) })
-        identities.insert(m.identity(of: own))
-        var out = Set(peers)
-        for i in identities { out.formUnion(m.devices(of: i)) }
-        out.remove(own)
-        return out.filter { m.revocations[$0] == nil }
+        try devices().allowedKeys(peers: try peers().map(\.key), own: own)
     }
 }

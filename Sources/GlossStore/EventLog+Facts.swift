@@ -7,16 +7,10 @@ extension EventLog {
     /// `beforeRow`, only rows before it count as stored (what `verify` asks of each row).
     func chainFacts(for events: [Event], beforeRow: Int64? = nil, includeForks: Bool = true) throws -> ChainFacts {
         var facts = ChainFacts()
-        var wanted: Set<EventID> = []
-        var seats: [PublicKey: ClosedRange<UInt64>] = [:]
-        for e in events {
-            wanted.insert(e.id)
-            for p in e.header.parents { wanted.insert(p) }
-            let s = e.header.seq
-            seats[e.author] = seats[e.author].map { min($0.lowerBound, s)...max($0.upperBound, s) } ?? s...s
-        }
+        let lookup = ChainFacts.Lookup(events)
+        let seats = lookup.seats
         let limit = beforeRow ?? Int64.max
-        let ids = Array(wanted)
+        let ids = Array(lookup.ids)
         let chunk = 200
         var i = 0
         while i < ids.count {

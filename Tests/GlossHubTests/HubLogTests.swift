@@ -9,19 +9,8 @@ import Testing
 /// histories with devices and erasures give the reference snapshot), the database's own
 /// append-only rules, and several processes appending at once.
 @Suite(.serialized) struct HubLogTests {
-    static let payload = try! Payload.unknown(kind: 900, body: [1]).encoded()
-
     static func chain(_ key: SigningKey, _ n: Int, from prev: Event? = nil, body: UInt8 = 1) -> [Event] {
-        var out: [Event] = []
-        var last = prev
-        let payload = try! Payload.unknown(kind: 900, body: [body]).encoded()
-        for _ in 0..<n {
-            let e = Event.make(key: key, seq: (last?.header.seq ?? 0) + 1, prev: last?.id, lamport: (last?.header.lamport ?? 0) + 1,
-                               time: 0, deps: [], payload: payload)
-            out.append(e)
-            last = e
-        }
-        return out
+        signedChain(key, n, after: prev, body: [body])
     }
 
     @Test(arguments: [3, 21] as [UInt64])

@@ -9,17 +9,7 @@ import GlossTestSupport
 @Suite struct GroupCommitTests {
     let payload = try! Payload.unknown(kind: 900, body: [1]).encoded()
 
-    func chain(_ key: SigningKey, _ n: Int, from prev: Event? = nil) -> [Event] {
-        var out: [Event] = []
-        var last = prev
-        for _ in 0..<n {
-            let e = Event.make(key: key, seq: (last?.header.seq ?? 0) + 1, prev: last?.id, lamport: (last?.header.lamport ?? 0) + 1,
-                               time: 0, deps: [], payload: payload)
-            out.append(e)
-            last = e
-        }
-        return out
-    }
+    func chain(_ key: SigningKey, _ n: Int, from prev: Event? = nil) -> [Event] { signedChain(key, n, after: prev) }
 
     @Test func aRefusedBatchRollsBackAloneAndStopsItsSession() throws {
         let dir = try TempDir()

@@ -1,4 +1,5 @@
 import Foundation
+import GlossCore
 
 /// A temporary folder, removed when the value is released.
 public final class TempDir {
@@ -21,4 +22,19 @@ public struct SeededRandom: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+}
+
+/// `n` signed events of `key`'s chain after `prev` (unknown kind 900 with `body`: carried and
+/// kept, no effect), each naming only its prev.
+public func signedChain(_ key: SigningKey, _ n: Int, after prev: Event? = nil, body: [UInt8] = [1]) -> [Event] {
+    let payload = (try? Payload.unknown(kind: 900, body: body).encoded()) ?? []
+    var out: [Event] = []
+    var last = prev
+    for _ in 0..<n {
+        let e = Event.make(key: key, seq: (last?.header.seq ?? 0) + 1, prev: last?.id, lamport: (last?.header.lamport ?? 0) + 1,
+                           time: 0, deps: [], payload: payload)
+        out.append(e)
+        last = e
+    }
+    return out
 }

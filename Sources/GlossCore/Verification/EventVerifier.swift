@@ -119,3 +119,21 @@ public struct EventVerifier: Sendable {
         facts.seats[ChainFacts.Seat(author: e.header.author, seq: e.header.seq)] = e.id
     }
 }
+
+extension ChainFacts {
+    /// What a batch's facts are looked up by, whatever the store: the ids of its events and of
+    /// their parents, and for each author the range of seqs its events take.
+    public struct Lookup: Sendable {
+        public var ids: Set<EventID> = []
+        public var seats: [PublicKey: ClosedRange<UInt64>] = [:]
+
+        public init(_ events: [Event]) {
+            for e in events {
+                ids.insert(e.id)
+                for p in e.header.parents { ids.insert(p) }
+                let s = e.header.seq
+                seats[e.author] = seats[e.author].map { min($0.lowerBound, s)...max($0.upperBound, s) } ?? s...s
+            }
+        }
+    }
+}

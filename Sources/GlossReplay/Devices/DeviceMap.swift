@@ -165,3 +165,17 @@ extension DeviceMap {
         return out
     }
 }
+
+extension DeviceMap {
+    /// The keys a store at `own` syncs with (SYNC.md §5.4): those on its allow-list (`peers`),
+    /// every device of an allowed identity and of `own`'s identity (a person's phone syncs with
+    /// their laptop unasked), never a revoked device, never `own`.
+    public func allowedKeys(peers: [PublicKey], own: PublicKey) -> Set<PublicKey> {
+        var identities = Set(peers.map { identity(of: $0) })
+        identities.insert(identity(of: own))
+        var out = Set(peers)
+        for i in identities { out.formUnion(devices(of: i)) }
+        out.remove(own)
+        return out.filter { revocations[$0] == nil }
+    }
+}

@@ -93,8 +93,17 @@ struct ServeCommand: ParsableCommand {
         #endif
         if let store, let key { return try serveHub(store, key) }
         let ledger = try options.open()
+        let peers = try reporting { try ledger.log.peers() }
+        try serve(SyncServer.Settings(identity: ledger.key, ledgerPath: ledger.databasePath),
+                  what: ledger.folder, peers: peers.count, allowHint: "gloss peer allow KEY")
+    }
+
+    /// Listens with `settings` (this command's limits applied), prints the first lines
+    /// (`Serving WHAT on HOST:PORT as KEY`, read by scripts and tests for the bound port, then
+    /// how many peers are allowed), and serves until SIGINT or SIGTERM.
+    func serve(_ base: SyncServer.Settings, what: String, peers: Int, allowHint: String, onStop: () -> Void = {}) throws {
         let logger = Logger(label: "gloss.serve")
-        var settings = SyncServer.Settings(identity: ledger.key, ledgerPath: ledger.databasePath)
+        var settings = base
         settings.timeouts = SyncTimeouts(idle: .seconds(Int64(idleTimeout)))
         settings.maxSessions = maxSessions
         settings.maxPending = maxPending
@@ -102,11 +111,9 @@ struct ServeCommand: ParsableCommand {
         do { server = try SyncServer(host: listen.host, port: listen.port, settings: settings, logger: logger) }
         catch { throw CLIError("cannot listen on \(listen): \(error)", .peer) }
         let bound = server.localAddress?.port ?? listen.port
-        let peers = try reporting { try ledger.log.peers() }
-        // The first line of standard output: scripts and tests read the bound port from it.
         let address = listen.host.contains(":") ? "[\(listen.host)]:\(bound)" : "\(listen.host):\(bound)"
-        print("Serving \(ledger.folder) on \(address) as \(ledger.key.publicKey.hex)")
-        print(peers.isEmpty ? "No peer is allowed yet: gloss peer allow KEY" : "\(peers.count) peer\(peers.count == 1 ? "" : "s") allowed")
+        print("Serving \(what) on \(address) as \(settings.identity.publicKey.hex)")
+        print(peers == 0 ? "No peer is allowed yet: \(allowHint)" : "\(peers) peer\(peers == 1 ? "" : "s") allowed")
         Console.flush()
         let signals = Signals { sig in
             logger.info("signal \(sig): stopping")
@@ -114,6 +121,7 @@ struct ServeCommand: ParsableCommand {
         }
         server.wait()
         _ = signals
+        onStop()
         logger.info("stopped")
     }
 }
@@ -128,34 +136,16 @@ extension ServeCommand {
             throw CLIError("the hub's key file \(keyPath) is missing: give the file `gloss hub init --key` made (every process of a hub presents that key)", .notFound)
         }
         let signing = try reporting { try KeyFile.read(keyPath) }
-        let logger = Logger(label: "gloss.serve")
         let db = HubDatabase(url: url, connections: dbConnections, name: "gloss serve \(listen) pid \(getpid())")
         let hub = HubLog(db)
         try reportingHub { _ = try Blocking.run(timeout: .seconds(60)) {
             if let reason = await db.probe() { throw reason }
             return try await hub.checkReady(key: signing.publicKey)
         } }
-        var settings = SyncServer.Settings(identity: signing) { HubSyncStore(log: hub, own: signing.publicKey) }
-        settings.timeouts = SyncTimeouts(idle: .seconds(Int64(idleTimeout)))
-        settings.maxSessions = maxSessions
-        settings.maxPending = maxPending
-        let server: SyncServer
-        do { server = try SyncServer(host: listen.host, port: listen.port, settings: settings, logger: logger) }
-        catch { throw CLIError("cannot listen on \(listen): \(error)", .peer) }
-        let bound = server.localAddress?.port ?? listen.port
-        let address = listen.host.contains(":") ? "[\(listen.host)]:\(bound)" : "\(listen.host):\(bound)"
-        print("Serving hub \(url) on \(address) as \(signing.publicKey.hex)")
         let peers = (try? Blocking.run { try await hub.peers() }) ?? []
-        print(peers.isEmpty ? "No peer is allowed yet: gloss hub peer allow KEY --store URL" : "\(peers.count) peer\(peers.count == 1 ? "" : "s") allowed")
-        Console.flush()
-        let signals = Signals { sig in
-            logger.info("signal \(sig): stopping")
-            server.stop()
-        }
-        server.wait()
-        _ = signals
-        try? Blocking.run { await db.close() }
-        logger.info("stopped")
+        try serve(SyncServer.Settings(identity: signing) { HubSyncStore(log: hub, own: signing.publicKey) },
+                  what: "hub \(url)", peers: peers.count, allowHint: "gloss hub peer allow KEY --store URL",
+                  onStop: { try? Blocking.run { await db.close() } })
     }
 }
 
