@@ -95,7 +95,9 @@ def verify_rate_all_cores(n=20000):
     one process per core): the CPU floor of a sync is the events it verifies ÷ this rate."""
     import multiprocessing
     cores = os.cpu_count() or 1
-    with multiprocessing.Pool(cores) as pool:
+    # "spawn", not fork: a worker forked while another thread of this process held a lock
+    # (the thread pools that start the syncs) could wait on it for ever (seen once).
+    with multiprocessing.get_context("spawn").Pool(cores) as pool:
         return sum(pool.map(_verify_worker, [n] * cores))
 
 
