@@ -139,9 +139,4 @@ public final class HubDatabase: Sendable {
             return HubError(.database, "\(what): \(p.code): \(p.serverInfo?[.message] ?? "")")
         }
     }
-
-    /// The SQLSTATE of a server error, if it is one.
-    static func sqlState(_ error: any Error) -> String? {
-        (error as? PSQLError)?.serverInfo?[.sqlState]
-    }
 }

@@ -48,8 +48,10 @@ public final class HubSyncStore: SyncStore, @unchecked Sendable {
 
     public func admit(own: PublicKey) throws -> (frontier: Frontier, peers: Set<PublicKey>) {
         do {
-            let (frontier, peers, last, forked) = try wait { log in
-                (try await log.frontier(), try await log.allowedKeys(own: own), try await log.lastPos(), try await log.forkedFrom())
+            // The log's end first, as a ledger's store reads it: anything committed after it
+            // makes live mode look again.
+            let (last, frontier, peers, forked) = try wait { log in
+                (try await log.lastPos(), try await log.frontier(), try await log.allowedKeys(own: own), try await log.forkedFrom())
             }
             lastSeenPos = last
             filter = RelayFilter(forkedFrom: forked)
