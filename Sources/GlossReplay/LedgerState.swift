@@ -28,6 +28,16 @@ public struct LedgerState: Sendable {
         let payload: Payload
     }
 
+    /// Set while a batch is applied to part of a state (`LedgerStatePart`): the ids of the
+    /// articles, annotations and waiting lists each step read, and those it changed.
+    var tracking: Tracking?
+    struct Tracking: Sendable {
+        var read: Set<Hash32> = []
+        var articles: Set<Hash32> = []
+        var annotations: Set<EventID> = []
+        var waiting: Set<Hash32> = []
+    }
+
     public init() {}
 
     /// Replays `events` (in any order, repeats ignored) from nothing. The device map comes
@@ -89,6 +99,7 @@ public struct LedgerState: Sendable {
         switch payload {
         case .articleAdded(let a):
             let id = a.articleID
+            tracking?.read.insert(id); tracking?.articles.insert(id)
             let new = ArticleState(id: id, title: a.title, source: a.source, text: a.text, added: stamp)
             if var old = articles[id] {
                 // The first addition in the total order names the article; every adder may
@@ -107,15 +118,18 @@ public struct LedgerState: Sendable {
             wake(id)
         case .annotationCreated(let a):
             // Applying a creation twice must not wipe what happened to the annotation since.
+            tracking?.read.formUnion([stamp.id, a.article])
             guard annotations[stamp.id] == nil else { return }
             guard articles[a.article] != nil else { return wait(for: a.article, stamp, payload) }
             if case .reply(let parent) = a.target {
+                tracking?.read.insert(parent)
                 guard let p = annotations[parent] else { return wait(for: parent, stamp, payload) }
                 guard p.article == a.article else { return reject(stamp, "it replies to \(parent.short()) but names another article") }
             }
             if a.editors.contains(stamp.author) { return reject(stamp, "it lists its own author as an editor") }
-            if case .reply(let parent) = a.target { annotations[parent]?.addReply(stamp) }
+            if case .reply(let parent) = a.target { annotations[parent]?.addReply(stamp); tracking?.annotations.insert(parent) }
             annotations[stamp.id] = AnnotationState(a, stamp: stamp)
+            tracking?.annotations.insert(stamp.id)
             wake(stamp.id)
         case .bodyEdited(let p):
             change(p.annotation, stamp, payload) { $0.body.write(p.body, stamp: stamp, pred: p.pred) }
@@ -131,10 +145,13 @@ public struct LedgerState: Sendable {
         case .annotationRestored(let p):
             change(p.annotation, stamp, payload) { $0.deleted.write(false, stamp: stamp, pred: p.pred) }
         case .articleRevised(let r):
+            tracking?.read.insert(r.article)
             guard articles[r.article] != nil else { return wait(for: r.article, stamp, payload) }
             // Kept whoever wrote it: it counts once its author is known to have added the text.
             articles[r.article]?.revisionWrites[stamp.id] = .init(stamp: stamp, text: r.text, pred: r.pred)
+            tracking?.articles.insert(r.article)
         case .annotationReanchored(let r):
+            tracking?.read.insert(r.annotation)
             if let a = annotations[r.annotation], a.isReply { return reject(stamp, "a reply has no passage to re-anchor") }
             change(r.annotation, stamp, payload) { a in
                 if a.reanchors == nil { a.reanchors = Register(writes: [:], replaced: []) }
@@ -152,19 +169,29 @@ public struct LedgerState: Sendable {
 
     /// An erased annotation (§19): placed by its erasure, with nothing of its payload.
     private mutating func applyErased(_ id: EventID, _ x: ErasureMap.Erased, stamp: Stamp) {
+        tracking?.read.formUnion([id, x.article])
         guard annotations[id] == nil else { return }
-        let payload = Payload.annotationErased(AnnotationErased(annotation: id, article: x.article, replyTo: x.replyTo, events: [id]))
+        let payload = Self.erasedPayload(id, x)
         guard articles[x.article] != nil else { return wait(for: x.article, stamp, payload) }
         if let parent = x.replyTo {
+            tracking?.read.insert(parent)
             guard let p = annotations[parent] else { return wait(for: parent, stamp, payload) }
             guard p.article == x.article else { return reject(stamp, "it replies to \(parent.short()) but names another article") }
             annotations[parent]?.addReply(stamp)
+            tracking?.annotations.insert(parent)
         }
         annotations[id] = AnnotationState(erased: id, x, stamp: stamp)
+        tracking?.annotations.insert(id)
         wake(id)
     }
 
+    /// What an erased creation waits with: the erasure's own account of where it goes.
+    static func erasedPayload(_ id: EventID, _ x: ErasureMap.Erased) -> Payload {
+        .annotationErased(AnnotationErased(annotation: id, article: x.article, replyTo: x.replyTo, events: [id]))
+    }
+
     private mutating func change(_ id: EventID, _ stamp: Stamp, _ payload: Payload, _ body: (inout AnnotationState) -> Void) {
+        tracking?.read.insert(id)
         if let a = annotations[id], a.erasure != nil { return reject(stamp, "annotation \(id.short()) was erased") }
         guard let allowed = annotations[id]?.mayChange(stamp.identity, devices: devices) else { return wait(for: id, stamp, payload) }
         guard allowed else {
@@ -174,17 +201,21 @@ public struct LedgerState: Sendable {
         // Mutated in place in the dictionary: a copy taken out and put back would copy its
         // arrays on every change.
         annotations[id]?.modify { body(&$0); $0.addHistory(stamp) }
+        tracking?.annotations.insert(id)
     }
 
     private mutating func reject(_ stamp: Stamp, _ reason: String) { rejected[stamp.id] = reason }
 
     private mutating func wait(for target: Hash32, _ stamp: Stamp, _ payload: Payload) {
+        tracking?.read.insert(target); tracking?.waiting.insert(target)
         waiting[target, default: []].append(Waiting(stamp: stamp, payload: payload))
     }
 
     /// `target` has arrived: apply what was waiting for it.
     private mutating func wake(_ target: Hash32) {
+        tracking?.read.insert(target)
         guard let list = waiting.removeValue(forKey: target) else { return }
+        tracking?.waiting.insert(target)
         for w in list { apply(w.payload, stamp: w.stamp) }
     }
 
