@@ -42,6 +42,7 @@ extension HubLog {
                     }
                 }
                 if cut { await compact() }
+                if case .stored(let r) = answer, !r.stored.isEmpty { projectSoon() }
                 return answer
             } catch let e as HubError where (e.code == .conflict || e.code == .unavailable) && attempt < 4 && !Task.isCancelled {
                 // Idempotent by id: a retry after an ambiguous commit finds the events held.
@@ -264,10 +265,10 @@ extension HubLog {
     /// are in none of its files; a plain VACUUM leaves freed space unzeroed in the pages.
     /// Appends and reads wait for the rewrite (an exclusive lock; erasures are rare). PostgreSQL's
     /// write-ahead log, archives and replicas keep the bytes until recycled (SECURITY.md §7.3).
-    func compact() async {
+    func compact(tables: [String] = ["events"], what: String = "the events table") async {
         do {
             try await gate.inside { () async throws(HubError) in
-                try await self.db.run("rewriting the events table after an erasure", timeout: .seconds(600)) { client in
+                try await self.db.run("rewriting \(what) after an erasure", timeout: .seconds(600)) { client in
                     // The rewrite keeps a row version some open snapshot may still see (any
                     // backend's, in any database): wait, a few seconds at most, until every
                     // snapshot is newer than the cut.
@@ -282,12 +283,12 @@ extension HubLog {
                         if older == 0 { break }
                         try await Task.sleep(for: .milliseconds(100))
                     }
-                    try await client.exec("VACUUM FULL events")
+                    for t in tables { try await client.exec(PostgresQuery(unsafeSQL: "VACUUM FULL \(t)")) }
                 }
             }
-            logger.info("erasure: the events table was rewritten; the erased payloads are in none of its files")
+            logger.info("erasure: \(what) was rewritten; the erased text is in none of its files")
         } catch {
-            logger.error("after an erasure the events table could not be rewritten (the erased bytes may stay in its files until VACUUM FULL events): \(error)")
+            logger.error("after an erasure \(what) could not be rewritten (the erased text may stay in its files until VACUUM FULL \(tables.joined(separator: ", "))): \(error)")
         }
     }
 }

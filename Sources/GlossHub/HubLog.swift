@@ -18,9 +18,15 @@ public final class HubLog: Sendable {
     let maps = Mutex<(version: String, devices: DeviceMap, erasures: ErasureMap)?>(nil)
     /// This process's writers take turns before the database's append lock.
     let gate = AppendGate()
+    /// Whether appends start bringing the projection up to the log in the background (a serve
+    /// process), and that catch-up's state: running, and asked for again meanwhile.
+    let projectsInBackground: Bool
+    let background = Mutex<(running: Bool, again: Bool)>((false, false))
 
-    public init(_ db: HubDatabase, logger: Logger = Logger(label: "gloss.hub")) {
-        self.db = db; self.logger = logger
+    /// `projectsInBackground`: every append that stores something brings the projection up to
+    /// the log soon after, in a task of its own (what `gloss serve --store` does).
+    public init(_ db: HubDatabase, logger: Logger = Logger(label: "gloss.hub"), projectsInBackground: Bool = false) {
+        self.db = db; self.logger = logger; self.projectsInBackground = projectsInBackground
     }
 
     // MARK: Schema

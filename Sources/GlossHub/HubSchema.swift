@@ -8,12 +8,14 @@ import PostgresNIO
 /// the payload out of an event a stored erasure names; nothing is ever deleted.
 public enum HubSchema {
     /// The schema this gloss writes and reads.
-    public static let version = 1
+    public static let version = 2
     /// Every write to the log's tables holds this transaction-level advisory lock: it makes
     /// `events.pos` follow commit order, so a reader's `pos > cursor` never skips a row that
     /// committed late, and each writer sees every event committed before it decides.
     static let appendLock: Int64 = 0x676C_6F73_7301
     static let migrateLock: Int64 = 0x676C_6F73_7302
+    /// Held by whoever brings the projection up to the log (`HubLog.project`): one at a time.
+    static let projectLock: Int64 = 0x676C_6F73_7303
 
     /// Each migration's statements, in order; the schema version after migration i is i + 1.
     static let migrations: [[String]] = [[
@@ -87,7 +89,35 @@ public enum HubSchema {
         "CREATE TRIGGER \(t)_truncate BEFORE TRUNCATE ON \(t) FOR EACH STATEMENT EXECUTE FUNCTION gloss_refuse()",
     ] } + ["forks", "erasure_notices", "erasures"].map { t in
         "CREATE TRIGGER \(t)_update BEFORE UPDATE ON \(t) FOR EACH ROW EXECUTE FUNCTION gloss_refuse()"
-    }]
+    }, projection]
+
+    /// Migration 2: the projection, the hub's current state (Protocol/MERGE.md) kept as rows
+    /// and brought up to the log after appends (`HubLog.project`). A cache of the log, never a
+    /// source of truth: `hub_projection` says which events it covers, with which device and
+    /// erasure maps (`maps.version`) and row format; any difference and it is rebuilt.
+    static let projection = [
+        """
+        CREATE TABLE hub_projection(
+          id      integer PRIMARY KEY CHECK (id = 1),
+          format  integer NOT NULL,   -- StateCodec.format of the rows
+          maps    text    NOT NULL,   -- the maps.version the rows were computed with
+          upto    bigint  NOT NULL,   -- events.pos of the last event applied
+          events  bigint  NOT NULL)   -- how many events that is
+        """,
+        // Each article's and annotation's state in StateCodec's form; annotations with their
+        // place in the total order (MERGE.md §2), which a snapshot lists them in.
+        "CREATE TABLE p_articles(id bytea PRIMARY KEY, state bytea NOT NULL)",
+        "CREATE TABLE p_annotations(id bytea PRIMARY KEY, article bytea NOT NULL, lamport bigint NOT NULL, author bytea NOT NULL, state bytea NOT NULL)",
+        "CREATE INDEX p_annotations_order ON p_annotations(lamport, author, id)",
+        "CREATE INDEX p_annotations_article ON p_annotations(article, lamport, author, id)",
+        // Events waiting for their target (an article or annotation not yet in the log, §8).
+        "CREATE TABLE p_waiting(target bytea NOT NULL, event bytea NOT NULL, PRIMARY KEY (target, event))",
+        // Events with no effect, and why.
+        "CREATE TABLE p_rejected(event bytea PRIMARY KEY, reason text NOT NULL)",
+        // The heads of the log: events no other event names as a parent.
+        "CREATE TABLE p_heads(id bytea PRIMARY KEY)",
+    ]
+    static let projectionTables = ["p_articles", "p_annotations", "p_waiting", "p_rejected", "p_heads"]
 
     /// The triggers the log's rules need, by table: `hub verify` and `hub status` check each is
     /// there and enabled (the database's owner could disable one).

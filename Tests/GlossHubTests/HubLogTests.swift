@@ -26,6 +26,10 @@ import Testing
         let ordered = HistoryGenerator.randomTopologicalOrder(g.events, &rng)
         var i = 0
         var stored = 0
+        // The projection is brought up to the log now and then, by this process or another,
+        // so devices and erasures arriving later make it rebuild.
+        let other = try hub.secondLog()
+        var projections = 0, rebuilds = 0
         while i < ordered.count {
             let n = Int.random(in: 1...40, using: &rng)
             let batch = Array(ordered[i..<min(ordered.count, i + n)])
@@ -36,14 +40,29 @@ import Testing
             if Int.random(in: 0..<8, using: &rng) == 0 {
                 #expect(try await hub.log.append(batch) == .stored(AppendResult(stored: [], alreadyHad: batch.count)))
             }
+            if Bool.random(using: &rng) {
+                let (_, rebuilt) = try await (Bool.random(using: &rng) ? hub.log : other).project()
+                projections += 1
+                if rebuilt { rebuilds += 1 }
+            }
             i += n
         }
+        // The first catch-up builds the rows; a later rebuild is a device or erasure arriving.
+        #expect(projections > 3 && rebuilds > 1, "seed \(seed): \(projections) catch-ups, \(rebuilds) rebuilds")
         #expect(stored == g.events.count)
         let replay = try await hub.log.replay()
         #expect(try replay.state.snapshotHash(heads: replay.heads, eventCount: replay.count) == reference.hash, "seed \(seed)")
         let verified = try await hub.log.verify()
         #expect(verified.problems.isEmpty, "\(verified.problems)")
         #expect(verified.events == g.events.count)
+        // The projection's snapshot is the reference's, byte for byte.
+        let bytes = ByteBox()
+        let projected = try await other.writeProjectedSnapshot(to: { bytes.append($0) })
+        #expect(projected.hash == reference.hash && projected.events == g.events.count, "seed \(seed): the projection's snapshot")
+        #expect(bytes.bytes == reference.bytes)
+        #expect(try await hub.log.projectionProblems().isEmpty)
+        #expect(try await hub.log.projectionStatus() == HubProjectionStatus(projected: g.events.count, logged: g.events.count, current: true))
+        await other.db.close()
         // Every payload an effective erasure removes is gone from the hub's rows.
         let held = try await hub.log.events(Array(state.erasures.erasedEvents.keys))
         for (id, e) in held { #expect(e.isErased, "seed \(seed): erased event \(id.short()) still holds its payload") }

@@ -1,6 +1,7 @@
 import GlossCore
 import GlossHub
 import GlossTestSupport
+import Synchronization
 import Testing
 
 /// A fresh hub database on the tests' cluster, with the hub's schema and a key.
@@ -27,4 +28,11 @@ struct TestHub {
     func sql(_ text: String) throws -> String { try cluster.psql(database.name, text) }
 
     func close() async { await log.db.close() }
+}
+
+/// Bytes gathered from a sink a task calls.
+final class ByteBox: Sendable {
+    private let data = Mutex<[UInt8]>([])
+    func append(_ b: [UInt8]) { data.withLock { $0 += b } }
+    var bytes: [UInt8] { data.withLock { $0 } }
 }

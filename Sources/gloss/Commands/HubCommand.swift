@@ -116,18 +116,24 @@ struct HubCommand: ParsableCommand {
         @Flag(help: "Print the status as one JSON object.") var json = false
 
         func run() throws {
-            let (key, counts, problems, serving) = try store.withLog(checked: false) { log in
-                (try await log.checkReady(), try await log.counts(), try await log.triggerProblems(), try await log.serveProcesses())
+            let (key, counts, problems, serving, projection) = try store.withLog(checked: false) { log in
+                (try await log.checkReady(), try await log.counts(), try await log.triggerProblems(), try await log.serveProcesses(),
+                 try await log.projectionStatus())
             }
+            // The projection covers what it covers when its maps are current; else it is rebuilt next.
+            let projected = projection.current ? projection.projected : 0
             if json {
                 JSONArrayWriter.one(.object([
                     "store": .string(try store.url().description), "schema": .int(Int64(HubSchema.version)), "key": .string(key.hex),
                     "events": .int(Int64(counts.events)), "authors": .int(Int64(counts.authors)), "forkedAuthors": .int(Int64(counts.forks)),
+                    "projected": .int(Int64(projected)),
                     "triggers": .string(problems.isEmpty ? "ok" : "damaged"), "serving": .array(serving.map { .string($0) }),
                 ]))
             } else {
                 print("Hub \(try store.url()): schema \(HubSchema.version), key \(key.hex)")
                 print("\(counts.events) events by \(counts.authors) authors; \(counts.forks) forked authors")
+                print(projected == projection.logged ? "Projection: up to date (\(projected) events)"
+                      : "Projection: \(projected) of \(projection.logged) events (serve processes catch it up after each append; `gloss hub snapshot` does too)")
                 print(serving.isEmpty ? "No serve process is connected" : "Served by: \(serving.joined(separator: ", "))")
                 print(problems.isEmpty ? "Append-only triggers: ok" : "Append-only triggers: DAMAGED")
             }
@@ -156,8 +162,8 @@ struct HubCommand: ParsableCommand {
             nonisolated(unsafe) let source = log
             let (moved, hubHash, problems) = try store.withLog { hub in
                 let moved = try await hub.migrate(from: source)
-                let replay = try await hub.replay()
-                let hash = try replay.state.snapshotHash(heads: replay.heads, eventCount: replay.count)
+                // From the projection, the rows a serve process keeps: the comparison checks them too.
+                let hash = try await hub.writeProjectedSnapshot(to: { _ in }).hash
                 return (moved, hash, try await hub.verify().problems)
             }
             let ledgerHash = try reporting { try log.snapshotHash() }
@@ -176,14 +182,18 @@ struct HubCommand: ParsableCommand {
             abstract: "Check every event in the hub and its append-only triggers.",
             discussion: Help.reflow("""
                 Each row's bytes against its id, signature and integrity tag; every chain; the tips \
-                table; fork evidence (listed, as `gloss verify` lists it); and every append-only \
-                trigger present and enabled. Exit 0 when all is well, 1 with each problem on a \
-                `BAD` line otherwise.
+                table; fork evidence (listed, as `gloss verify` lists it); every append-only \
+                trigger present and enabled; and the projection (the state kept as rows) against a \
+                replay of the whole log. Exit 0 when all is well, 1 with each problem on a `BAD` \
+                line otherwise.
                 """))
         @OptionGroup var store: StoreOptions
 
         func run() throws {
-            let (count, problems) = try store.withLog { try await $0.verify() }
+            let (count, problems) = try store.withLog { log in
+                let (count, problems) = try await log.verify()
+                return (count, problems + (try await log.projectionProblems()))
+            }
             for p in problems { Console.data("BAD  \(p)\n") }
             if problems.isEmpty { print("ok: \(count) events verified; triggers in place") }
             else { throw CLIError("\(problems.count) problem\(problems.count == 1 ? "" : "s") found in \(count) events", .found) }
@@ -192,17 +202,24 @@ struct HubCommand: ParsableCommand {
 
     struct Snapshot: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the hub's state as canonical JSON, then `snapshot HASH` (as `gloss snapshot`).")
+            abstract: "Print the hub's state as canonical JSON, then `snapshot HASH` (as `gloss snapshot`).",
+            discussion: Help.reflow("""
+                Read from the projection, the state the hub keeps as rows in PostgreSQL, after \
+                bringing it up to the log; one annotation at a time, so memory does not grow with the \
+                hub. The hash is the one any ledger holding the same events prints. --rebuild first \
+                recomputes every row from the log (what to do when `gloss hub verify` finds the \
+                projection wrong).
+                """))
         @OptionGroup var store: StoreOptions
+        @Flag(help: "Recompute the projection from the whole log first.") var rebuild = false
 
         func run() throws {
-            let replay = try store.withLog { try await $0.replay() }
-            let hash = try reporting {
-                let h = try replay.state.writeSnapshot(to: SnapshotWriter(sink: { try FileSystem.writeAll(1, $0, "standard output") }),
-                                                       heads: replay.heads, eventCount: replay.count)
-                try FileSystem.writeAll(1, [10], "standard output")
-                return h
+            let rebuild = rebuild
+            let hash = try store.withLog { log in
+                if rebuild { try await log.invalidateProjection() }
+                return try await log.writeProjectedSnapshot(to: { try FileSystem.writeAll(1, $0, "standard output") }).hash
             }
+            try reporting { try FileSystem.writeAll(1, [10], "standard output") }
             print("snapshot \(hash.hex)")
         }
     }

@@ -137,11 +137,13 @@ extension ServeCommand {
         }
         let signing = try reporting { try KeyFile.read(keyPath) }
         let db = HubDatabase(url: url, connections: dbConnections, name: "gloss serve \(listen) pid \(getpid())")
-        let hub = HubLog(db)
+        let hub = HubLog(db, projectsInBackground: true)
         try reportingHub { _ = try Blocking.run(timeout: .seconds(60)) {
             if let reason = await db.probe() { throw reason }
             return try await hub.checkReady(key: signing.publicKey)
         } }
+        // Whatever the log holds that the projection does not yet (an upgrade, a crash).
+        hub.projectSoon()
         let peers = (try? Blocking.run { try await hub.peers() }) ?? []
         try serve(SyncServer.Settings(identity: signing) { HubSyncStore(log: hub, own: signing.publicKey) },
                   what: "hub \(url)", peers: peers.count, allowHint: "gloss hub peer allow KEY --store URL",
