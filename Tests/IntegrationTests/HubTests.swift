@@ -87,13 +87,28 @@ import Testing
         let note = try Self.annotated(ann, article, "--quote", "Dozens", "--occurrence", "2", "--comment",
                                       secret + String(repeating: " lorem ipsum dolor sit amet", count: 50))
         try ann.ok("sync", s1.address)
+        let database = Self.database(hub.url)
+        // The serve processes bring the projection (the hub's state in PostgreSQL) up to the
+        // log after each append, in the background: the note's words reach it.
+        let inProjection = "SELECT count(*) FROM p_annotations WHERE position('\(secret)'::bytea IN state) > 0"
+        #expect(try Self.eventually { try cluster.psql(database, inProjection).hasPrefix("1") }, "the projection never held the note")
+        // Its dead rows could hold the words after a rebuild: the table is rewritten (a new file).
+        let file = "SELECT pg_relation_filepath('p_annotations')"
+        let before = try cluster.psql(database, file)
         try ann.ok("erase", note, "--yes")
         try ann.ok("sync", s2.address)
         for (p, s) in [(bob, s1), (cat, s2)] { try p.ok("sync", s.address) }
-        let database = Self.database(hub.url)
         #expect(try cluster.psql(database, "SELECT count(*) FROM events WHERE position('\(secret)'::bytea IN bytes) > 0").hasPrefix("0"))
-        try cluster.psql(database, "CHECKPOINT")
-        let holding = try Self.filesHolding(Array(secret.utf8), under: cluster.folder + "/data/base")
+        // The erasure makes the projection rebuild, and its tables are rewritten after.
+        var holding: [String] = []
+        let gone = try Self.eventually {
+            try cluster.psql(database, "CHECKPOINT")
+            holding = try Self.filesHolding(Array(secret.utf8), under: cluster.folder + "/data/base")
+            return holding.isEmpty
+        }
+        let stillThere = try cluster.psql(database, inProjection).hasPrefix("0") == false
+        #expect(try Self.eventually { try cluster.psql(database, file) != before }, "the projection's table was not rewritten after the erasure")
+        #expect(gone && !stillThere, "\(holding)")
         let named = try holding.isEmpty ? "" : cluster.psql(database, "SELECT pg_relation_filepath('events'), (SELECT count(*) FROM events), (SELECT count(*) FROM erasures)")
         #expect(holding.isEmpty, "\(holding) \(named) S1: \(s1.log.split(separator: "\n").filter { !$0.contains("session") }) S2: \(s2.log.split(separator: "\n").filter { !$0.contains("session") })")
         let hashes = try peers.map { try $0.snapshotHash() }
@@ -102,6 +117,7 @@ import Testing
         #expect(try hub.admin.ok("hub", "verify", "--store", hub.url).contains("ok: "))
         let status = try hub.admin.ok("hub", "status", "--store", hub.url)
         #expect(status.contains("Served by: gloss serve"), "\(status)")
+        #expect(try Self.eventually { try hub.admin.ok("hub", "status", "--store", hub.url).contains("Projection: up to date") })
         // One log line per session, as a ledger's server writes.
         #expect(s1.log.contains("outcome=ok") && s2.log.contains("outcome=ok"))
         _ = s1.stop(); _ = s2.stop()
@@ -266,6 +282,16 @@ import Testing
             if data.range(of: Data(needle)) != nil { out.append(path) }
         }
         return out
+    }
+
+    /// Whether `condition` holds within 30 s (asked every 0.2 s): for what serve processes do
+    /// in the background.
+    static func eventually(_ condition: () throws -> Bool) throws -> Bool {
+        for _ in 0..<150 {
+            if try condition() { return true }
+            usleep(200_000)
+        }
+        return false
     }
 
     static func database(_ url: String) -> String {
