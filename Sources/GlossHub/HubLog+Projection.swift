@@ -39,7 +39,7 @@ extension HubLog {
         }
         // Rebuilt after an erasure: the old rows held the erased text; rewrite the tables so
         // it is in none of their files (as the events table after a cut).
-        if rebuilt && erasures { await compact(tables: ["p_annotations", "p_articles"], what: "the projection") }
+        if rebuilt && erasures { await compact(tables: ["p_annotations"], what: "the projection's annotations") }
         return (applied, rebuilt)
     }
 

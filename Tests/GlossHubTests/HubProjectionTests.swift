@@ -78,3 +78,22 @@ import Testing
         await hub.close()
     }
 }
+
+extension HubProjectionTests {
+    /// A hub made by the gloss before the projection (schema 1) is refused by serve and status
+    /// until `hub init` upgrades it; the upgrade builds the projection from the log it holds.
+    @Test func aSchemaOneHubIsUpgradedAndProjected() async throws {
+        let hub = try await TestHub.make()
+        let g = Self.history(seed: 29, steps: 120)
+        guard case .stored = try await hub.log.append(g.events) else { Issue.record("refused"); return }
+        try hub.sql("DROP TABLE hub_projection, p_articles, p_annotations, p_waiting, p_rejected, p_heads; UPDATE hub_meta SET value = '1' WHERE key = 'schema'")
+        do { _ = try await hub.log.checkReady(); Issue.record("a schema-1 hub was accepted") } catch {
+            #expect("\(error)".contains("run `gloss hub init` to upgrade it to \(HubSchema.version)"), "\(error)")
+        }
+        #expect(try await hub.log.initialize(key: hub.key.publicKey) == .upgraded(from: 1))
+        #expect(try await hub.log.checkReady() == hub.key.publicKey)
+        #expect(try await hub.log.projectionStatus() == HubProjectionStatus(projected: 0, logged: g.events.count, current: false))
+        #expect(try await hub.log.writeProjectedSnapshot(to: { _ in }).hash == Snapshot(events: g.events).hash)
+        await hub.close()
+    }
+}
