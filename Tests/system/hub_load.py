@@ -246,9 +246,17 @@ def part2(res, work, cluster, scaling, pushers, n_events):
         clients, keys = make_clients(work, f"p{p}", pushers, n_events, hub.key)
         hub.allow(keys)
         pg_before = postgres_cpu(cluster)
+        started = time.monotonic()
         ok, wall, cpu, fails = push_all(hub.servers, clients, work, f"hub{p}")
-        pg = postgres_cpu(cluster) - pg_before
+        # The serve processes bring the projection (the state as rows) up to the log in the
+        # background: when is the state current, as a SQLite ledger's is when sync returns?
         status = hub.status() or {}
+        while status.get("projected") != total and time.monotonic() - started < 600:
+            time.sleep(0.2)
+            status = hub.status() or {}
+        current = time.monotonic() - started
+        pg = postgres_cpu(cluster) - pg_before
+        cpu_all = sum(cpu_seconds(s.pid) for s in hub.servers)
         hub.stop()
         rate = total / wall
         rows.append((p, rate))
@@ -257,6 +265,17 @@ def part2(res, work, cluster, scaling, pushers, n_events):
                    f"{rate / sqlite_rate:.2f} × SQLite; CPU: serve {cpu:.1f} s + PostgreSQL {pg:.1f} s = "
                    f"{(cpu + pg) / wall:.2f} of {os.cpu_count()} cores busy",
                    "; ".join(fails[:2]) or ("" if status.get("events") == total else f"the hub holds {status.get('events')}"))
+        res.report(status.get("projected") == total,
+                   f"hub, {p} process{'es' if p > 1 else ''}: state current (projection caught up) {current:.2f} s after the "
+                   f"pushes began = {total / current:.0f} events/s = {total / current / sqlite_rate:.2f} × SQLite "
+                   f"(whose sync returns with its state current); serve CPU with the projection {cpu_all:.1f} s",
+                   f"projected {status.get('projected')} of {total}")
+        if p == scaling[0]:
+            t = time.monotonic()
+            r = st.gloss("hub", "snapshot", "--rebuild", "--store", hub.url, timeout=600)
+            took = time.monotonic() - t
+            res.report(r.ok, f"rebuilding the projection of {total} events (hub snapshot --rebuild): {took:.2f} s = "
+                       f"{total / took:.0f} events/s = {wall / took:.2f} × the ingest's rate", "" if r.ok else r.text(300))
     if len(rows) > 1:
         base = rows[0][1]
         res.note("scaling: " + ", ".join(f"{p} → {r / base:.2f}×" for p, r in rows) + f" the rate of {rows[0][0]} process")
