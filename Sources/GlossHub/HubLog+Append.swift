@@ -131,6 +131,7 @@ extension HubLog {
             // payloads an effective erasure now removes go, and other processes read them again.
             let now = try await Self.loadMaps(on: c)
             cut = try await Self.cutErasedPayloads(now.erasures, on: c)
+            try await Self.dropErasedFromProjection(now.erasures, on: c)
             try await c.exec("INSERT INTO settings(key, value) VALUES ('maps.version', '1') ON CONFLICT (key) DO UPDATE SET value = (settings.value::bigint + 1)::text")
         }
         return (.stored(result), cut > 0)
@@ -265,30 +266,36 @@ extension HubLog {
     /// are in none of its files; a plain VACUUM leaves freed space unzeroed in the pages.
     /// Appends and reads wait for the rewrite (an exclusive lock; erasures are rare). PostgreSQL's
     /// write-ahead log, archives and replicas keep the bytes until recycled (SECURITY.md §7.3).
-    func compact(tables: [String] = ["events"], what: String = "the events table") async {
+    func compact() async {
         do {
             try await gate.inside { () async throws(HubError) in
-                try await self.db.run("rewriting \(what) after an erasure", timeout: .seconds(600)) { client in
-                    // The rewrite keeps a row version some open snapshot may still see (any
-                    // backend's, in any database): wait, a few seconds at most, until every
-                    // snapshot is newer than the cut.
-                    var cut = ""
-                    for try await x in try await client.query("SELECT (txid_current() % 4294967296)::text").decode(String.self) { cut = x }
-                    for _ in 0..<100 {
-                        var older: Int64 = 0
-                        for try await n in try await client.query("""
-                            SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_xmin IS NOT NULL
-                              AND age(backend_xmin) >= age(\(unescaped: "'\(cut)'")::xid)
-                            """).decode(Int64.self) { older = n }
-                        if older == 0 { break }
-                        try await Task.sleep(for: .milliseconds(100))
+                try await self.db.run("rewriting the events table after an erasure", timeout: .seconds(600)) { client in
+                    try await client.withConnection { c in
+                        try await Self.awaitNewerSnapshots(on: c)
+                        try await c.exec("VACUUM FULL events")
                     }
-                    for t in tables { try await client.exec(PostgresQuery(unsafeSQL: "VACUUM FULL \(t)")) }
                 }
             }
-            logger.info("erasure: \(what) was rewritten; the erased text is in none of its files")
+            logger.info("erasure: the events table was rewritten; the erased payloads are in none of its files")
         } catch {
-            logger.error("after an erasure \(what) could not be rewritten (the erased text may stay in its files until VACUUM FULL \(tables.joined(separator: ", "))): \(error)")
+            logger.error("after an erasure the events table could not be rewritten (the erased bytes may stay in its files until VACUUM FULL events): \(error)")
+        }
+    }
+
+    /// Before a rewrite after an erasure: the rewrite keeps a row version some open snapshot
+    /// may still see (any backend's, in any database), so wait, a few seconds at most, until
+    /// every snapshot is newer than now.
+    static func awaitNewerSnapshots(on c: PostgresConnection) async throws {
+        var cut = ""
+        for try await x in try await c.rows("SELECT (txid_current() % 4294967296)::text").decode(String.self) { cut = x }
+        for _ in 0..<100 {
+            var older: Int64 = 0
+            for try await n in try await c.rows("""
+                SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_xmin IS NOT NULL
+                  AND age(backend_xmin) >= age(\(unescaped: "'\(cut)'")::xid)
+                """).decode(Int64.self) { older = n }
+            if older == 0 { break }
+            try await Task.sleep(for: .milliseconds(100))
         }
     }
 }

@@ -89,12 +89,16 @@ extension HubLog {
 
     /// Calls `body` with every stored row in storage order, a page at a time, on `q` (a
     /// snapshot's connection: see `HubLog.reading`).
-    static func forEachRow(on q: some Querier, _ body: (Row) throws -> Void) async throws {
+    /// `through`: only the rows at positions up to it.
+    static func forEachRow(on q: some Querier, through: Int64 = .max, _ body: (Row) throws -> Void) async throws {
         var cursor: Int64 = 0
         while true {
             let rows = try await rows(after: cursor, limit: 4096, on: q)
             guard let last = rows.last else { return }
-            for r in rows { try body(r) }
+            for r in rows {
+                guard r.pos <= through else { return }
+                try body(r)
+            }
             cursor = last.pos
         }
     }

@@ -27,23 +27,58 @@ extension HubLog {
     /// first event. Returns how many events were applied, and whether it rebuilt.
     @discardableResult
     public func project() async throws(HubError) -> (applied: Int, rebuilt: Bool) {
-        var applied = 0, rebuilt = false, erasures = false
+        var applied = 0, rebuilt = false
         while true {
             let page = try await db.run("bringing the projection up to the log", timeout: .seconds(600)) { client in
                 try await client.withTransaction(logger: sqlLogger) { c in try await self.projectPage(on: c) }
             }
             applied += page.applied
             rebuilt = rebuilt || page.rebuilt
-            erasures = erasures || page.erasures
             if page.done { break }
         }
-        // Rebuilt after an erasure: the old rows held the erased text; rewrite the tables so
-        // it is in none of their files (as the events table after a cut).
-        if rebuilt && erasures { await compact(tables: ["p_annotations"], what: "the projection's annotations") }
+        await compactIfPending()
         return (applied, rebuilt)
     }
 
-    private struct Page { var applied = 0, rebuilt = false, erasures = false, done = false }
+    private struct Page { var applied = 0, rebuilt = false, done = false }
+
+    /// In an append's transaction that changed the erasure map: the rows of the annotations it
+    /// erases go at once (the maps' version changes in the same transaction, so the projection
+    /// is rebuilt before anyone reads it), and the table is marked for a rewrite.
+    static func dropErasedFromProjection(_ erasures: ErasureMap, on c: some Querier) async throws {
+        guard !erasures.annotations.isEmpty else { return }
+        let ids = erasures.annotations.keys.map(\.buffer)
+        var dropped = 0
+        for try await _ in try await c.rows("DELETE FROM p_annotations WHERE id = ANY(\(ids)::bytea[]) RETURNING id").decode(ByteBuffer.self) { dropped += 1 }
+        if dropped > 0 { try await c.exec("UPDATE hub_projection SET compact = compact + 1 WHERE id = 1") }
+    }
+
+    /// Rewrites the annotations' table when an erasure dropped rows holding its text, so the dead
+    /// rows are in none of its files (as the events table after a cut). The mark stays until a
+    /// rewrite succeeds: one that fails (a reader holding the table past the lock timeout) is
+    /// tried again by the next catch-up. Appends never wait for it.
+    func compactIfPending() async {
+        do {
+            try await db.run("rewriting the projection's annotations after an erasure", timeout: .seconds(120)) { client in
+                try await client.withConnection { c in
+                    var mark: Int64 = 0
+                    for try await m in try await c.rows("SELECT compact FROM hub_projection WHERE id = 1").decode(Int64.self) { mark = m }
+                    guard mark > 0 else { return }
+                    try await Self.awaitNewerSnapshots(on: c)
+                    try await c.exec("SET lock_timeout = '10s'")
+                    do { try await c.exec("VACUUM FULL p_annotations") } catch {
+                        try? await c.exec("RESET lock_timeout")
+                        throw error
+                    }
+                    try await c.exec("RESET lock_timeout")
+                    try await c.exec("UPDATE hub_projection SET compact = 0 WHERE id = 1 AND compact = \(mark)")
+                    self.logger.info("erasure: the projection's annotations were rewritten; the erased text is in none of their files")
+                }
+            }
+        } catch {
+            logger.warning("after an erasure the projection's annotations could not be rewritten yet (the next catch-up tries again): \(error)")
+        }
+    }
 
     private func projectPage(on c: PostgresConnection) async throws -> Page {
         var page = Page()
@@ -54,7 +89,6 @@ extension HubLog {
         var version = ""
         for try await v in try await c.rows("SELECT coalesce((SELECT value FROM settings WHERE key = 'maps.version'), '0')").decode(String.self) { version = v }
         let (devices, erasures) = try await maps(on: c)
-        page.erasures = erasures.eventCount > 0
         var upto: Int64 = 0, current = false
         for try await (format, maps, u) in try await c.rows("SELECT format, maps, upto FROM hub_projection WHERE id = 1").decode((Int32, String, Int64).self) {
             current = format == Int32(StateCodec.format) && maps == version
@@ -112,7 +146,9 @@ extension HubLog {
                 SELECT w.target, e.id, e.bytes FROM p_waiting w JOIN events e ON e.id = w.event
                 WHERE w.target = ANY(\(keys)::bytea[]) ORDER BY e.pos
                 """).decode((ByteBuffer, ByteBuffer, ByteBuffer).self) {
-                guard let target = t.hash, let id = i.hash, let e = try? Event.decode(stored: b.array, id: id) else { continue }
+                guard let target = t.hash, let id = i.hash, let e = try? Event.decode(stored: b.array, id: id) else {
+                    throw HubError(.database, "an event waiting in the projection (\(i.hash?.short() ?? "?")) does not decode: run `gloss hub verify`")
+                }
                 waiting.append((target, e))
             }
             ids.formUnion(missing)
@@ -166,46 +202,83 @@ extension HubLog {
 
     /// Brings the projection up to the log in a task of its own, when this log does so in the
     /// background; a catch-up under way runs once more instead (so an append never waits for
-    /// it, and at most one runs per process). Failures are logged: the next append, or any
-    /// reader (`writeProjectedSnapshot`), catches up again.
+    /// it, and at most one runs per process). A failure is logged once (until another or a
+    /// success): the next append, or any reader (`writeProjectedSnapshot`), catches up again.
     public func projectSoon() {
         guard projectsInBackground else { return }
         let start = background.withLock { s in
+            guard !s.stopped else { return false }
             if s.running { s.again = true; return false }
-            s = (true, false)
+            s.running = true
+            s.again = false
             return true
         }
         guard start else { return }
-        Task.detached { [self] in
-            while true {
+        let task = Task.detached { [self] in
+            while !Task.isCancelled {
+                var failure: String?
                 do {
                     let (n, rebuilt) = try await self.project()
                     if rebuilt { self.logger.info("projection rebuilt from the log (\(n) events)") }
                 } catch {
-                    self.logger.warning("the projection could not be brought up to the log (the next append or reader tries again): \(error)")
+                    failure = "\(error)"
                 }
-                let more = self.background.withLock { s in
-                    if s.again { s.again = false; return true }
+                let (more, report) = self.background.withLock { s in
+                    let report = failure != nil && failure != s.lastFailure && !Task.isCancelled
+                    s.lastFailure = failure
+                    if s.again && !s.stopped { s.again = false; return (true, report) }
                     s.running = false
-                    return false
+                    return (false, report)
+                }
+                if report, let failure {
+                    self.logger.warning("the projection could not be brought up to the log (the next append or reader tries again): \(failure)")
                 }
                 if !more { return }
             }
+            self.background.withLock { $0.running = false }
         }
+        // Kept to be cancelled at shutdown; a handle of a task that already ended is harmless.
+        let stopped = background.withLock { s in
+            s.task = task
+            return s.stopped
+        }
+        if stopped { task.cancel() }
+    }
+
+    /// Stops the background catch-up (before the pool closes), waiting a few seconds at most: a
+    /// page under way is rolled back, and picked up by whoever catches up next.
+    public func stopProjecting() async {
+        let task = background.withLock { s in
+            s.stopped = true
+            return s.task
+        }
+        guard let task else { return }
+        task.cancel()
+        // A statement stuck in the pool may not notice the cancellation: a few seconds at most.
+        _ = await Race.first(timeout: .seconds(3)) { await task.value }
     }
 
     /// The projection against a replay of the whole log (what `hub verify` adds to the log's
     /// checks): a difference is one problem, with what to do.
     public func projectionProblems() async throws(HubError) -> [HubProblem] {
-        let projected = try await writeProjectedSnapshot(to: { _ in })
-        let replay = try await replay()
-        let replayed: Hash32
-        do { replayed = try replay.state.snapshotHash(heads: replay.heads, eventCount: replay.count) } catch {
-            throw HubError(.database, "replaying the log: \(error)")
+        do {
+            for _ in 0..<5 {
+                try await project()
+                // The rows and the replay of the events they cover, in one moment of the database.
+                let compared = try await reading("checking the projection against the log") { c -> (Hash32, Hash32)? in
+                    guard let projected = try await Self.snapshot(on: c, { _ in }) else { return nil }
+                    let replay = try await Self.replay(on: c, through: projected.upto)
+                    return (projected.hash, try replay.state.snapshotHash(heads: replay.heads, eventCount: replay.count))
+                }
+                guard let (projected, replayed) = compared else { continue }  // the maps changed meanwhile
+                guard projected != replayed else { return [] }
+                return [HubProblem(event: nil, message: "the projection's snapshot \(projected.hex) differs from the log's replay \(replayed.hex): rebuild it with `gloss hub snapshot --rebuild`")]
+            }
+            return [HubProblem(event: nil, message: "devices or erasures kept arriving while the projection was checked: run `gloss hub verify` again")]
+        } catch let e where e.code == .database {
+            // A row that does not decode, an event that does not: a problem of the projection.
+            return [HubProblem(event: nil, message: "the projection cannot be read: \(e.message)")]
         }
-        // Appends between the two reads make the replay cover more: only a like-for-like differs.
-        guard projected.events == replay.count, projected.hash != replayed else { return [] }
-        return [HubProblem(event: nil, message: "the projection's snapshot \(projected.hash.hex) differs from the log's replay \(replayed.hex): rebuild it with `gloss hub snapshot --rebuild`")]
     }
 
     /// Forces the next `project` to rebuild every row from the log.
@@ -234,7 +307,7 @@ extension HubLog {
     public func writeProjectedSnapshot(to sink: @escaping @Sendable ([UInt8]) throws -> Void) async throws(HubError) -> (hash: Hash32, events: Int) {
         for _ in 0..<5 {
             try await project()
-            if let done = try await reading("reading the projection", { c in try await Self.snapshot(on: c, sink) }) { return done }
+            if let done = try await reading("reading the projection", { c in try await Self.snapshot(on: c, sink) }) { return (done.hash, done.events) }
             // The maps changed between the catch-up and the read: catch up again.
         }
         throw HubError(.conflict, "devices or erasures kept arriving while the snapshot was read: run it again")
@@ -242,12 +315,12 @@ extension HubLog {
 
     /// The snapshot from the projection's rows, or nil when they were computed with maps the
     /// log has since changed (nothing is written then).
-    private static func snapshot(on c: PostgresConnection, _ sink: @escaping @Sendable ([UInt8]) throws -> Void) async throws -> (hash: Hash32, events: Int)? {
-        var events: Int64 = -1, current = false
-        for try await (n, ok) in try await c.rows("""
-            SELECT events, format = \(Int32(StateCodec.format)) AND maps = coalesce((SELECT value FROM settings WHERE key = 'maps.version'), '0')
+    private static func snapshot(on c: PostgresConnection, _ sink: @escaping @Sendable ([UInt8]) throws -> Void) async throws -> (hash: Hash32, events: Int, upto: Int64)? {
+        var events: Int64 = -1, upto: Int64 = 0, current = false
+        for try await (n, u, ok) in try await c.rows("""
+            SELECT events, upto, format = \(Int32(StateCodec.format)) AND maps = coalesce((SELECT value FROM settings WHERE key = 'maps.version'), '0')
             FROM hub_projection WHERE id = 1
-            """).decode((Int64, Bool).self) { (events, current) = (n, ok) }
+            """).decode((Int64, Int64, Bool).self) { (events, upto, current) = (n, u, ok) }
         guard current, events >= 0 else { return nil }
         let (devices, erasures) = try await loadMaps(on: c)
         let writer = SnapshotWriter(sink: sink)
@@ -260,6 +333,6 @@ extension HubLog {
         var heads: [EventID] = []
         for try await h in try await c.rows("SELECT id FROM p_heads ORDER BY id").decode(ByteBuffer.self) { if let id = h.hash { heads.append(id) } }
         let hash = try writer.finish(events: Int(events), heads: heads, devices: devices, erasures: erasures.eventCount)
-        return (hash, Int(events))
+        return (hash, Int(events), upto)
     }
 }

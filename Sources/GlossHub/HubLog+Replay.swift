@@ -41,22 +41,25 @@ extension HubLog {
     /// snapshot is the one any ledger holding the same events gives. The rows are streamed
     /// page by page; what is held is the replay's state.
     public func replay() async throws(HubError) -> HubReplay {
-        try await reading("replaying the hub's log") { c in
-            let (devices, erasures) = try await Self.loadMaps(on: c)
-            var state = FastReplay()
-            state.devices = devices
-            state.erasures = erasures
-            var heads = HeadsOfSelection()
-            try await Self.forEachRow(on: c) { r in
-                guard r.id.count == 32 else { return }
-                let id = Hash32(r.id)
-                r.bytes.withUnsafeBytes { b in
-                    heads.add(id, b)
-                    state.apply(id: id, bytes: b)
-                }
+        try await reading("replaying the hub's log") { c in try await Self.replay(on: c) }
+    }
+
+    /// The replay of the rows up to position `through`, with the log's maps, in the caller's snapshot.
+    static func replay(on c: PostgresConnection, through: Int64 = .max) async throws -> HubReplay {
+        let (devices, erasures) = try await Self.loadMaps(on: c)
+        var state = FastReplay()
+        state.devices = devices
+        state.erasures = erasures
+        var heads = HeadsOfSelection()
+        try await Self.forEachRow(on: c, through: through) { r in
+            guard r.id.count == 32 else { return }
+            let id = Hash32(r.id)
+            r.bytes.withUnsafeBytes { b in
+                heads.add(id, b)
+                state.apply(id: id, bytes: b)
             }
-            return HubReplay(state: state, heads: heads.heads, count: state.applied)
         }
+        return HubReplay(state: state, heads: heads.heads, count: state.applied)
     }
 
     /// Checks every stored row as `gloss verify` checks a ledger's: its bytes against its id,

@@ -21,7 +21,15 @@ public final class HubLog: Sendable {
     /// Whether appends start bringing the projection up to the log in the background (a serve
     /// process), and that catch-up's state: running, and asked for again meanwhile.
     let projectsInBackground: Bool
-    let background = Mutex<(running: Bool, again: Bool)>((false, false))
+    let background = Mutex<BackgroundProjection>(BackgroundProjection())
+
+    /// The background catch-up (`projectSoon`): whether one runs, whether it was asked for
+    /// again meanwhile, whether the process is stopping, its task, and the last failure logged.
+    struct BackgroundProjection {
+        var running = false, again = false, stopped = false
+        var task: Task<Void, Never>?
+        var lastFailure: String?
+    }
 
     /// `projectsInBackground`: every append that stores something brings the projection up to
     /// the log soon after, in a task of its own (what `gloss serve --store` does).

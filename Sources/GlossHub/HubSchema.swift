@@ -102,7 +102,10 @@ public enum HubSchema {
           format  integer NOT NULL,   -- StateCodec.format of the rows
           maps    text    NOT NULL,   -- the maps.version the rows were computed with
           upto    bigint  NOT NULL,   -- events.pos of the last event applied
-          events  bigint  NOT NULL)   -- how many events that is
+          events  bigint  NOT NULL,   -- how many events that is
+          -- Bumped when an erasure deleted rows holding its text: the annotations' table is to
+          -- be rewritten (VACUUM FULL) so the dead rows leave its files; 0 once it was.
+          compact bigint  NOT NULL DEFAULT 0)
         """,
         // Each article's and annotation's state in StateCodec's form; annotations with their
         // place in the total order (MERGE.md §2), which a snapshot lists them in.

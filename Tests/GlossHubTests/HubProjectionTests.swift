@@ -1,7 +1,9 @@
+import Foundation
 import GlossCore
 import GlossHub
 import GlossReplay
 import GlossTestSupport
+import Synchronization
 import Testing
 
 /// The projection (the hub's state as rows in PostgreSQL) when several processes bring it up to
@@ -73,6 +75,9 @@ import Testing
         do { _ = try await hub.log.writeProjectedSnapshot(to: { _ in }) } catch {
             #expect("\(error)".contains("does not decode") && "\(error)".contains("--rebuild"), "\(error)")
         }
+        // hub verify reports it as a problem, not a failure of its own.
+        let unreadable = try await hub.log.projectionProblems()
+        #expect(unreadable.count == 1 && unreadable[0].message.contains("cannot be read") && unreadable[0].message.contains("--rebuild"), "\(unreadable)")
         try await hub.log.invalidateProjection()
         #expect(try await hub.log.writeProjectedSnapshot(to: { _ in }).hash == reference.hash)
         await hub.close()
@@ -93,6 +98,47 @@ extension HubProjectionTests {
         #expect(try await hub.log.initialize(key: hub.key.publicKey) == .upgraded(from: 1))
         #expect(try await hub.log.checkReady() == hub.key.publicKey)
         #expect(try await hub.log.projectionStatus() == HubProjectionStatus(projected: 0, logged: g.events.count, current: false))
+        #expect(try await hub.log.writeProjectedSnapshot(to: { _ in }).hash == Snapshot(events: g.events).hash)
+        await hub.close()
+    }
+}
+
+extension HubProjectionTests {
+    /// An erasure drops the erased annotation's row in its own transaction and marks the table
+    /// for a rewrite; a rewrite a reader blocks (past the lock timeout) is tried again by the
+    /// next catch-up, until the table is rewritten (a new file) and the mark cleared.
+    @Test func anErasureRewritesTheAnnotationsTableEvenAfterABlockedTry() async throws {
+        let hub = try await TestHub.make()
+        var g = HistoryGenerator(seed: 31)
+        g.erasures = true
+        g.run(steps: 300)
+        guard let first = g.events.firstIndex(where: { $0.payloadKind == PayloadKind.annotationErased.rawValue }) else {
+            Issue.record("the history has no erasure"); return
+        }
+        guard case .stored = try await hub.log.append(Array(g.events[..<first])) else { Issue.record("refused"); return }
+        try await hub.log.project()
+        func sql(_ q: String) throws -> String { try hub.sql(q).trimmingCharacters(in: .whitespacesAndNewlines) }
+        let file = try sql("SELECT pg_relation_filepath('p_annotations')")
+        guard case .stored = try await hub.log.append(Array(g.events[first...])) else { Issue.record("refused"); return }
+        #expect(try Int(sql("SELECT compact FROM hub_projection")) ?? 0 > 0, "the erasure did not mark the table")
+
+        // A reader holds the table until told to let go.
+        try hub.sql("CREATE TABLE release_reader(x int)")
+        let done = Mutex(false)
+        let holder = "BEGIN; LOCK TABLE p_annotations IN ACCESS SHARE MODE; DO $$ BEGIN WHILE NOT EXISTS (SELECT 1 FROM release_reader) LOOP PERFORM pg_sleep(0.1); END LOOP; END $$; COMMIT;"
+        Thread.detachNewThread { _ = try? hub.sql(holder); done.withLock { $0 = true } }
+        let held = "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'p_annotations' AND l.granted"
+        for _ in 0..<100 where try sql(held) == "0" { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(try sql(held) != "0", "the reader never took its lock")
+        try await hub.log.project()
+        #expect(try sql("SELECT pg_relation_filepath('p_annotations')") == file, "rewritten under a reader's lock")
+        #expect(try Int(sql("SELECT compact FROM hub_projection")) ?? 0 > 0, "the mark went without a rewrite")
+
+        try hub.sql("INSERT INTO release_reader VALUES (1)")
+        for _ in 0..<100 where !done.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(100)) }
+        try await hub.log.project()
+        #expect(try sql("SELECT pg_relation_filepath('p_annotations')") != file, "the table was not rewritten once free")
+        #expect(try sql("SELECT compact FROM hub_projection") == "0")
         #expect(try await hub.log.writeProjectedSnapshot(to: { _ in }).hash == Snapshot(events: g.events).hash)
         await hub.close()
     }

@@ -147,7 +147,7 @@ extension ServeCommand {
         let peers = (try? Blocking.run { try await hub.peers() }) ?? []
         try serve(SyncServer.Settings(identity: signing) { HubSyncStore(log: hub, own: signing.publicKey) },
                   what: "hub \(url)", peers: peers.count, allowHint: "gloss hub peer allow KEY --store URL",
-                  onStop: { try? Blocking.run { await db.close() } })
+                  onStop: { try? Blocking.run { await hub.stopProjecting(); await db.close() } })
     }
 }
 
