@@ -283,16 +283,17 @@ extension HubLog {
     }
 
     /// Before a rewrite after an erasure: the rewrite keeps a row version some open snapshot
-    /// may still see (any backend's, in any database), so wait, a few seconds at most, until
-    /// every snapshot is newer than now.
+    /// may still see (any backend's, in any database), or that a transaction still running
+    /// began before (its xid holds the horizon back even between its snapshots), so wait, a
+    /// few seconds at most, until every snapshot and transaction is newer than now.
     static func awaitNewerSnapshots(on c: PostgresConnection) async throws {
         var cut = ""
         for try await x in try await c.rows("SELECT (txid_current() % 4294967296)::text").decode(String.self) { cut = x }
         for _ in 0..<100 {
             var older: Int64 = 0
             for try await n in try await c.rows("""
-                SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_xmin IS NOT NULL
-                  AND age(backend_xmin) >= age(\(unescaped: "'\(cut)'")::xid)
+                SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid()
+                  AND (age(backend_xmin) >= age(\(unescaped: "'\(cut)'")::xid) OR age(backend_xid) >= age(\(unescaped: "'\(cut)'")::xid))
                 """).decode(Int64.self) { older = n }
             if older == 0 { break }
             try await Task.sleep(for: .milliseconds(100))

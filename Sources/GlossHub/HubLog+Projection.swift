@@ -20,6 +20,8 @@ extension HubLog {
     /// Events applied per transaction: a page of the log, its rows read and written in a few
     /// statements each.
     static let projectPage = 2048
+    /// How long the background catch-up waits after an append before it starts.
+    static let backgroundDelay = Duration.milliseconds(250)
 
     /// Brings the projection up to the log, page by page, each page one transaction under the
     /// projection's lock (one process at a time; appends go on meanwhile). Rows computed with
@@ -218,6 +220,9 @@ extension HubLog {
             while !Task.isCancelled {
                 var failure: String?
                 do {
+                    // Appends come in bursts (many sessions at once): a moment's wait lets one
+                    // catch-up take them all in full pages instead of many small ones.
+                    try await Task.sleep(for: Self.backgroundDelay)
                     let (n, rebuilt) = try await self.project()
                     if rebuilt { self.logger.info("projection rebuilt from the log (\(n) events)") }
                 } catch {

@@ -109,7 +109,7 @@ import Testing
         let stillThere = try cluster.psql(database, inProjection).hasPrefix("0") == false
         #expect(try Self.eventually { try cluster.psql(database, file) != before }, "the projection's table was not rewritten after the erasure")
         #expect(gone && !stillThere, "\(holding)")
-        let named = try holding.isEmpty ? "" : cluster.psql(database, "SELECT pg_relation_filepath('events'), (SELECT count(*) FROM events), (SELECT count(*) FROM erasures)")
+        let named = try holding.isEmpty ? "" : cluster.psql(database, "SELECT string_agg(relname || '=' || relfilenode, ' ') FROM pg_class WHERE relfilenode::text = ANY(ARRAY[\(holding.map { "'" + ($0 as NSString).lastPathComponent.split(separator: ".")[0] + "'" }.joined(separator: ","))]::text[])")
         #expect(holding.isEmpty, "\(holding) \(named) S1: \(s1.log.split(separator: "\n").filter { !$0.contains("session") }) S2: \(s2.log.split(separator: "\n").filter { !$0.contains("session") })")
         let hashes = try peers.map { try $0.snapshotHash() }
         #expect(Set(hashes).count == 1, "\(hashes)")
