@@ -131,7 +131,7 @@ extension HubLog {
             // payloads an effective erasure now removes go, and other processes read them again.
             let now = try await Self.loadMaps(on: c)
             cut = try await Self.cutErasedPayloads(now.erasures, on: c)
-            try await Self.dropErasedFromProjection(now.erasures, on: c)
+            try await Self.dropErasedFromProjection(now: now.erasures, before: map, on: c)
             try await c.exec("INSERT INTO settings(key, value) VALUES ('maps.version', '1') ON CONFLICT (key) DO UPDATE SET value = (settings.value::bigint + 1)::text")
         }
         return (.stored(result), cut > 0)

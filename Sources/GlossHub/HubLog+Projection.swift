@@ -44,12 +44,14 @@ extension HubLog {
 
     private struct Page { var applied = 0, rebuilt = false, done = false }
 
-    /// In an append's transaction that changed the erasure map: the rows of the annotations it
-    /// erases go at once (the maps' version changes in the same transaction, so the projection
-    /// is rebuilt before anyone reads it), and the table is marked for a rewrite.
-    static func dropErasedFromProjection(_ erasures: ErasureMap, on c: some Querier) async throws {
-        guard !erasures.annotations.isEmpty else { return }
-        let ids = erasures.annotations.keys.map(\.buffer)
+    /// In an append's transaction that changed the erasure map from `before` to `now`: the rows
+    /// of the annotations it newly erases go at once (the maps' version changes in the same
+    /// transaction, so the projection is rebuilt before anyone reads it), and the table is
+    /// marked for a rewrite. Rows of annotations erased earlier hold no text (rebuilt since).
+    static func dropErasedFromProjection(now erasures: ErasureMap, before: ErasureMap, on c: some Querier) async throws {
+        let newly = erasures.annotations.keys.filter { before.annotations[$0] == nil }
+        guard !newly.isEmpty else { return }
+        let ids = newly.map(\.buffer)
         var dropped = 0
         for try await _ in try await c.rows("DELETE FROM p_annotations WHERE id = ANY(\(ids)::bytea[]) RETURNING id").decode(ByteBuffer.self) { dropped += 1 }
         if dropped > 0 { try await c.exec("UPDATE hub_projection SET compact = compact + 1 WHERE id = 1") }
