@@ -20,6 +20,8 @@ extension HubLog {
     /// Events applied per transaction: a page of the log, its rows read and written in a few
     /// statements each.
     static let projectPage = 2048
+    /// SQL over `hub_projection`: its rows are of this format and computed with the log's maps.
+    static let rowsAreCurrent = "format = \(StateCodec.format) AND maps = \(HubSchema.mapsVersion)"
     /// How long the background catch-up waits after an append before it starts.
     static let backgroundDelay = Duration.milliseconds(250)
 
@@ -90,9 +92,7 @@ extension HubLog {
         // Every statement from here sees what committed before it (READ COMMITTED): the maps
         // are read before the events, so an event that changes them after this read makes the
         // version differ next time, and the rows are rebuilt then.
-        var version = ""
-        for try await v in try await c.rows("SELECT coalesce((SELECT value FROM settings WHERE key = 'maps.version'), '0')").decode(String.self) { version = v }
-        let (devices, erasures) = try await maps(on: c)
+        let (version, devices, erasures) = try await versionedMaps(on: c)
         var upto: Int64 = 0, current = false
         for try await (format, maps, u) in try await c.rows("SELECT format, maps, upto FROM hub_projection WHERE id = 1").decode((Int32, String, Int64).self) {
             current = format == Int32(StateCodec.format) && maps == version
@@ -162,7 +162,8 @@ extension HubLog {
     /// A stored state read back; a row that does not decode is reported with its id.
     private static func state<T>(_ id: ByteBuffer, _ bytes: ByteBuffer, _ decode: ([UInt8]) throws(DecodeError) -> T) throws -> T {
         do { return try decode(bytes.array) } catch {
-            throw HubError(.database, "the projection's row \(id.hash?.short() ?? "?") does not decode (\(error.description)): it is rebuilt by `gloss hub snapshot --rebuild`")
+            let name = id.hash?.short() ?? id.array.prefix(8).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+            throw HubError(.database, "the projection's row \(name) does not decode (\(error.description)): rebuild it with `gloss hub snapshot --rebuild`")
         }
     }
 
@@ -273,7 +274,7 @@ extension HubLog {
                 try await project()
                 // The rows and the replay of the events they cover, in one moment of the database.
                 let compared = try await reading("checking the projection against the log") { c -> (Hash32, Hash32)? in
-                    guard let projected = try await Self.snapshot(on: c, { _ in }) else { return nil }
+                    guard let projected = try await self.snapshot(on: c, { _ in }) else { return nil }
                     let replay = try await Self.replay(on: c, through: projected.upto)
                     return (projected.hash, try replay.state.snapshotHash(heads: replay.heads, eventCount: replay.count))
                 }
@@ -301,8 +302,7 @@ extension HubLog {
             var projected: Int64 = 0, logged: Int64 = 0, current = false
             for try await (p, l, ok) in try await c.rows("""
                 SELECT coalesce((SELECT events FROM hub_projection WHERE id = 1), 0), (SELECT count(*) FROM events),
-                  coalesce((SELECT format = \(Int32(StateCodec.format)) AND maps = coalesce((SELECT value FROM settings WHERE key = 'maps.version'), '0')
-                            FROM hub_projection WHERE id = 1), false)
+                  coalesce((SELECT \(unescaped: Self.rowsAreCurrent) FROM hub_projection WHERE id = 1), false)
                 """).decode((Int64, Int64, Bool).self) { (projected, logged, current) = (p, l, ok) }
             return HubProjectionStatus(projected: Int(projected), logged: Int(logged), current: current)
         }
@@ -314,7 +314,7 @@ extension HubLog {
     public func writeProjectedSnapshot(to sink: @escaping @Sendable ([UInt8]) throws -> Void) async throws(HubError) -> (hash: Hash32, events: Int) {
         for _ in 0..<5 {
             try await project()
-            if let done = try await reading("reading the projection", { c in try await Self.snapshot(on: c, sink) }) { return (done.hash, done.events) }
+            if let done = try await reading("reading the projection", { c in try await self.snapshot(on: c, sink) }) { return (done.hash, done.events) }
             // The maps changed between the catch-up and the read: catch up again.
         }
         throw HubError(.conflict, "devices or erasures kept arriving while the snapshot was read: run it again")
@@ -322,20 +322,19 @@ extension HubLog {
 
     /// The snapshot from the projection's rows, or nil when they were computed with maps the
     /// log has since changed (nothing is written then).
-    private static func snapshot(on c: PostgresConnection, _ sink: @escaping @Sendable ([UInt8]) throws -> Void) async throws -> (hash: Hash32, events: Int, upto: Int64)? {
+    private func snapshot(on c: PostgresConnection, _ sink: @escaping @Sendable ([UInt8]) throws -> Void) async throws -> (hash: Hash32, events: Int, upto: Int64)? {
         var events: Int64 = -1, upto: Int64 = 0, current = false
         for try await (n, u, ok) in try await c.rows("""
-            SELECT events, upto, format = \(Int32(StateCodec.format)) AND maps = coalesce((SELECT value FROM settings WHERE key = 'maps.version'), '0')
-            FROM hub_projection WHERE id = 1
+            SELECT events, upto, \(unescaped: Self.rowsAreCurrent) FROM hub_projection WHERE id = 1
             """).decode((Int64, Int64, Bool).self) { (events, upto, current) = (n, u, ok) }
         guard current, events >= 0 else { return nil }
-        let (devices, erasures) = try await loadMaps(on: c)
+        let (devices, erasures) = try await maps(on: c)  // cached by the version this snapshot reads
         let writer = SnapshotWriter(sink: sink)
         for try await (i, b) in try await c.rows("SELECT id, state FROM p_annotations ORDER BY lamport, author, id").decode((ByteBuffer, ByteBuffer).self) {
-            try writer.annotation(try state(i, b, StateCodec.annotation).view)
+            try writer.annotation(try Self.state(i, b, StateCodec.annotation).view)
         }
         for try await (i, b) in try await c.rows("SELECT id, state FROM p_articles ORDER BY id").decode((ByteBuffer, ByteBuffer).self) {
-            try writer.article(try state(i, b, StateCodec.article).view)
+            try writer.article(try Self.state(i, b, StateCodec.article).view)
         }
         var heads: [EventID] = []
         for try await h in try await c.rows("SELECT id FROM p_heads ORDER BY id").decode(ByteBuffer.self) { if let id = h.hash { heads.append(id) } }

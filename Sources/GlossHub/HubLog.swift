@@ -246,12 +246,19 @@ public final class HubLog: Sendable {
     }
 
     func maps(on client: some Querier) async throws -> (devices: DeviceMap, erasures: ErasureMap) {
+        let m = try await versionedMaps(on: client)
+        return (m.devices, m.erasures)
+    }
+
+    /// The maps with the `maps.version` read before them (an append that changes them after
+    /// makes the version differ next time).
+    func versionedMaps(on client: some Querier) async throws -> (version: String, devices: DeviceMap, erasures: ErasureMap) {
         var version = ""
-        for try await v in try await client.rows("SELECT coalesce((SELECT value FROM settings WHERE key = 'maps.version'), '0')").decode(String.self) { version = v }
-        if let m = maps.withLock({ $0 }), m.version == version { return (m.devices, m.erasures) }
+        for try await v in try await client.rows("SELECT \(unescaped: HubSchema.mapsVersion)").decode(String.self) { version = v }
+        if let m = maps.withLock({ $0 }), m.version == version { return m }
         let loaded = try await Self.loadMaps(on: client)
         maps.withLock { $0 = (version, loaded.devices, loaded.erasures) }
-        return loaded
+        return (version, loaded.devices, loaded.erasures)
     }
 
     /// The device map (MERGE.md §18) and erasure map (§19) of every event the log holds, the

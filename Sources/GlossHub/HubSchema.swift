@@ -120,6 +120,8 @@ public enum HubSchema {
         // The heads of the log: events no other event names as a parent.
         "CREATE TABLE p_heads(id bytea PRIMARY KEY)",
     ]
+    /// The device and erasure maps' version as SQL (0 before any append changed them).
+    static let mapsVersion = "coalesce((SELECT value FROM settings WHERE key = 'maps.version'), '0')"
     static let projectionTables = ["p_articles", "p_annotations", "p_waiting", "p_rejected", "p_heads"]
 
     /// The triggers the log's rules need, by table: `hub verify` and `hub status` check each is

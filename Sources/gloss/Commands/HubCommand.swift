@@ -195,7 +195,7 @@ struct HubCommand: ParsableCommand {
                 return (count, problems + (try await log.projectionProblems()))
             }
             for p in problems { Console.data("BAD  \(p)\n") }
-            if problems.isEmpty { print("ok: \(count) events verified; triggers in place") }
+            if problems.isEmpty { print("ok: \(count) events verified; triggers in place; the projection matches the log") }
             else { throw CLIError("\(problems.count) problem\(problems.count == 1 ? "" : "s") found in \(count) events", .found) }
         }
     }
